@@ -1,0 +1,167 @@
+// Package checks is kubelab's check catalog. Gathering (the only I/O) fills a
+// Snapshot; each check is then a pure function of that snapshot and its
+// parameters, so checks are unit-tested on snapshots and a whole class can be
+// judged from one cluster-wide gather.
+package checks
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+// L is a text in both of kubelab's languages.
+type L struct{ En, Id string }
+
+// In returns the text in lang ("id" or "en"), falling back to English.
+func (l L) In(lang string) string {
+	if lang == "id" && l.Id != "" {
+		return l.Id
+	}
+	return l.En
+}
+
+// T builds an L; format arguments apply to both texts.
+func T(en, id string, args ...any) L {
+	if len(args) == 0 {
+		return L{En: en, Id: id}
+	}
+	return L{En: fmt.Sprintf(en, args...), Id: fmt.Sprintf(id, args...)}
+}
+
+// Judgement is what a check decides. Fraction is the share of the check's
+// points earned (1 for pass, 0 for fail, in between for partial).
+type Judgement struct {
+	Status   report.Status
+	Fraction float64
+	Message  L
+	// Hint is a cause-specific hint; the lab spec's hints follow it.
+	Hint     L
+	Evidence []report.Fact
+}
+
+// Source is a part of the world a check reads; gathering skips what no
+// selected check needs.
+type Source string
+
+// The sources a check may need.
+const (
+	SrcCluster   Source = "cluster"   // version, nodes, kube-system pods
+	SrcNamespace Source = "namespace" // deployments, pods, services, endpointslices, events
+	SrcImage     Source = "image"     // registry metadata and files
+	SrcRun       Source = "run"       // the image run as a container
+	SrcApp       Source = "app"       // HTTP to the app as a browser reaches it
+)
+
+// Param documents one parameter a check accepts in a lab spec.
+type Param struct {
+	Name    string
+	Default any
+	Doc     string
+}
+
+// Check is one entry of the catalog.
+type Check struct {
+	ID string
+	// Doc says in one line what the check verifies.
+	Doc string
+	// Sources lists what must be gathered for this check.
+	Sources []Source
+	// Params lists the parameters the check accepts.
+	Params []Param
+	// Judge decides the check from the snapshot. It must not do I/O.
+	Judge func(s *Snapshot, p Params) Judgement
+}
+
+var catalog = map[string]*Check{}
+
+func register(c *Check) {
+	if _, dup := catalog[c.ID]; dup {
+		panic("checks: duplicate check id " + c.ID)
+	}
+	catalog[c.ID] = c
+}
+
+// Lookup returns the catalog entry for id.
+func Lookup(id string) (*Check, bool) {
+	c, ok := catalog[id]
+	return c, ok
+}
+
+// IDs returns every catalog id, sorted.
+func IDs() []string {
+	ids := make([]string, 0, len(catalog))
+	for id := range catalog {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Params are a check's parameters from the lab spec, with defaults applied.
+type Params map[string]any
+
+// Int returns an integer parameter.
+func (p Params) Int(name string, def int) int {
+	switch v := p[name].(type) {
+	case int:
+		return v
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	}
+	return def
+}
+
+// String returns a string parameter.
+func (p Params) String(name, def string) string {
+	if v, ok := p[name].(string); ok {
+		return v
+	}
+	return def
+}
+
+// Strings returns a list-of-strings parameter.
+func (p Params) Strings(name string, def []string) []string {
+	switch v := p[name].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return def
+}
+
+// Helpers for judges.
+
+func pass(msg L, ev ...report.Fact) Judgement {
+	return Judgement{Status: report.Pass, Fraction: 1, Message: msg, Evidence: ev}
+}
+
+func fail(msg, hint L, ev ...report.Fact) Judgement {
+	return Judgement{Status: report.Fail, Message: msg, Hint: hint, Evidence: ev}
+}
+
+func partial(frac float64, msg, hint L, ev ...report.Fact) Judgement {
+	return Judgement{Status: report.Partial, Fraction: frac, Message: msg, Hint: hint, Evidence: ev}
+}
+
+func skip(msg L, ev ...report.Fact) Judgement {
+	return Judgement{Status: report.Skipped, Message: msg, Evidence: ev}
+}
+
+// envError turns a gathering problem into an error judgement: the environment
+// failed, not the student.
+func envError(e *GatherError) Judgement {
+	return Judgement{Status: report.Error, Message: e.L(), Hint: e.HintL(), Evidence: []report.Fact{fact("error", e.Detail)}}
+}
+
+func fact(name string, value any) report.Fact {
+	return report.Fact{Name: name, Value: fmt.Sprint(value)}
+}

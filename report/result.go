@@ -1,0 +1,103 @@
+// Package report holds kubelab's result model (the JSON report is the source of
+// truth) and the renderers that turn a saved report into other formats.
+package report
+
+import "time"
+
+// Schema is the version of the JSON report. Bump it when a field changes
+// meaning or disappears; adding a field keeps it.
+const Schema = "kubelab.report/v1"
+
+// Status is the outcome of one check.
+type Status string
+
+// The five statuses. Error and Skipped never earn points: error means the check
+// could not run (environment), skipped means a check it needs did not pass or a
+// component it needs (Docker) is absent.
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Partial Status = "partial"
+	Error   Status = "error"
+	Skipped Status = "skipped"
+)
+
+// Statuses lists every status in display order.
+var Statuses = []Status{Pass, Partial, Fail, Error, Skipped}
+
+// Fact is one piece of evidence: what the check observed.
+type Fact struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Result is the outcome of one check of one step.
+type Result struct {
+	ID         string   `json:"id"`
+	Step       string   `json:"step"`
+	Status     Status   `json:"status"`
+	Points     float64  `json:"points"`
+	MaxPoints  float64  `json:"max_points"`
+	Required   bool     `json:"required,omitempty"`
+	Message    string   `json:"message"`
+	Hint       string   `json:"hint,omitempty"`
+	Hints      []string `json:"hints,omitempty"`
+	Evidence   []Fact   `json:"evidence,omitempty"`
+	DurationMS int64    `json:"duration_ms"`
+}
+
+// Student names who did the work.
+type Student struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Target is what was graded.
+type Target struct {
+	Image      string `json:"image,omitempty"`
+	Digest     string `json:"digest,omitempty"`
+	Server     string `json:"server,omitempty"`
+	Context    string `json:"context,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Deployment string `json:"deployment,omitempty"`
+	Service    string `json:"service,omitempty"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Lab names the lab that was graded.
+type Lab struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Title   string `json:"title,omitempty"`
+}
+
+// Step is a lab step as the report shows it: its title and its share of the score.
+type Step struct {
+	ID        string  `json:"id"`
+	Title     string  `json:"title"`
+	Points    float64 `json:"points"`
+	MaxPoints float64 `json:"max_points"`
+}
+
+// Report is one grading run of one student.
+type Report struct {
+	Schema     string         `json:"schema"`
+	Tool       Tool           `json:"tool"`
+	Lab        Lab            `json:"lab"`
+	Lang       string         `json:"lang"`
+	Student    Student        `json:"student"`
+	Target     Target         `json:"target"`
+	StartedAt  time.Time      `json:"started_at"`
+	FinishedAt time.Time      `json:"finished_at"`
+	Steps      []Step         `json:"steps"`
+	Checks     []Result       `json:"checks"`
+	Score      float64        `json:"score"`
+	MaxScore   float64        `json:"max_score"`
+	Passed     bool           `json:"passed"`
+	Counts     map[Status]int `json:"counts"`
+}
