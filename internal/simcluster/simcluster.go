@@ -1,0 +1,507 @@
+// Package simcluster runs a real Kubernetes control plane with simulated
+// nodes for kubelab's tests, demo and benchmarks: etcd, kube-apiserver (TLS,
+// client-certificate auth, RBAC), kube-controller-manager, kube-scheduler and
+// kwok, all on free 127.0.0.1 ports, with a Ready node named "minikube".
+//
+// Network safety: every component listens on 127.0.0.1; the node's address is
+// 127.0.0.1 (kwok --node-ip); pod IPs are fake (10.244.0.0/16) and, when we
+// are root, made unreachable with a kernel route before anything starts, so
+// nothing can send a packet to them.
+package simcluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// Fake address ranges. Nothing may ever connect to them.
+const (
+	PodCIDR     = "10.244.0.0/16"
+	ServiceCIDR = "10.96.0.0/16"
+)
+
+// Options configure a cluster.
+type Options struct {
+	// BinDir holds the binaries (see Binaries); empty means look them up.
+	BinDir string
+	// Dir is the cluster's working directory; empty means a new temp dir.
+	Dir string
+	// NodeName is the simulated node's name (default "minikube").
+	NodeName string
+	// Audit writes the API server's audit log to Dir/audit.log.
+	Audit bool
+	// Detach leaves the processes running when this program exits (for
+	// `kubelab-sim up`); otherwise they die with it.
+	Detach bool
+	// SkipSystemPods leaves kube-system empty instead of creating pods
+	// standing for minikube's control-plane components.
+	SkipSystemPods bool
+}
+
+// Cluster is a running simulated cluster.
+type Cluster struct {
+	Dir        string
+	Kubeconfig string
+	Server     string
+	NodeName   string
+	// Context is the kubeconfig context name ("minikube").
+	Context string
+
+	bins  string
+	pki   *pki
+	mu    sync.Mutex
+	procs []*proc
+}
+
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts a cluster and waits until it is usable: API server healthy,
+// the node Ready, the default service account present.
+func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
+	if opt.NodeName == "" {
+		opt.NodeName = "minikube"
+	}
+	if opt.BinDir == "" {
+		if opt.BinDir, err = Binaries(); err != nil {
+			return nil, err
+		}
+	}
+	for _, b := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"} {
+		if _, err := os.Stat(filepath.Join(opt.BinDir, b)); err != nil {
+			return nil, fmt.Errorf("simcluster: binary %s missing in %s (run `make cluster-bins`)", b, opt.BinDir)
+		}
+	}
+	if opt.Dir == "" {
+		if opt.Dir, err = os.MkdirTemp("", "kubelab-sim-"); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	blockFakeRanges()
+
+	c = &Cluster{Dir: opt.Dir, NodeName: opt.NodeName, Context: "minikube", bins: opt.BinDir}
+	defer func() {
+		if err != nil {
+			c.Stop()
+		}
+	}()
+	if err := c.writePKI(); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	c.Server = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdClient)
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(etcdPeer)
+	if err := c.start(opt, "etcd",
+		"--name=sim", "--data-dir="+c.path("etcd-data"),
+		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=sim="+peerURL,
+		// A test cluster needs no durability; fsync dominates start-up time.
+		"--unsafe-no-fsync", "--log-level=warn",
+	); err != nil {
+		return nil, err
+	}
+
+	apiArgs := []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
+		"--advertise-address=127.0.0.1",
+		// The endpoint reconciler would publish 127.0.0.1 as the kubernetes
+		// service's endpoint, which the API server itself rejects.
+		"--endpoint-reconciler-type=none",
+		"--tls-cert-file=" + c.path("apiserver.crt"), "--tls-private-key-file=" + c.path("apiserver.key"),
+		"--client-ca-file=" + c.path("ca.crt"),
+		"--service-account-key-file=" + c.path("sa.pub"),
+		"--service-account-signing-key-file=" + c.path("sa.key"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--authorization-mode=Node,RBAC",
+		"--service-cluster-ip-range=" + ServiceCIDR,
+		"--allow-privileged=true",
+	}
+	if opt.Audit {
+		if err := os.WriteFile(c.path("audit-policy.yaml"), []byte(auditPolicy), 0o644); err != nil {
+			return nil, err
+		}
+		apiArgs = append(apiArgs, "--audit-policy-file="+c.path("audit-policy.yaml"),
+			"--audit-log-path="+c.path("audit.log"), "--audit-log-mode=blocking")
+	}
+	if err := c.start(opt, "kube-apiserver", apiArgs...); err != nil {
+		return nil, err
+	}
+	admin := c.path("admin.kubeconfig")
+	if err := c.writeKubeconfig(admin, "kubelab-admin", []string{"system:masters"}); err != nil {
+		return nil, err
+	}
+	c.Kubeconfig = c.path("kubeconfig")
+	if err := c.writeKubeconfig(c.Kubeconfig, "minikube-user", []string{"system:masters"}); err != nil {
+		return nil, err
+	}
+	cs, err := c.Clientset()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.waitHealthy(ctx, cs); err != nil {
+		return nil, err
+	}
+
+	if err := c.start(opt, "kube-controller-manager",
+		"--kubeconfig="+admin, "--bind-address=127.0.0.1", "--secure-port=0",
+		"--leader-elect=false", "--use-service-account-credentials=false",
+		"--service-account-private-key-file="+c.path("sa.key"),
+		"--root-ca-file="+c.path("ca.crt"),
+		"--cluster-signing-cert-file="+c.path("ca.crt"), "--cluster-signing-key-file="+c.path("ca.key"),
+		"--service-cluster-ip-range="+ServiceCIDR,
+		"--controllers=*,-nodeipam",
+	); err != nil {
+		return nil, err
+	}
+	if err := c.start(opt, "kube-scheduler",
+		"--kubeconfig="+admin, "--bind-address=127.0.0.1", "--secure-port=0", "--leader-elect=false",
+	); err != nil {
+		return nil, err
+	}
+	stages, err := c.writeStages()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.start(opt, "kwok",
+		"--kubeconfig="+admin,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector="+kwokAnnotation+"=fake",
+		"--node-ip=127.0.0.1",
+		"--cidr="+PodCIDR,
+		"--config="+stages,
+	); err != nil {
+		return nil, err
+	}
+	if err := c.createNode(ctx, cs); err != nil {
+		return nil, err
+	}
+	if !opt.SkipSystemPods {
+		if err := c.createSystemPods(ctx, cs); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.waitUsable(ctx, cs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cluster) path(name string) string { return filepath.Join(c.Dir, name) }
+
+// start runs one binary in its own process group with its output in
+// Dir/<name>.log.
+func (c *Cluster) start(opt Options, name string, args ...string) error {
+	logf, err := os.Create(c.path(name + ".log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(c.bins, name), args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !opt.Detach {
+		// If the test binary dies (a panic, a timeout, SIGKILL), the kernel
+		// kills the child too, so no process outlives its test.
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("simcluster: starting %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
+	c.mu.Lock()
+	c.procs = append(c.procs, p)
+	c.mu.Unlock()
+	return nil
+}
+
+// PIDs returns the process ids of the components started, by name.
+func (c *Cluster) PIDs() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for _, p := range c.procs {
+		out[p.name] = p.cmd.Process.Pid
+	}
+	return out
+}
+
+// Stop stops every component, newest first: SIGTERM to its process group,
+// then SIGKILL if it has not exited in time (kube-apiserver takes seconds).
+// It is safe to call twice.
+func (c *Cluster) Stop() {
+	c.mu.Lock()
+	procs := c.procs
+	c.procs = nil
+	c.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		stopProc(procs[i])
+	}
+}
+
+// StopComponent stops one component (for failure drills: the API server
+// going away in the middle of a batch).
+func (c *Cluster) StopComponent(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range c.procs {
+		if p.name == name {
+			stopProc(p)
+			c.procs = append(c.procs[:i], c.procs[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("simcluster: no running component %q", name)
+}
+
+func stopProc(p *proc) {
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-p.done
+	}
+	// Anything the component left in its group goes too.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// RestConfig returns a client config with cluster-admin rights.
+func (c *Cluster) RestConfig() (*rest.Config, error) {
+	return clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
+}
+
+// Clientset returns an admin clientset.
+func (c *Cluster) Clientset() (*kubernetes.Clientset, error) {
+	cfg, err := c.RestConfig()
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+// Kubectl runs the real kubectl against the cluster and returns its
+// combined output.
+func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
+	return c.KubectlAs(ctx, c.Kubeconfig, args...)
+}
+
+// KubectlAs runs kubectl with another kubeconfig (another user).
+func (c *Cluster) KubectlAs(ctx context.Context, kubeconfig string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bins, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// KubectlPath is the kubectl binary used by Kubectl.
+func (c *Cluster) KubectlPath() string { return filepath.Join(c.bins, "kubectl") }
+
+// UserKubeconfig writes a kubeconfig for a user with the given groups (a
+// client certificate signed by the cluster's CA) and returns its path. Tests
+// use it for the read-only grader and for forbidden cases.
+func (c *Cluster) UserKubeconfig(user string, groups ...string) (string, error) {
+	p := c.path("user-" + user + ".kubeconfig")
+	return p, c.writeKubeconfig(p, user, groups)
+}
+
+// CACert returns the cluster CA in PEM.
+func (c *Cluster) CACert() []byte { return c.pki.caPEM }
+
+func (c *Cluster) writePKI() error {
+	p, err := newPKI()
+	if err != nil {
+		return err
+	}
+	c.pki = p
+	if err := os.WriteFile(c.path("ca.crt"), p.caPEM, 0o644); err != nil {
+		return err
+	}
+	kb, err := marshalKey(p)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.path("ca.key"), kb, 0o600); err != nil {
+		return err
+	}
+	crt, key, err := p.issue("kube-apiserver", nil, true)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.path("apiserver.crt"), crt, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.path("apiserver.key"), key, 0o600); err != nil {
+		return err
+	}
+	return serviceAccountKey(c.path("sa.key"), c.path("sa.pub"))
+}
+
+func (c *Cluster) writeKubeconfig(path, user string, groups []string) error {
+	crt, key, err := c.pki.issue(user, groups, false)
+	if err != nil {
+		return err
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[c.Context] = &clientcmdapi.Cluster{Server: c.Server, CertificateAuthorityData: c.pki.caPEM}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key}
+	cfg.Contexts[c.Context] = &clientcmdapi.Context{Cluster: c.Context, AuthInfo: user, Namespace: "default"}
+	cfg.CurrentContext = c.Context
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+func (c *Cluster) waitHealthy(ctx context.Context, cs *kubernetes.Clientset) error {
+	deadline := time.Now().Add(60 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		if err := c.exited(); err != nil {
+			return err
+		}
+		body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err == nil && string(body) == "ok" {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("simcluster: kube-apiserver not ready after 60s: %v (see %s)", last, c.path("kube-apiserver.log"))
+}
+
+// exited reports a component that died during start-up, with its log tail.
+func (c *Cluster) exited() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.procs {
+		select {
+		case <-p.done:
+			log, _ := os.ReadFile(c.path(p.name + ".log"))
+			if len(log) > 2000 {
+				log = log[len(log)-2000:]
+			}
+			return fmt.Errorf("simcluster: %s exited during start-up:\n%s", p.name, log)
+		default:
+		}
+	}
+	return nil
+}
+
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var out []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out, nil
+}
+
+// blockFakeRanges adds kernel routes that make the fake pod and service
+// ranges unreachable, so a connection to them fails at once with "no route
+// to host" and no packet leaves the machine. Needs root; without it the rule
+// "never dial a pod IP" still holds in kubelab's own code.
+func blockFakeRanges() {
+	if os.Geteuid() != 0 {
+		return
+	}
+	for _, cidr := range []string{PodCIDR, ServiceCIDR} {
+		out, _ := exec.Command("ip", "route", "show", cidr).Output()
+		if strings.Contains(string(out), "unreachable") {
+			continue
+		}
+		_ = exec.Command("ip", "route", "add", "unreachable", cidr).Run()
+	}
+}
+
+// Binaries returns the directory of the cluster binaries: $KUBELAB_CLUSTER_BINS
+// if set, else what tools/build.sh prints (it builds them on first use and is
+// a no-op when they are current).
+func Binaries() (string, error) {
+	if d := os.Getenv("KUBELAB_CLUSTER_BINS"); d != "" {
+		return d, nil
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "tools", "build.sh"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("simcluster: building cluster binaries: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1], nil
+}
+
+func repoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("simcluster: cannot locate the repository")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..")), nil
+}
+
+func marshalKey(p *pki) ([]byte, error) {
+	kb, err := x509MarshalEC(p)
+	if err != nil {
+		return nil, err
+	}
+	return pemBlock("EC PRIVATE KEY", kb), nil
+}
+
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+- level: Metadata
+`
