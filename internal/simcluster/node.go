@@ -111,7 +111,9 @@ func (c *Cluster) createSystemPods(ctx context.Context, cs kubernetes.Interface)
 			return fmt.Errorf("simcluster: creating %s: %w", pod.Name, err)
 		}
 	}
-	sel := func(k, v string) *metav1.LabelSelector { return &metav1.LabelSelector{MatchLabels: map[string]string{k: v}} }
+	sel := func(k, v string) *metav1.LabelSelector {
+		return &metav1.LabelSelector{MatchLabels: map[string]string{k: v}}
+	}
 	tmpl := func(k, v, name, image string) corev1.PodTemplateSpec {
 		return corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{k: v}},

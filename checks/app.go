@@ -1,0 +1,222 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubelab/kubelab/internal/netguard"
+)
+
+// AppOptions control how the app is reached.
+type AppOptions struct {
+	// Path requested (default "/").
+	Path string
+	// Timeout per attempt (default 5s).
+	Timeout time.Duration
+	// ServiceProxy allows the last resort, the API server's service proxy.
+	// It makes the API server dial a pod IP; off against the simulated
+	// cluster, whose pod IPs are fake.
+	ServiceProxy bool
+	// MaxBody caps what is read of an answer (default 64 KiB): an app that
+	// answers with an endless body cannot stall or flood the grader.
+	MaxBody int64
+}
+
+// ProbeApp reaches the app the way a browser would on minikube: the
+// LoadBalancer's ingress address (minikube tunnel), else a node address with
+// the NodePort (minikube service), else the API server's service proxy. It
+// stops at the first way that answers 2xx and records every attempt.
+func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Config, opt AppOptions) *AppProbe {
+	if opt.Path == "" {
+		opt.Path = "/"
+	}
+	if opt.Timeout == 0 {
+		opt.Timeout = 5 * time.Second
+	}
+	if opt.MaxBody == 0 {
+		opt.MaxBody = 64 << 10
+	}
+	ap := &AppProbe{}
+	if t == nil || t.Service == nil {
+		return ap
+	}
+	svc := t.Service
+	client := &http.Client{
+		Timeout:   opt.Timeout,
+		Transport: &http.Transport{DialContext: netguard.Dialer(opt.Timeout).DialContext, Proxy: nil},
+		// A browser follows redirects, but a redirect could send the grader
+		// anywhere; record it instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	try := func(via, url string) bool {
+		a := AppAttempt{Via: via, URL: url}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err == nil {
+			req.Header.Set("User-Agent", "kubelab")
+			var resp *http.Response
+			resp, err = client.Do(req)
+			if err == nil {
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, opt.MaxBody))
+				resp.Body.Close()
+				a.Status, a.Body = resp.StatusCode, string(body)
+			}
+		}
+		if err != nil {
+			a.Err = shortErr(err)
+		}
+		ap.Attempts = append(ap.Attempts, a)
+		return a.Err == "" && a.Status >= 200 && a.Status < 300
+	}
+	for _, sp := range svc.Spec.Ports {
+		if svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+			for _, ing := range svc.Status.LoadBalancer.Ingress {
+				host := ing.IP
+				if host == "" {
+					host = ing.Hostname
+				}
+				if host != "" && try("loadbalancer", "http://"+net.JoinHostPort(host, strconv.Itoa(int(sp.Port)))+opt.Path) {
+					return ap
+				}
+			}
+		}
+		if sp.NodePort != 0 {
+			for _, addr := range nodeAddresses(nodes) {
+				if try("nodeport", "http://"+net.JoinHostPort(addr, strconv.Itoa(int(sp.NodePort)))+opt.Path) {
+					return ap
+				}
+			}
+		}
+	}
+	if opt.ServiceProxy && cfg != nil && len(svc.Spec.Ports) > 0 {
+		a := AppAttempt{Via: "service-proxy", URL: fmt.Sprintf("%s/api/v1/namespaces/%s/services/%s:%d/proxy%s", cfg.Host, svc.Namespace, svc.Name, svc.Spec.Ports[0].Port, opt.Path)}
+		cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+		defer cancel()
+		rc, err := rest.RESTClientFor(restForProxy(cfg))
+		if err == nil {
+			var status int
+			res := rc.Get().AbsPath("/api/v1/namespaces", svc.Namespace, "services", fmt.Sprintf("%s:%d", svc.Name, svc.Spec.Ports[0].Port), "proxy").Suffix(opt.Path).Do(cctx)
+			res.StatusCode(&status)
+			raw, rerr := res.Raw()
+			a.Status = status
+			if len(raw) > int(opt.MaxBody) {
+				raw = raw[:opt.MaxBody]
+			}
+			a.Body = string(raw)
+			if rerr != nil && status == 0 {
+				err = rerr
+			}
+		}
+		if err != nil {
+			a.Err = shortErr(err)
+		}
+		ap.Attempts = append(ap.Attempts, a)
+	}
+	return ap
+}
+
+func restForProxy(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = &corev1.SchemeGroupVersion
+	c.APIPath = "/api"
+	c.NegotiatedSerializer = noSerializer{}
+	return c
+}
+
+// nodeAddresses lists the nodes' reachable addresses, InternalIP first (what
+// `minikube service` opens), then ExternalIP.
+func nodeAddresses(nodes []corev1.Node) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, typ := range []corev1.NodeAddressType{corev1.NodeInternalIP, corev1.NodeExternalIP} {
+		for _, n := range nodes {
+			for _, a := range n.Status.Addresses {
+				if a.Type == typ && !seen[a.Address] {
+					seen[a.Address] = true
+					out = append(out, a.Address)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i > 0 && strings.Contains(s, "dial tcp") {
+		s = "connection failed: " + s[i+2:]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func init() {
+	register(&Check{ID: "app.responds", Doc: "the app answers HTTP 2xx the way a browser reaches it (LoadBalancer ingress, else node address + NodePort, else the API server's service proxy)",
+		Sources: []Source{SrcNamespace, SrcApp}, Judge: judgeApp,
+		Params: []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}}})
+}
+
+func judgeApp(s *Snapshot, p Params) Judgement {
+	t, j := serviceOrSkip(s)
+	if j != nil {
+		return *j
+	}
+	if s.App == nil {
+		return notGathered("app")
+	}
+	if len(s.App.Attempts) == 0 {
+		return skip(T("Service %s (%s) offers no way in from outside the cluster: no LoadBalancer address and no NodePort.", "Service %s (%s) tidak menyediakan jalan masuk dari luar klaster: tidak ada alamat LoadBalancer maupun NodePort.", t.Service.Name, t.Service.Spec.Type))
+	}
+	var ev []fact2
+	for _, a := range s.App.Attempts {
+		ev = append(ev, fact2{a.Via, a.String()})
+	}
+	facts := factsOf(ev)
+	want := p.String("contains", "")
+	for _, a := range s.App.Attempts {
+		if a.Err == "" && a.Status >= 200 && a.Status < 300 {
+			first := firstLine(a.Body)
+			facts = append(facts, fact("page", first))
+			if want != "" && !strings.Contains(a.Body, want) {
+				return partial(0.5, T("The app answers at %s (via %s), but the page lacks %q.", "Aplikasi menjawab di %s (lewat %s), tetapi halamannya tidak memuat %q.", a.URL, a.Via, want), L{}, facts...)
+			}
+			return pass(T("The app answers HTTP %d at %s (via %s).", "Aplikasi menjawab HTTP %d di %s (lewat %s).", a.Status, a.URL, a.Via), facts...)
+		}
+	}
+	last := s.App.Attempts[len(s.App.Attempts)-1]
+	if last.Status != 0 {
+		return fail(T("The app answered HTTP %d at %s.", "Aplikasi menjawab HTTP %d di %s.", last.Status, last.URL), L{}, facts...)
+	}
+	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), L{}, facts...)
+}
+
+type fact2 struct{ name, value string }
+
+func factsOf(fs []fact2) []reportFact {
+	out := make([]reportFact, len(fs))
+	for i, f := range fs {
+		out[i] = reportFact{Name: f.name, Value: f.value}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,138 @@
+package checks
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+// CatalogForLabs describes the catalog for the lab loader: each check id with
+// the parameters it accepts.
+func CatalogForLabs() labs.Catalog {
+	cat := labs.Catalog{}
+	for id, c := range catalog {
+		names := make([]string, len(c.Params))
+		for i, p := range c.Params {
+			names[i] = p.Name
+		}
+		cat[id] = names
+	}
+	return cat
+}
+
+// Sources returns what must be gathered to judge the given checks.
+func Sources(refs []*labs.CheckRef) map[Source]bool {
+	out := map[Source]bool{}
+	for _, r := range refs {
+		if c, ok := catalog[r.ID]; ok {
+			for _, s := range c.Sources {
+				out[s] = true
+			}
+		}
+	}
+	return out
+}
+
+// Evaluate judges every check of the lab (or only those of the given steps)
+// on the snapshot, in step order. Pure: no I/O. durations gives the time
+// spent gathering each source; a check's duration is that of its sources.
+func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, durations map[Source]time.Duration) []report.Result {
+	var out []report.Result
+	status := map[string]report.Status{}
+	for _, st := range lab.Steps {
+		if steps != nil && !steps[st.ID] {
+			// Still judge earlier steps' checks silently so needs resolve.
+			for _, ref := range st.Checks {
+				r := evaluateOne(ref, st, s, lang, status, durations)
+				status[ref.ID] = r.Status
+			}
+			continue
+		}
+		for _, ref := range st.Checks {
+			r := evaluateOne(ref, st, s, lang, status, durations)
+			status[ref.ID] = r.Status
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, done map[string]report.Status, durations map[Source]time.Duration) report.Result {
+	start := time.Now()
+	r := report.Result{ID: ref.ID, Step: st.ID, Required: ref.Required}
+	if !ref.Informational {
+		r.MaxPoints = ref.Points
+	}
+	c, ok := catalog[ref.ID]
+	if !ok {
+		r.Status = report.Error
+		r.Message = fmt.Sprintf("unknown check %q", ref.ID)
+		return r
+	}
+	var j Judgement
+	for _, n := range ref.Needs {
+		// A partial result (a deployment of another tag, a NodePort service)
+		// is still the student's object: what needs it can be judged.
+		if st, seen := done[n]; !seen || (st != report.Pass && st != report.Partial) {
+			if !seen {
+				st = "not run"
+			}
+			j = skip(T("Skipped: it needs %s, which did not pass (%s).", "Dilewati: memerlukan %s, yang belum lulus (%s).", n, st))
+			break
+		}
+	}
+	if j.Status == "" {
+		j = judgeSafely(c, s, withDefaults(c, ref.Params))
+	}
+	r.Status = j.Status
+	r.Message = j.Message.In(lang)
+	r.Evidence = j.Evidence
+	switch j.Status {
+	case report.Pass:
+		r.Points = r.MaxPoints
+	case report.Partial:
+		r.Points = math.Round(r.MaxPoints*j.Fraction*100) / 100
+	}
+	if j.Status == report.Fail || j.Status == report.Partial || j.Status == report.Error {
+		r.Hints = ref.Hints[lang]
+		if len(r.Hints) == 0 {
+			r.Hints = ref.Hints["en"]
+		}
+		if h := j.Hint.In(lang); h != "" {
+			r.Hint = h
+		} else if len(r.Hints) > 0 {
+			r.Hint = r.Hints[0]
+		}
+	}
+	d := time.Since(start)
+	for _, src := range c.Sources {
+		d += durations[src]
+	}
+	r.DurationMS = d.Milliseconds()
+	return r
+}
+
+// judgeSafely turns a judge's panic into an error result: one bad check
+// never ends a grading run.
+func judgeSafely(c *Check, s *Snapshot, p Params) (j Judgement) {
+	defer func() {
+		if e := recover(); e != nil {
+			j = Judgement{Status: report.Error, Message: T("Internal error in check %s: %v", "Kesalahan internal pada pemeriksaan %s: %v", c.ID, e)}
+		}
+	}()
+	return c.Judge(s, p)
+}
+
+func withDefaults(c *Check, p map[string]any) Params {
+	out := Params{}
+	for _, d := range c.Params {
+		out[d.Name] = d.Default
+	}
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}

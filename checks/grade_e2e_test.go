@@ -1,0 +1,309 @@
+package checks_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/registrytest"
+	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/testenv"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+// startSim starts a simulated cluster for the test, or reports it missing.
+func startSim(t *testing.T) *simcluster.Cluster {
+	t.Helper()
+	bins, err := simcluster.Binaries()
+	if err != nil {
+		testenv.Missing(t, "cluster binaries: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := simcluster.Start(ctx, simcluster.Options{BinDir: bins, Dir: t.TempDir(), Audit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+func builtinLab(t *testing.T) *labs.Lab {
+	t.Helper()
+	l, err := labs.Find("", "", checks.CatalogForLabs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// scenarioWant is the expected status of each check; checks not listed must
+// be skipped.
+var scenarioWant = map[string]map[string]report.Status{
+	"correct": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Pass, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
+	},
+	"nothing": {"deployment.exists": report.Fail},
+	"no-service": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
+	},
+	"image-pull-backoff": {
+		"deployment.exists": report.Partial, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"crash-loop": {
+		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"zero-replicas": {
+		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Fail, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"clusterip": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Fail, "service.port": report.Pass, "service.endpoints": report.Pass,
+	},
+	"nodeport": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Partial, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
+	},
+	"port-8080": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Pass, "service.port": report.Fail, "service.endpoints": report.Pass, "app.responds": report.Fail,
+	},
+	"selector-mismatch": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
+	},
+}
+
+// appAnswers lists the scenarios whose app a browser would reach: only for
+// them does the test stand in for kube-proxy + the app on the node.
+var appAnswers = map[string]bool{"correct": true, "nodeport": true}
+
+// TestGradeScenarios plays every scenario with the real kubectl on the
+// simulated cluster, grades it, and checks the status of every check.
+func TestGradeScenarios(t *testing.T) {
+	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	c := startSim(t)
+	reg := registrytest.New(t)
+	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
+	image := reg.Ref("budi/hello-flask:latest")
+	lab := builtinLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	for _, sc := range simcluster.Scenarios {
+		sc := sc
+		t.Run(sc.Name, func(t *testing.T) {
+			want, ok := scenarioWant[sc.Name]
+			if !ok {
+				t.Fatalf("no expectations for scenario %s", sc.Name)
+			}
+			ns := "grade-" + sc.Name
+			st := &simcluster.Student{C: c, Namespace: ns, Image: image}
+			if err := st.Play(ctx, sc.Name); err != nil {
+				t.Fatal(err)
+			}
+			if appAnswers[sc.Name] {
+				stop, err := c.ServeApp(ctx, ns, "hello-flask", simcluster.FlaskStandIn, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer stop()
+			}
+			r := checks.Grade(ctx, checks.Request{
+				Lab: lab, Lang: "en", Image: image,
+				Kube:      checks.LoadKube(c.Kubeconfig, "", ns),
+				ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+				NoRun:     true,
+				App:       checks.AppOptions{ServiceProxy: false},
+			})
+			got := map[string]report.Result{}
+			for _, res := range r.Checks {
+				got[res.ID] = res
+			}
+			for _, res := range r.Checks {
+				exp, listed := want[res.ID]
+				switch {
+				case strings.HasPrefix(res.ID, "cluster."), res.ID == "image.pushed", res.ID == "image.platform",
+					res.ID == "image.entrypoint", res.ID == "image.workdir", res.ID == "image.files", res.ID == "image.port":
+					exp = report.Pass
+				case res.ID == "image.runs":
+					exp = report.Skipped
+				case !listed:
+					exp = report.Skipped
+				}
+				if res.Status != exp {
+					t.Errorf("%s: %s = %s, want %s: %s (evidence %v)", sc.Name, res.ID, res.Status, exp, res.Message, res.Evidence)
+				}
+			}
+			if sc.Name == "correct" {
+				// Full marks but image.runs, which needs Docker (NoRun here).
+				runs := got["image.runs"].MaxPoints
+				if r.Score != r.MaxScore-runs || !r.Passed {
+					t.Errorf("correct student: score %g/%g passed=%v, want %g", r.Score, r.MaxScore, r.Passed, r.MaxScore-runs)
+				}
+				if r.Target.Deployment != "hello-flask" || r.Target.Service != "hello-flask" || r.Target.Digest == "" {
+					t.Errorf("target not filled: %+v", r.Target)
+				}
+			}
+			if sc.Name == "image-pull-backoff" && !strings.Contains(got["pods.running"].Message, "ImagePullBackOff") {
+				t.Errorf("pods.running does not explain ImagePullBackOff: %q", got["pods.running"].Message)
+			}
+			if sc.Name == "crash-loop" && !strings.Contains(got["pods.running"].Message, "crash") {
+				t.Errorf("pods.running does not explain the crash loop: %q", got["pods.running"].Message)
+			}
+			if t.Failed() {
+				var b strings.Builder
+				_ = report.WriteText(&b, r, report.TextOptions{Evidence: true})
+				t.Log("\n" + b.String())
+			}
+		})
+	}
+
+	t.Run("tunnel", func(t *testing.T) {
+		ns := "grade-tunnel"
+		st := &simcluster.Student{C: c, Namespace: ns, Image: image}
+		if err := st.Play(ctx, "correct"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetLoadBalancerIP(ctx, ns, "hello-flask"); err != nil {
+			t.Fatal(err)
+		}
+		stop, err := c.ServeApp(ctx, ns, "hello-flask", simcluster.FlaskStandIn, true)
+		if err != nil {
+			t.Skipf("port 5000 busy on this machine: %v", err)
+		}
+		defer stop()
+		r := checks.Grade(ctx, checks.Request{Lab: lab, Lang: "id", Image: image, Kube: checks.LoadKube(c.Kubeconfig, "", ns),
+			ImageOpts: checks.ImageOptions{Insecure: true}, NoRun: true, Steps: map[string]bool{"open-in-browser": true}})
+		if len(r.Checks) != 1 || r.Checks[0].Status != report.Pass || !strings.Contains(r.Checks[0].Message, "loadbalancer") {
+			t.Fatalf("app.responds via the LoadBalancer address: %+v", r.Checks)
+		}
+		if !strings.Contains(r.Checks[0].Message, "Aplikasi menjawab") {
+			t.Errorf("message not in Indonesian: %q", r.Checks[0].Message)
+		}
+	})
+}
+
+// TestGradeEnvironmentErrors: an unreachable cluster, a wrong context and a
+// forbidden namespace are error states (no points), never failures.
+func TestGradeEnvironmentErrors(t *testing.T) {
+	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	c := startSim(t)
+	lab := builtinLab(t)
+	ctx := context.Background()
+	only := map[string]bool{"your-cluster": true, "create-deployment": true, "get-pods": true}
+
+	// A user who may read nothing.
+	nobody, err := c.UserKubeconfig("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A user who may read the cluster (nodes, kube-system) but not the
+	// student's namespace.
+	limited, err := c.UserKubeconfig("limited", "kubelab:limited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Kubectl(ctx, "create", "clusterrole", "limited", "--verb=get,list", "--resource=nodes,pods"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Kubectl(ctx, "create", "clusterrolebinding", "limited", "--clusterrole=limited", "--group=kubelab:limited"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Kubectl(ctx, "create", "namespace", "secret-ns"); err != nil {
+		t.Fatal(err)
+	}
+	dead := deadKubeconfig(t)
+
+	cases := []struct {
+		name    string
+		kube    checks.Kube
+		wantMsg string
+	}{
+		{"unreachable", checks.LoadKube(dead, "", "default"), "unreachable"},
+		{"wrong context", checks.LoadKube(c.Kubeconfig, "no-such-context", "default"), "kubeconfig"},
+		{"forbidden everywhere", checks.LoadKube(nobody, "", "default"), "forbidden"},
+		{"forbidden namespace", checks.LoadKube(limited, "", "secret-ns"), "forbidden"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			r := checks.Grade(ctx, checks.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: tc.kube, Steps: only, Timeout: 30 * time.Second})
+			if time.Since(start) > 25*time.Second {
+				t.Errorf("took %s", time.Since(start))
+			}
+			for _, res := range r.Checks {
+				// Whoever is authenticated may read the server version, so
+				// cluster.reachable can pass; nothing in the namespace can.
+				if !strings.HasPrefix(res.ID, "cluster.") && (res.Points != 0 || (res.Status != report.Error && res.Status != report.Skipped)) {
+					t.Errorf("%s = %s with %g points, want error or skipped with none", res.ID, res.Status, res.Points)
+				}
+			}
+			errs := 0
+			for _, res := range r.Checks {
+				if res.Status == report.Fail {
+					t.Errorf("%s failed (the student was blamed): %s", res.ID, res.Message)
+				}
+				if res.Status == report.Error {
+					errs++
+					all := strings.ToLower(res.Message + " " + fmt.Sprint(res.Evidence))
+					if !strings.Contains(all, tc.wantMsg) {
+						t.Errorf("%s: message %q lacks %q", res.ID, all, tc.wantMsg)
+					}
+				}
+			}
+			if errs == 0 {
+				t.Errorf("no error result: %+v", r.Checks)
+			}
+			if tc.name == "forbidden namespace" {
+				for _, res := range r.Checks {
+					if res.ID == "cluster.reachable" && res.Status != report.Pass {
+						t.Errorf("cluster.reachable should pass for a user who can reach the server: %s", res.Status)
+					}
+					if res.ID == "deployment.exists" && !strings.Contains(fmt.Sprint(res.Evidence), "needs get/list on deployments.apps in namespace secret-ns") {
+						t.Errorf("deployment.exists evidence should say what permission is missing: %v", res.Evidence)
+					}
+				}
+			}
+		})
+	}
+}
+
+// deadKubeconfig points at a port where nothing listens.
+func deadKubeconfig(t *testing.T) string {
+	p := t.TempDir() + "/dead.kubeconfig"
+	cfg := `apiVersion: v1
+kind: Config
+clusters:
+- name: dead
+  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+- name: u
+  user: {token: not-a-real-token}
+contexts:
+- name: dead
+  context: {cluster: dead, user: u}
+current-context: dead
+`
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

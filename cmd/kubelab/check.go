@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+type checkOptions struct {
+	g           *globalOptions
+	Image       string
+	Namespace   string
+	Context     string
+	Kubeconfig  string
+	Deployment  string
+	Timeout     time.Duration
+	Output      string
+	OutputFile  string
+	Steps       []string
+	NoRun       bool
+	NoProxy     bool
+	StudentID   string
+	StudentName string
+	MinScore    float64
+	Evidence    bool
+	CacheDir    string
+	Insecure    bool
+}
+
+func newCheckCmd(g *globalOptions) *cobra.Command {
+	o := &checkOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "check [LAB]",
+		Short: "Check your work: inspect your cluster and your Docker Hub image and score each step",
+		Long: `check grades the lab against your real cluster (the kubeconfig and context
+kubectl uses) and your image on Docker Hub. It never changes your cluster.
+
+Exit codes: 0 the lab passed, 1 not passed yet (or below --min-score),
+2 bad flags or input, 3 the environment failed (cluster unreachable, forbidden,
+registry rate limit), 4 internal error.`,
+		Example: `  kubelab check --image budi/hello-flask
+  kubelab check --image budi/hello-flask -n lab1 --context minikube
+  kubelab check --image budi/hello-flask --step expose -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lab, err := g.loadLab(args)
+			if err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), cmd.OutOrStdout(), lab)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "deadline for the whole check")
+	f.StringVarP(&o.Output, "output", "o", "text", "report format: text or json")
+	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file")
+	f.StringSliceVar(&o.Steps, "step", nil, "check only these steps (repeatable)")
+	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
+	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
+	f.StringVar(&o.StudentID, "student-id", "", "your student id, printed in the report")
+	f.StringVar(&o.StudentName, "name", "", "your name, printed in the report")
+	f.Float64Var(&o.MinScore, "min-score", 0, "exit 1 when the score is below this")
+	f.BoolVar(&o.Evidence, "evidence", false, "print each check's evidence (text output)")
+	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
+	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func defaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "kubelab", "images")
+}
+
+func (o *checkOptions) request(lab *labs.Lab) (checks.Request, error) {
+	if o.Image == "" {
+		return checks.Request{}, exitf(ExitUsage, "--image is required: the image you pushed, e.g. --image budi/hello-flask")
+	}
+	if _, _, err := checks.NormalizeImage(o.Image); err != nil {
+		return checks.Request{}, exitf(ExitUsage, "--image: %v", err)
+	}
+	var steps map[string]bool
+	for _, s := range o.Steps {
+		if lab.Step(s) == nil {
+			return checks.Request{}, exitf(ExitUsage, "--step %q: lab %s has no such step", s, lab.ID)
+		}
+		if steps == nil {
+			steps = map[string]bool{}
+		}
+		steps[s] = true
+	}
+	return checks.Request{
+		Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
+		Student:   report.Student{ID: o.StudentID, Name: o.StudentName},
+		Kube:      checks.LoadKube(o.Kubeconfig, o.Context, o.Namespace),
+		ImageOpts: checks.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		NoRun:     o.NoRun,
+		App:       checks.AppOptions{ServiceProxy: !o.NoProxy},
+		Steps:     steps,
+		Timeout:   o.Timeout,
+	}, nil
+}
+
+func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab) (err error) {
+	if o.Output != "text" && o.Output != "json" {
+		return exitf(ExitUsage, "-o %q: use text or json", o.Output)
+	}
+	req, err := o.request(lab)
+	if err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	r := checks.Grade(ctx, req)
+
+	w, done, err := openOutput(stdout, o.OutputFile)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
+	switch o.Output {
+	case "json":
+		err = report.WriteJSON(w, r)
+	default:
+		err = report.WriteText(w, r, report.TextOptions{Color: o.OutputFile == "" && isTerminal(stdout), Evidence: o.Evidence})
+	}
+	if err != nil {
+		return exitf(ExitInternal, "writing report: %v", err)
+	}
+	if o.OutputFile != "" {
+		fmt.Fprintf(os.Stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
+	}
+	return exitFor(r, o.MinScore)
+}
+
+// exitFor maps a report to the exit code: environment errors first (the
+// grade cannot be trusted), then not passed.
+func exitFor(r *report.Report, minScore float64) error {
+	if r.EnvErrors() > 0 {
+		return silentExit(ExitEnv)
+	}
+	if !r.Passed || (minScore > 0 && r.Score < minScore) {
+		return silentExit(ExitNotPassed)
+	}
+	return nil
+}
+
+func isExit(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.code != ExitInternal
+}
+
+func fmtNum(f float64) string { return fmt.Sprintf("%g", f) }

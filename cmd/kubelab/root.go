@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/labs"
+)
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	Lang   string
+	LabDir string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "kubelab",
+		Short: "Kubernetes lab runner and auto-grader",
+		Long: `kubelab teaches a beginner Kubernetes lab step by step and grades it by
+inspecting the student's real cluster and Docker Hub image.
+
+Students read the lesson (kubelab lab show), do each step on minikube and
+Docker Hub, and check their own work (kubelab check). Lecturers grade whole
+classes (kubelab grade) and export reports.`,
+		Example: `  kubelab lab show --lang id
+  kubelab check --image budi/hello-flask
+  kubelab check --image budi/hello-flask -o html --output-file report.html`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.Lang, "lang", defaultLang(), "language of lessons and reports: id or en (default from the locale)")
+	root.PersistentFlags().StringVar(&g.LabDir, "lab-dir", "", "load the lab from this directory (lab.yaml + Markdown) instead of the built-in labs")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		g.Lang = strings.ToLower(g.Lang)
+		if g.Lang != "id" && g.Lang != "en" {
+			return exitf(ExitUsage, "--lang %q: use id (Bahasa Indonesia) or en (English)", g.Lang)
+		}
+		return nil
+	}
+	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g))
+	return root
+}
+
+// defaultLang reads the locale like gettext does: LANGUAGE, LC_ALL,
+// LC_MESSAGES, LANG; Indonesian when it starts with "id", else English.
+func defaultLang() string {
+	for _, v := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			if strings.HasPrefix(strings.ToLower(s), "id") || strings.HasPrefix(strings.ToLower(s), "in_") {
+				return "id"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// loadLab finds the lab named by args (or the default) with the catalog.
+func (g *globalOptions) loadLab(args []string) (*labs.Lab, error) {
+	id := ""
+	if len(args) > 0 {
+		id = args[0]
+	}
+	l, err := labs.Find(id, g.LabDir, checks.CatalogForLabs())
+	if err != nil {
+		return nil, exitf(ExitUsage, "%v", err)
+	}
+	return l, nil
+}

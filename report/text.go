@@ -1,0 +1,121 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+)
+
+// TextOptions control the terminal rendering.
+type TextOptions struct {
+	// Color adds ANSI colours (only for a terminal without NO_COLOR).
+	Color bool
+	// Evidence prints each check's evidence.
+	Evidence bool
+}
+
+var marks = map[Status]string{Pass: "✔", Fail: "✘", Partial: "◐", Error: "!", Skipped: "–"}
+
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+	ansiDim   = "\x1b[2m"
+)
+
+var colors = map[Status]string{Pass: "\x1b[32m", Fail: "\x1b[31m", Partial: "\x1b[33m", Error: "\x1b[35m", Skipped: "\x1b[90m"}
+
+// WriteText renders the report for a terminal: one block per step with
+// each check's status, points, message and hint, then the total.
+func WriteText(w io.Writer, r *Report, opt TextOptions) error {
+	L := LabelsFor(r.Lang)
+	paint := func(code, s string) string {
+		if !opt.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s (%s %s)\n", paint(ansiBold, L.Title), clean(r.Lab.Title), clean(r.Lab.ID), clean(r.Lab.Version))
+	if r.Student.ID != "" || r.Student.Name != "" {
+		fmt.Fprintf(&b, "%s: %s %s\n", L.Student, clean(r.Student.ID), clean(r.Student.Name))
+	}
+	if r.Target.Image != "" {
+		img := clean(r.Target.Image)
+		if r.Target.Digest != "" {
+			img += " (" + clean(r.Target.Digest) + ")"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", L.Image, img)
+	}
+	if r.Target.Server != "" || r.Target.Context != "" {
+		fmt.Fprintf(&b, "%s: %s (%s %s, %s %s)\n", L.Cluster, clean(r.Target.Server), strings.ToLower(L.Context), clean(r.Target.Context), strings.ToLower(L.Namespace), clean(r.Target.Namespace))
+	}
+	width := 0
+	for _, c := range r.Checks {
+		if len(c.ID) > width {
+			width = len(c.ID)
+		}
+	}
+	for _, st := range r.Steps {
+		var rows []Result
+		for _, c := range r.Checks {
+			if c.Step == st.ID {
+				rows = append(rows, c)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s  %s\n", paint(ansiBold, clean(st.Title)), paint(ansiDim, fmt.Sprintf("%s/%s", num(st.Points), num(st.MaxPoints))))
+		for _, c := range rows {
+			pts := num(c.Points) + "/" + num(c.MaxPoints)
+			if c.MaxPoints == 0 {
+				pts = "-"
+			}
+			status := fmt.Sprintf("%s %-8s", marks[c.Status], L.StatusName[c.Status])
+			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(colors[c.Status], status), width, c.ID, pts, clean(c.Message))
+			if c.Hint != "" {
+				fmt.Fprintf(&b, "  %*s %s: %s\n", width+19, "", strings.ToLower(L.Hint), clean(c.Hint))
+			}
+			if opt.Evidence {
+				for _, e := range c.Evidence {
+					fmt.Fprintf(&b, "  %*s %s\n", width+19, "", paint(ansiDim, clean(e.Name)+": "+clean(e.Value)))
+				}
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\n%s: %s/%s (%s%%)", paint(ansiBold, L.Total), num(r.Score), num(r.MaxScore), num(r.Percent()))
+	var counts []string
+	for _, s := range Statuses {
+		counts = append(counts, fmt.Sprintf("%s %d", L.StatusName[s], r.Counts[s]))
+	}
+	fmt.Fprintf(&b, "   %s\n", strings.Join(counts, " · "))
+	if r.Passed {
+		fmt.Fprintln(&b, paint(colors[Pass], L.Passed))
+	} else {
+		fmt.Fprintln(&b, paint(colors[Fail], L.NotPassed))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func num(f float64) string {
+	s := fmt.Sprintf("%.2f", f)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// clean removes control characters (terminal escapes) from text that came
+// from a student's cluster or image, so it cannot repaint the grader's
+// terminal.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
