@@ -60,10 +60,11 @@ func Grade(ctx context.Context, req Request) *report.Report {
 // NewReport starts a report for lab: tool, lab and steps filled in.
 func NewReport(lab *labs.Lab, lang string) *report.Report {
 	r := &report.Report{
-		Schema: report.Schema,
-		Tool:   report.Tool{Name: "kubelab", Version: Version},
-		Lab:    report.Lab{ID: lab.ID, Version: lab.Version, Title: lab.Title.Get(lang)},
-		Lang:   lang,
+		Schema:      report.Schema,
+		Tool:        report.Tool{Name: "kubelab", Version: Version},
+		Lab:         report.Lab{ID: lab.ID, Version: lab.Version, Title: lab.Title.Get(lang)},
+		Lang:        lang,
+		PassPercent: lab.PassPercent,
 	}
 	for _, st := range lab.Steps {
 		if len(st.Checks) > 0 {
@@ -208,14 +209,31 @@ func Gather(ctx context.Context, req Request) (*Snapshot, map[Source]time.Durati
 			s.Run = &RunProbe{SkipReason: "image run disabled (--no-run)"}
 		case s.Image != nil && s.Image.Digest != "":
 			opt := RunOptions{}
+			for _, r := range refs {
+				if r.ID == "image.runs" {
+					opt = RunOptionsFromParams(withDefaults(catalog[r.ID], r.Params))
+				}
+			}
 			if req.RunOpts != nil {
 				opt = *req.RunOpts
 			}
-			s.Run = ProbeRun(ctx, s.Image.Name, opt)
+			// Run exactly the digest the image checks judged, even if the
+			// tag moves meanwhile.
+			s.Run = ProbeRun(ctx, pinned(s.Image), opt)
 		default:
 			s.Run = &RunProbe{SkipReason: "the image could not be found on the registry"}
 		}
 		took(SrcRun, t0)
 	}
 	return s, dur
+}
+
+// pinned returns the image's reference pinned to the digest that was read.
+func pinned(img *ImageInfo) string {
+	full, repo, err := NormalizeImage(img.Name)
+	if err != nil || img.Digest == "" {
+		return img.Name
+	}
+	_ = full
+	return repo + "@" + img.Digest
 }

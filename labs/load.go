@@ -88,7 +88,16 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 	}
 	top := root.Content[0]
 	lab := &Lab{Source: dir, Markdown: map[string]Text{}}
-	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "steps"})
+	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "pass_percent", "steps"})
+	lab.PassPercent = 80
+	if n := get(top, "pass_percent"); n != nil {
+		p, err := strconv.ParseFloat(n.Value, 64)
+		if n.Kind != yaml.ScalarNode || err != nil || p < 0 || p > 100 {
+			v.add(n.Line, "pass_percent", fmt.Sprintf("%q must be a number from 0 to 100", n.Value))
+		} else {
+			lab.PassPercent = p
+		}
+	}
 
 	lab.ID = v.str(top, "", "id", true)
 	if lab.ID != "" && !idPattern.MatchString(lab.ID) {

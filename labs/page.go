@@ -58,9 +58,9 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 func WritePage(w io.Writer, lab *Lab, lang, stepID string) error {
 	data := struct {
 		Lang, Title, Description, TOCLabel, StepLabel string
-		CSP                                            string
-		CSS                                            template.CSS
-		Steps                                          []pageStep
+		CSP                                           string
+		CSS                                           template.CSS
+		Steps                                         []pageStep
 	}{Lang: lang, Title: lab.Title.Get(lang), Description: lab.Description.Get(lang), CSP: PageCSP, CSS: CSS(),
 		TOCLabel: map[string]string{"id": "Daftar isi"}[lang], StepLabel: map[string]string{"id": "Langkah"}[lang]}
 	if data.TOCLabel == "" {

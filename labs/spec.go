@@ -43,6 +43,9 @@ type Lab struct {
 	Description Text     `yaml:"description"`
 	Languages   []string `yaml:"languages"`
 	Steps       []*Step  `yaml:"steps"`
+	// PassPercent is the share of the points a student needs, besides every
+	// required check, for the lab to count as passed (default 80).
+	PassPercent float64 `yaml:"pass_percent"`
 
 	// Source says where the lab came from ("builtin" or a directory).
 	Source string `yaml:"-"`

@@ -86,18 +86,21 @@ type Step struct {
 
 // Report is one grading run of one student.
 type Report struct {
-	Schema     string         `json:"schema"`
-	Tool       Tool           `json:"tool"`
-	Lab        Lab            `json:"lab"`
-	Lang       string         `json:"lang"`
-	Student    Student        `json:"student"`
-	Target     Target         `json:"target"`
-	StartedAt  time.Time      `json:"started_at"`
-	FinishedAt time.Time      `json:"finished_at"`
-	Steps      []Step         `json:"steps"`
-	Checks     []Result       `json:"checks"`
-	Score      float64        `json:"score"`
-	MaxScore   float64        `json:"max_score"`
-	Passed     bool           `json:"passed"`
-	Counts     map[Status]int `json:"counts"`
+	Schema     string    `json:"schema"`
+	Tool       Tool      `json:"tool"`
+	Lab        Lab       `json:"lab"`
+	Lang       string    `json:"lang"`
+	Student    Student   `json:"student"`
+	Target     Target    `json:"target"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Steps      []Step    `json:"steps"`
+	Checks     []Result  `json:"checks"`
+	Score      float64   `json:"score"`
+	MaxScore   float64   `json:"max_score"`
+	// PassPercent is the share of MaxScore needed to pass (with every
+	// required check passed).
+	PassPercent float64        `json:"pass_percent"`
+	Passed      bool           `json:"passed"`
+	Counts      map[Status]int `json:"counts"`
 }

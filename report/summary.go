@@ -4,7 +4,8 @@ import "math"
 
 // Summarize fills the report's totals from its checks: the score, the
 // maximum, the counts per status, each step's points and whether the lab
-// passed (every required check passed). r.Steps must list the lab's steps.
+// passed (every required check passed and at least PassPercent of the
+// points). r.Steps must list the lab's steps.
 func Summarize(r *Report) {
 	r.Score, r.MaxScore = 0, 0
 	r.Counts = map[Status]int{}
@@ -31,6 +32,9 @@ func Summarize(r *Report) {
 	}
 	r.Score = round2(r.Score)
 	r.MaxScore = round2(r.MaxScore)
+	if r.MaxScore > 0 && r.Percent() < r.PassPercent {
+		r.Passed = false
+	}
 	for i := range r.Steps {
 		r.Steps[i].Points = round2(r.Steps[i].Points)
 		r.Steps[i].MaxPoints = round2(r.Steps[i].MaxPoints)

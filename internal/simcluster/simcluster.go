@@ -505,3 +505,13 @@ kind: Policy
 rules:
 - level: Metadata
 `
+
+// Attach returns a handle on a cluster started elsewhere (kubelab-sim up) for
+// running kubectl and playing scenarios. Stop does nothing on it.
+func Attach(dir, kubeconfig, server string) (*Cluster, error) {
+	bins, err := Binaries()
+	if err != nil {
+		return nil, err
+	}
+	return &Cluster{Dir: dir, Kubeconfig: kubeconfig, Server: server, NodeName: "minikube", Context: "minikube", bins: bins}, nil
+}

@@ -1,0 +1,944 @@
+package checks
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+// Image checks: pure functions of s.Image.
+
+func init() {
+	wd := Param{Name: "workdir", Default: "/app", Doc: "the working directory the image must use; the app's files are looked for in it"}
+	register(&Check{ID: "image.pushed", Doc: "the repository:tag exists on the registry (HEAD; digest as evidence)",
+		Sources: []Source{SrcImage}, Judge: judgeImagePushed})
+	register(&Check{ID: "image.platform", Doc: "a linux/amd64 image is present (index or single manifest)",
+		Sources: []Source{SrcImage}, Judge: judgeImagePlatform,
+		Params: []Param{{Name: "platform", Default: "linux/amd64", Doc: "the platform the cluster's nodes run (os/arch[/variant])"}}})
+	register(&Check{ID: "image.entrypoint", Doc: "Entrypoint/Cmd start the Flask app (python app.py or equivalent)",
+		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint})
+	register(&Check{ID: "image.workdir", Doc: "the image's working directory is /app",
+		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd}})
+	register(&Check{ID: "image.files", Doc: "/app/app.py and /app/requirements.txt are in the image; requirements name Flask",
+		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd}})
+	register(&Check{ID: "image.port", Doc: "the app is set to serve on port 5000 (EXPOSE or the app's own code)",
+		Sources: []Source{SrcImage}, Judge: judgeImagePort,
+		Params: []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd}})
+}
+
+// imageState returns the image info, or the judgement every image check gives
+// when there is nothing to judge: not gathered, environment error, invalid
+// reference, tag not found, private repository.
+func imageState(s *Snapshot, needConfig bool) (*ImageInfo, *Judgement) {
+	j := func(x Judgement) (*ImageInfo, *Judgement) { return nil, &x }
+	im := s.Image
+	if im == nil {
+		return j(Judgement{Status: report.Error, Message: T(
+			"Internal error: image metadata was not gathered.",
+			"Kesalahan internal: metadata image tidak dikumpulkan.")})
+	}
+	if im.Err != nil {
+		return j(imageEnvError(im.Err))
+	}
+	if im.Invalid != "" {
+		return j(fail(
+			T("The image reference is not valid: %s.", "Referensi image tidak valid: %s.", im.Invalid),
+			T("Hand in the image as user/repository:tag, all lowercase, e.g. budi/flask-app:v1.",
+				"Serahkan image dalam bentuk user/repository:tag, huruf kecil semua, misalnya budi/flask-app:v1."),
+			fact("image", im.Ref)))
+	}
+	ev := fact("image", imgShownName(im))
+	if im.NotFound {
+		return j(fail(
+			T("%s: repository:tag not found on the registry.", "%s: repository:tag tidak ditemukan di registry.", imgShownName(im)),
+			T("Push the image (docker push %s) and check that the repository and tag you handed in are exactly the ones you pushed.",
+				"Push image-nya (docker push %s) dan pastikan repository dan tag yang Anda serahkan sama persis dengan yang Anda push.", imgShownRef(im)),
+			ev))
+	}
+	if im.Private {
+		return j(fail(
+			T("%s is private or needs login: the registry would not show it without credentials.",
+				"%s bersifat privat atau perlu login: registry tidak mau menampilkannya tanpa kredensial.", imgShownName(im)),
+			T("Make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist, so check the name too.",
+				"Jadikan repository Docker Hub publik (Docker Hub → repository Anda → Settings → Change visibility → Public), agar klaster dapat menarik image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada, jadi periksa juga namanya."),
+			ev))
+	}
+	if needConfig && im.Config == nil {
+		if len(im.Platforms) == 0 && im.IsIndex {
+			return j(fail(
+				T("%s is an index with no container image in it.", "%s adalah index tanpa image kontainer di dalamnya.", imgShownName(im)),
+				T("Rebuild and push the image with docker build / docker buildx build --push.",
+					"Build ulang dan push image dengan docker build / docker buildx build --push."),
+				ev, fact("media type", im.MediaType)))
+		}
+		return j(Judgement{Status: report.Error, Message: T(
+			"Internal error: the image config of %s was not read.",
+			"Kesalahan internal: config image %s tidak terbaca.", imgShownName(im))})
+	}
+	return im, nil
+}
+
+// imageEnvError is envError with hints that fit a registry.
+func imageEnvError(e *GatherError) Judgement {
+	j := envError(e)
+	switch e.Kind {
+	case ErrUnreachable:
+		j.Hint = T("The registry could not be reached from the grading machine (network, proxy, DNS or TLS); try docker pull there, then grade again.",
+			"Registry tidak dapat dihubungi dari mesin penilai (jaringan, proxy, DNS, atau TLS); coba docker pull di sana, lalu nilai ulang.")
+	case ErrConfig:
+		j.Hint = T("Fix or remove the grader's Docker config (~/.docker/config.json, DOCKER_CONFIG).",
+			"Perbaiki atau hapus config Docker milik penilai (~/.docker/config.json, DOCKER_CONFIG).")
+	case ErrOther:
+		j.Hint = T("The registry failed to answer; this is not your mistake. Grade again later.",
+			"Registry gagal menjawab; ini bukan kesalahan Anda. Nilai ulang nanti.")
+	}
+	return j
+}
+
+func imgShownName(im *ImageInfo) string {
+	if im.Name != "" {
+		return im.Name
+	}
+	return im.Ref
+}
+
+// imgShownRef is the reference as the student would type it.
+func imgShownRef(im *ImageInfo) string {
+	if r := strings.TrimSpace(im.Ref); r != "" {
+		return r
+	}
+	return imgShownName(im)
+}
+
+// image.pushed
+
+func judgeImagePushed(s *Snapshot, _ Params) Judgement {
+	im, j := imageState(s, false)
+	if j != nil {
+		return *j
+	}
+	ev := []report.Fact{fact("image", imgShownName(im)), fact("digest", im.Digest), fact("media type", im.MediaType)}
+	return pass(T("%s is on the registry (digest %s).", "%s ada di registry (digest %s).", imgShownName(im), imgShortDigest(im.Digest)), ev...)
+}
+
+func imgShortDigest(d string) string {
+	if i := strings.Index(d, ":"); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
+	}
+	return d
+}
+
+// image.platform
+
+func judgeImagePlatform(s *Snapshot, p Params) Judgement {
+	im, j := imageState(s, false)
+	if j != nil {
+		return *j
+	}
+	want := strings.ToLower(strings.TrimSpace(p.String("platform", "linux/amd64")))
+	plats := im.Platforms
+	if len(plats) == 0 && im.Config != nil {
+		if pl := imgPlatformString(im.Config.OS, im.Config.Architecture, ""); pl != "" {
+			plats = []string{pl}
+		}
+	}
+	kind := "single image"
+	if im.IsIndex {
+		kind = "multi-platform index"
+	}
+	ev := []report.Fact{fact("platforms", strings.Join(plats, ", ")), fact("manifest", kind)}
+	if len(plats) == 0 {
+		return fail(T("The image does not say which platform it is built for; the cluster needs %s.",
+			"Image tidak menyebutkan untuk platform apa ia dibuat; klaster membutuhkan %s.", want),
+			imgPlatformHint(want), ev...)
+	}
+	for _, pl := range plats {
+		if imgPlatformMatches(pl, want) {
+			if len(plats) == 1 {
+				return pass(T("The image is built for %s.", "Image dibuat untuk %s.", pl), ev...)
+			}
+			return pass(T("The image includes %s (platforms: %s).", "Image memuat %s (platform: %s).", want, strings.Join(plats, ", ")), ev...)
+		}
+	}
+	return fail(T("The image is built only for %s; the cluster needs %s, so its pods cannot start it (exec format error / no matching manifest).",
+		"Image hanya dibuat untuk %s; klaster membutuhkan %s, sehingga pod tidak dapat menjalankannya (exec format error / no matching manifest).",
+		strings.Join(plats, ", "), want),
+		imgPlatformHint(want), ev...)
+}
+
+func imgPlatformHint(want string) L {
+	return T("Build for the cluster's platform and push again: docker buildx build --platform %s -t user/repository:tag --push . (Apple Silicon Macs build linux/arm64 unless told otherwise).",
+		"Build untuk platform klaster lalu push ulang: docker buildx build --platform %s -t user/repository:tag --push . (Mac Apple Silicon membuat linux/arm64 kecuali diminta lain).", want)
+}
+
+// imgPlatformMatches: "linux/amd64" matches any amd64 variant; a wanted
+// variant must match, with arm64's default v8 implied.
+func imgPlatformMatches(have, want string) bool {
+	have = strings.ToLower(have)
+	if have == want || strings.HasPrefix(have, want+"/") {
+		return true
+	}
+	return (have == "linux/arm64" && want == "linux/arm64/v8") || (have == "linux/arm64/v8" && want == "linux/arm64")
+}
+
+// image.entrypoint
+
+// imgCommand is what an image's ENTRYPOINT and CMD run, as far as the judge
+// understands it.
+type imgCommand struct {
+	// Line is the effective command line, for evidence.
+	Line string
+	// Server is "python", "flask" or "gunicorn" when recognised.
+	Server string
+	OK     bool
+	// Port is the port named on the command line (flask --port, gunicorn
+	// --bind), 0 when none.
+	Port int
+	// Why says what is wrong when not OK.
+	Why L
+}
+
+func imgEffectiveArgv(c *ImageConfig) []string {
+	if len(c.Entrypoint) > 0 {
+		return append(slices.Clone(c.Entrypoint), c.Cmd...)
+	}
+	return slices.Clone(c.Cmd)
+}
+
+func imgShowArgv(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\"'&;|") {
+			out[i] = strconv.Quote(a)
+		} else {
+			out[i] = a
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+var imgPythonRe = regexp.MustCompile(`^python[0-9.]*$`)
+
+func imgIsShell(p string) bool {
+	switch path.Base(p) {
+	case "sh", "bash", "dash", "ash", "zsh":
+		return true
+	}
+	return false
+}
+
+// imgAnalyzeCommand decides whether the image's command starts the app.
+func imgAnalyzeCommand(c *ImageConfig) imgCommand {
+	argv := imgEffectiveArgv(c)
+	res := imgCommand{Line: imgShowArgv(argv)}
+	if len(argv) == 0 {
+		res.Why = T("The image has no ENTRYPOINT or CMD, so a container of it has nothing to run.",
+			"Image tidak punya ENTRYPOINT maupun CMD, sehingga kontainernya tidak menjalankan apa pun.")
+		return res
+	}
+	// Shell form: CMD python app.py is stored as /bin/sh -c "python app.py".
+	if len(argv) >= 3 && imgIsShell(argv[0]) && strings.HasPrefix(argv[1], "-") && strings.HasSuffix(argv[1], "c") {
+		var first imgCommand
+		for i, seg := range imgShellSegments(argv[2]) {
+			r := imgAnalyzeArgv(seg, c.Env)
+			if r.OK {
+				r.Line = res.Line
+				return r
+			}
+			if i == 0 || (first.Server == "" && r.Server != "") {
+				first = r
+			}
+		}
+		first.Line = res.Line
+		if first.Why == (L{}) {
+			first.Why = imgNotAppWhy(res.Line)
+		}
+		return first
+	}
+	r := imgAnalyzeArgv(argv, c.Env)
+	r.Line = res.Line
+	return r
+}
+
+// imgShellSegments splits a shell script into simple commands (on && || ; |
+// and newlines) and each into words, honouring quotes.
+func imgShellSegments(script string) [][]string {
+	var segs [][]string
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	flushWord := func() {
+		if inWord {
+			words = append(words, cur.String())
+			cur.Reset()
+			inWord = false
+		}
+	}
+	flushSeg := func() {
+		flushWord()
+		if len(words) > 0 {
+			segs = append(segs, words)
+			words = nil
+		}
+	}
+	rs := []rune(script)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == '\\' && i+1 < len(rs):
+			i++
+			cur.WriteRune(rs[i])
+			inWord = true
+		case r == ' ' || r == '\t':
+			flushWord()
+		case r == ';' || r == '\n' || r == '&' || r == '|':
+			flushSeg()
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	flushSeg()
+	return segs
+}
+
+func imgNotAppWhy(line string) L {
+	return T("The command %q does not start the Flask app (expected python app.py or an equivalent).",
+		"Perintah %q tidak menjalankan aplikasi Flask (seharusnya python app.py atau yang setara).", line)
+}
+
+var imgEnvAssignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// imgAnalyzeArgv judges one exec-form command.
+func imgAnalyzeArgv(argv []string, env []string) imgCommand {
+	line := imgShowArgv(argv)
+	env = slices.Clone(env)
+	// Strip wrappers that run the real command: exec, env, tini, dumb-init
+	// (and their flags), and VAR=value prefixes.
+strip:
+	for len(argv) > 0 {
+		switch b := path.Base(argv[0]); {
+		case b == "exec" || b == "tini" || b == "dumb-init" || strings.HasPrefix(argv[0], "-"):
+			argv = argv[1:]
+		case b == "env" || imgEnvAssignRe.MatchString(argv[0]):
+			if b == "env" {
+				argv = argv[1:]
+			}
+			for len(argv) > 0 && imgEnvAssignRe.MatchString(argv[0]) {
+				env = append(env, argv[0])
+				argv = argv[1:]
+			}
+		default:
+			break strip
+		}
+	}
+	res := imgCommand{Line: line}
+	if len(argv) == 0 {
+		res.Why = imgNotAppWhy(line)
+		return res
+	}
+	prog := path.Base(argv[0])
+	switch {
+	case imgPythonRe.MatchString(prog):
+		res.Server = "python"
+		args := argv[1:]
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a == "-m" && i+1 < len(args):
+				mod := args[i+1]
+				rest := args[i+2:]
+				switch mod {
+				case "flask":
+					return imgAnalyzeFlask(line, rest, env)
+				case "gunicorn":
+					return imgAnalyzeGunicorn(line, rest, env)
+				}
+				res.Why = T("The command %q runs the module %s, not app.py.", "Perintah %q menjalankan modul %s, bukan app.py.", line, mod)
+				return res
+			case a == "-c":
+				res.Why = T("The command %q runs inline code instead of app.py.", "Perintah %q menjalankan kode langsung, bukan app.py.", line)
+				return res
+			case strings.HasPrefix(a, "-"):
+				// -u, -B, -O ... interpreter flags.
+				continue
+			}
+			if path.Base(a) == "app.py" {
+				res.OK = true
+				return res
+			}
+			res.Why = T("The command %q runs %s, not app.py.", "Perintah %q menjalankan %s, bukan app.py.", line, a)
+			return res
+		}
+		res.Why = T("The command %q starts a bare Python interpreter without app.py, so the container exits at once. Give the script: CMD [\"app.py\"] after ENTRYPOINT [\"python\"], or CMD [\"python\", \"app.py\"].",
+			"Perintah %q hanya menjalankan interpreter Python tanpa app.py, sehingga kontainer langsung berhenti. Sertakan skripnya: CMD [\"app.py\"] setelah ENTRYPOINT [\"python\"], atau CMD [\"python\", \"app.py\"].", line)
+		return res
+	case prog == "flask":
+		return imgAnalyzeFlask(line, argv[1:], env)
+	case prog == "gunicorn":
+		return imgAnalyzeGunicorn(line, argv[1:], env)
+	}
+	res.Why = imgNotAppWhy(line)
+	return res
+}
+
+func imgEnvValue(env []string, key string) (string, bool) {
+	v, ok := "", false
+	for _, e := range env {
+		if k, val, found := strings.Cut(e, "="); found && k == key {
+			v, ok = val, true // the last one wins, as in a shell
+		}
+	}
+	return v, ok
+}
+
+// imgOption reads "--name=value", "--name value" or "-x value" from args.
+func imgOption(args []string, names ...string) (string, bool) {
+	val, ok := "", false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		for _, n := range names {
+			switch {
+			case a == n && i+1 < len(args):
+				val, ok = args[i+1], true
+			case strings.HasPrefix(n, "--") && strings.HasPrefix(a, n+"="):
+				val, ok = strings.TrimPrefix(a, n+"="), true
+			case !strings.HasPrefix(n, "--") && len(n) == 2 && strings.HasPrefix(a, n) && len(a) > 2 && a[2] != '-':
+				val, ok = a[2:], true
+			}
+		}
+	}
+	return val, ok
+}
+
+func imgAnyHost(h string) bool {
+	switch strings.Trim(h, "[]") {
+	case "", "0.0.0.0", "::", "*":
+		return true
+	}
+	return false
+}
+
+// imgAnalyzeFlask judges "flask [--app X] run [--host H] [--port P]".
+func imgAnalyzeFlask(line string, args, env []string) imgCommand {
+	res := imgCommand{Line: line, Server: "flask"}
+	run := slices.Index(args, "run")
+	if run < 0 {
+		res.Why = T("The command %q does not run the app: use flask run --host=0.0.0.0 --port=5000, or python app.py.",
+			"Perintah %q tidak menjalankan aplikasi: gunakan flask run --host=0.0.0.0 --port=5000, atau python app.py.", line)
+		return res
+	}
+	opts := args[run+1:]
+	host, hok := imgOption(opts, "--host", "-h")
+	if !hok {
+		host, hok = imgEnvValue(env, "FLASK_RUN_HOST")
+	}
+	port := 5000
+	if p, ok := imgOption(opts, "--port", "-p"); ok {
+		port, _ = strconv.Atoi(p)
+	} else if p, ok := imgEnvValue(env, "FLASK_RUN_PORT"); ok {
+		port, _ = strconv.Atoi(p)
+	}
+	res.Port = port
+	if !hok || !imgAnyHost(host) || host == "" {
+		res.Why = T("The command %q makes Flask listen only on 127.0.0.1 inside the container, where nothing outside can reach it; add --host=0.0.0.0.",
+			"Perintah %q membuat Flask hanya mendengarkan 127.0.0.1 di dalam kontainer, yang tidak dapat dijangkau dari luar; tambahkan --host=0.0.0.0.", line)
+		return res
+	}
+	res.OK = true
+	return res
+}
+
+var imgAppModuleRe = regexp.MustCompile(`^app:[A-Za-z_][A-Za-z0-9_]*(\(.*\))?$`)
+
+// imgAnalyzeGunicorn judges "gunicorn [-b HOST:PORT] app:app".
+func imgAnalyzeGunicorn(line string, args, env []string) imgCommand {
+	res := imgCommand{Line: line, Server: "gunicorn"}
+	if extra, ok := imgEnvValue(env, "GUNICORN_CMD_ARGS"); ok {
+		args = append(strings.Fields(extra), args...)
+	}
+	bind, bok := imgOption(args, "--bind", "-b")
+	if !bok {
+		if p, ok := imgEnvValue(env, "PORT"); ok {
+			bind, bok = "0.0.0.0:"+p, true
+		}
+	}
+	module := slices.ContainsFunc(args, imgAppModuleRe.MatchString)
+	if !module {
+		res.Why = T("The command %q does not load the Flask app from app.py; name it as app:app (module app, variable app).",
+			"Perintah %q tidak memuat aplikasi Flask dari app.py; sebutkan sebagai app:app (modul app, variabel app).", line)
+		return res
+	}
+	if !bok {
+		res.Port = 8000
+		res.Why = T("The command %q makes gunicorn listen on its default 127.0.0.1:8000, unreachable from outside the container; add --bind 0.0.0.0:5000.",
+			"Perintah %q membuat gunicorn mendengarkan default 127.0.0.1:8000, yang tidak terjangkau dari luar kontainer; tambahkan --bind 0.0.0.0:5000.", line)
+		return res
+	}
+	host, portStr := bind, ""
+	if i := strings.LastIndex(bind, ":"); i >= 0 {
+		host, portStr = bind[:i], bind[i+1:]
+	}
+	res.Port, _ = strconv.Atoi(portStr)
+	if strings.HasPrefix(bind, "unix:") || !imgAnyHost(host) {
+		res.Why = T("The command %q binds gunicorn to %s, unreachable from outside the container; bind 0.0.0.0:5000.",
+			"Perintah %q mengikat gunicorn ke %s, yang tidak terjangkau dari luar kontainer; gunakan 0.0.0.0:5000.", line, bind)
+		return res
+	}
+	res.OK = true
+	return res
+}
+
+func judgeImageEntrypoint(s *Snapshot, _ Params) Judgement {
+	im, j := imageState(s, true)
+	if j != nil {
+		return *j
+	}
+	c := im.Config
+	cmd := imgAnalyzeCommand(c)
+	ev := []report.Fact{
+		fact("command", cmd.Line),
+		fact("entrypoint", imgShowJSON(c.Entrypoint)),
+		fact("cmd", imgShowJSON(c.Cmd)),
+	}
+	if cmd.OK {
+		return pass(T("The container starts the app with: %s.", "Kontainer menjalankan aplikasi dengan: %s.", cmd.Line), ev...)
+	}
+	return fail(cmd.Why,
+		T("End the Dockerfile with ENTRYPOINT [\"python\"] and CMD [\"app.py\"] (or just CMD [\"python\", \"app.py\"]), then build and push again.",
+			"Akhiri Dockerfile dengan ENTRYPOINT [\"python\"] dan CMD [\"app.py\"] (atau cukup CMD [\"python\", \"app.py\"]), lalu build dan push ulang."),
+		ev...)
+}
+
+func imgShowJSON(v []string) string {
+	if len(v) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(v))
+	for i, s := range v {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// image.workdir
+
+func judgeImageWorkdir(s *Snapshot, p Params) Judgement {
+	im, j := imageState(s, true)
+	if j != nil {
+		return *j
+	}
+	want := imgCleanDir(p.String("workdir", "/app"))
+	got := im.Config.WorkingDir
+	ev := []report.Fact{fact("workdir", imgOrNone(got)), fact("expected", want)}
+	hint := T("Add WORKDIR %s to the Dockerfile before the COPY lines, then build and push again.",
+		"Tambahkan WORKDIR %s ke Dockerfile sebelum baris COPY, lalu build dan push ulang.", want)
+	if strings.TrimSpace(got) == "" {
+		return fail(T("The image sets no working directory (no WORKDIR), so the app starts in / instead of %s.",
+			"Image tidak menetapkan direktori kerja (tanpa WORKDIR), sehingga aplikasi berjalan di / bukan di %s.", want), hint, ev...)
+	}
+	if imgCleanDir(got) != want {
+		return fail(T("The working directory is %s, not %s.", "Direktori kerja adalah %s, bukan %s.", got, want), hint, ev...)
+	}
+	return pass(T("The working directory is %s.", "Direktori kerja adalah %s.", want), ev...)
+}
+
+func imgOrNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// image.files
+
+func judgeImageFiles(s *Snapshot, p Params) Judgement {
+	im, j := imageState(s, true)
+	if j != nil {
+		return *j
+	}
+	if im.FilesErr != nil {
+		return imageEnvError(im.FilesErr)
+	}
+	wd := imgCleanDir(p.String("workdir", "/app"))
+	appPath, reqPath := path.Join(wd, "app.py"), path.Join(wd, "requirements.txt")
+	req := im.Files[reqPath]
+
+	var seen []string
+	for _, f := range slices.Sorted(maps.Keys(im.Files)) {
+		seen = append(seen, fmt.Sprintf("%s (%s)", f, imgSize(im.Files[f].Size)))
+	}
+	ev := []report.Fact{fact("files found", imgOrNone(strings.Join(seen, ", ")))}
+
+	var missing []string
+	var elsewhere []string
+	for _, want := range []string{appPath, reqPath} {
+		if im.Files[want] != nil {
+			continue
+		}
+		missing = append(missing, want)
+		for f := range im.Files {
+			if f != want && path.Base(f) == path.Base(want) {
+				elsewhere = append(elsewhere, f)
+			}
+		}
+	}
+	slices.Sort(elsewhere)
+	if len(missing) > 0 {
+		msg := T("Missing from the image: %s.", "Tidak ada di dalam image: %s.", strings.Join(missing, ", "))
+		if len(elsewhere) > 0 {
+			msg = T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",
+				"Tidak ada di dalam image: %s (yang ditemukan: %s; file tersalin ke direktori lain).",
+				strings.Join(missing, ", "), strings.Join(elsewhere, ", "))
+		}
+		return fail(msg, T("With WORKDIR %s, copy both files in: COPY requirements.txt app.py ./ (a deleted file, e.g. RUN rm, is gone from the image too). Then build and push again.",
+			"Dengan WORKDIR %s, salin kedua file: COPY requirements.txt app.py ./ (file yang dihapus, misalnya dengan RUN rm, juga hilang dari image). Lalu build dan push ulang.", wd), ev...)
+	}
+	names := imgRequirementNames(req.Content)
+	ev = append(ev, fact("requirements", imgOrNone(strings.Join(names, ", "))))
+	if !imgNamesFlask(names) {
+		return partial(0.5,
+			T("%s and %s are in the image, but requirements.txt does not name Flask, so pip install will not install it.",
+				"%s dan %s ada di dalam image, tetapi requirements.txt tidak menyebut Flask, sehingga pip install tidak memasangnya.", appPath, reqPath),
+			T("Add a line flask to requirements.txt, then build and push again.",
+				"Tambahkan baris flask ke requirements.txt, lalu build dan push ulang."), ev...)
+	}
+	return pass(T("%s and %s are in the image, and requirements.txt names Flask.",
+		"%s dan %s ada di dalam image, dan requirements.txt menyebut Flask.", appPath, reqPath), ev...)
+}
+
+func imgSize(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+}
+
+var (
+	imgReqNameRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
+	imgReqSepRe  = regexp.MustCompile(`[-_.]+`)
+)
+
+// imgRequirementNames returns the normalised distribution names a
+// requirements file lists (PEP 503: lowercase, runs of -_. become -).
+func imgRequirementNames(content string) []string {
+	var out []string
+	for _, line := range strings.Split(content, "\n") {
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "-") {
+			continue // options: -r other.txt, --index-url, -e .
+		}
+		m := imgReqNameRe.FindString(line)
+		if m == "" {
+			continue
+		}
+		n := strings.ToLower(m)
+		n = imgReqSepRe.ReplaceAllString(n, "-")
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// imgFlaskDependents are extensions that declare Flask as a dependency, so
+// pip installs Flask with them: a requirements.txt naming only one of them
+// (e.g. flask-restful / flask_restful) does install Flask.
+var imgFlaskDependents = []string{"flask-restful", "flask-restx", "flask-cors", "flask-sqlalchemy", "flask-login", "flask-wtf"}
+
+func imgNamesFlask(names []string) bool {
+	for _, n := range names {
+		if n == "flask" || slices.Contains(imgFlaskDependents, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// image.port
+
+func judgeImagePort(s *Snapshot, p Params) Judgement {
+	im, j := imageState(s, true)
+	if j != nil {
+		return *j
+	}
+	want := p.Int("port", 5000)
+	c := im.Config
+	cmd := imgAnalyzeCommand(c)
+
+	var exposed []int
+	for _, e := range c.ExposedPorts {
+		num, proto, _ := strings.Cut(e, "/")
+		if n, err := strconv.Atoi(num); err == nil && (proto == "" || proto == "tcp") {
+			exposed = append(exposed, n)
+		}
+	}
+	ev := []report.Fact{fact("exposed ports", imgOrNone(strings.Join(c.ExposedPorts, ", ")))}
+
+	// Where does the app really listen? The command line (flask run,
+	// gunicorn) decides; else app.py's app.run(...).
+	served, how := 0, ""
+	hostMissing := false
+	if (cmd.Server == "flask" || cmd.Server == "gunicorn") && cmd.Port > 0 {
+		served, how = cmd.Port, fmt.Sprintf("command line: %s", cmd.Line)
+	} else if f, where := imgAppSource(im, p); f != nil {
+		if r := imgCodePort(f.Content, c.Env); r.found {
+			served, how = r.port, fmt.Sprintf("%s: %s", where, r.how)
+			hostMissing = r.hostMissing && cmd.Server == "python"
+		}
+	}
+	if served > 0 {
+		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how)))
+	}
+	hint := T("Serve on port %d: app.run(host=\"0.0.0.0\", port=%d) in app.py, and EXPOSE %d in the Dockerfile; then build and push again.",
+		"Layani di port %d: app.run(host=\"0.0.0.0\", port=%d) di app.py, dan EXPOSE %d di Dockerfile; lalu build dan push ulang.", want, want, want)
+
+	switch {
+	case served > 0 && served != want:
+		return fail(T("The app serves on port %d (%s), not %d.", "Aplikasi melayani di port %d (%s), bukan %d.", served, how, want), hint, ev...)
+	case served == want && hostMissing:
+		return partial(0.5,
+			T("The app serves on port %d but only on 127.0.0.1 inside the container (app.run without host=\"0.0.0.0\"), so the service cannot reach it.",
+				"Aplikasi melayani di port %d tetapi hanya di 127.0.0.1 di dalam kontainer (app.run tanpa host=\"0.0.0.0\"), sehingga service tidak dapat menjangkaunya.", want),
+			T("Use app.run(host=\"0.0.0.0\", port=%d) in app.py.", "Gunakan app.run(host=\"0.0.0.0\", port=%d) di app.py.", want), ev...)
+	case served == want:
+		if slices.Contains(exposed, want) {
+			return pass(T("The app serves on port %d, and the image exposes it.", "Aplikasi melayani di port %d, dan image meng-EXPOSE-nya.", want), ev...)
+		}
+		return pass(T("The app serves on port %d (%s); the image does not EXPOSE it, which is optional.",
+			"Aplikasi melayani di port %d (%s); image tidak meng-EXPOSE-nya, dan itu opsional.", want, how), ev...)
+	case slices.Contains(exposed, want):
+		return pass(T("The image exposes port %d.", "Image meng-EXPOSE port %d.", want), ev...)
+	case len(exposed) > 0:
+		return fail(T("The image exposes %s, not port %d, and app.py names no port.", "Image meng-EXPOSE %s, bukan port %d, dan app.py tidak menyebut port.",
+			strings.Join(c.ExposedPorts, ", "), want), hint, ev...)
+	}
+	return fail(T("No port found: the image has no EXPOSE and app.py does not call app.run(... port=%d).",
+		"Port tidak ditemukan: image tidak punya EXPOSE dan app.py tidak memanggil app.run(... port=%d).", want), hint, ev...)
+}
+
+// imgAppSource returns app.py from the workdir parameter's directory, else
+// from the image's WORKDIR.
+func imgAppSource(im *ImageInfo, p Params) (*ImageFile, string) {
+	dirs := []string{imgCleanDir(p.String("workdir", "/app"))}
+	if im.Config != nil && im.Config.WorkingDir != "" {
+		dirs = append(dirs, imgCleanDir(im.Config.WorkingDir))
+	}
+	for _, d := range dirs {
+		f := path.Join(d, "app.py")
+		if im.Files[f] != nil {
+			return im.Files[f], f
+		}
+	}
+	return nil, ""
+}
+
+type imgPortResult struct {
+	found       bool
+	port        int
+	how         string
+	hostMissing bool
+}
+
+var (
+	imgFlaskVarRe = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:flask\.)?Flask\s*\(`)
+	imgRunCallRe  = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*run\s*\(`)
+	imgEnvGetRe   = regexp.MustCompile(`(?:environ\.get|getenv|environ\.setdefault)\s*\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']?(\d+)["']?)?\s*\)`)
+	imgEnvIndexRe = regexp.MustCompile(`environ\s*\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]`)
+	imgNumberRe   = regexp.MustCompile(`^\d+$`)
+	imgIdentRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// imgCodePort finds the port app.py's app.run(...) serves on. Flask's
+// default is 5000 when app.run() names none.
+func imgCodePort(src string, env []string) imgPortResult {
+	src = imgStripComments(src)
+	appVar := "app"
+	if m := imgFlaskVarRe.FindStringSubmatch(src); m != nil {
+		appVar = m[1]
+	}
+	var args string
+	found := false
+	for _, m := range imgRunCallRe.FindAllStringSubmatchIndex(src, -1) {
+		recv := src[m[2]:m[3]]
+		if recv != appVar {
+			continue
+		}
+		args, found = imgCallArgs(src[m[1]:]), true
+		break
+	}
+	if !found {
+		return imgPortResult{}
+	}
+	call := fmt.Sprintf("%s.run(%s)", appVar, strings.TrimSpace(args))
+	var pos []string
+	kw := map[string]string{}
+	for _, a := range imgSplitArgs(args) {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		if k, v, ok := strings.Cut(a, "="); ok && imgIdentRe.MatchString(strings.TrimSpace(k)) && !strings.HasPrefix(v, "=") {
+			kw[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		} else {
+			pos = append(pos, a)
+		}
+	}
+	res := imgPortResult{found: true, how: call}
+	portExpr, hasPort := kw["port"]
+	if !hasPort && len(pos) >= 2 {
+		portExpr, hasPort = pos[1], true
+	}
+	_, hasHost := kw["host"]
+	res.hostMissing = !hasHost && len(pos) == 0 && !strings.Contains(args, "**")
+	if !hasPort {
+		res.port = 5000
+		res.how = call + " (Flask's default port 5000)"
+		return res
+	}
+	if n, ok := imgEvalPort(portExpr, src, env, 0); ok {
+		res.port = n
+		return res
+	}
+	// A port we cannot work out (computed at run time): say nothing.
+	return imgPortResult{}
+}
+
+// imgEvalPort evaluates the simple port expressions students write: a
+// number, int(os.environ.get("PORT", 5000)), or a module-level variable
+// holding one of those.
+func imgEvalPort(expr, src string, env []string, depth int) (int, bool) {
+	expr = strings.TrimSpace(expr)
+	if imgNumberRe.MatchString(expr) {
+		n, err := strconv.Atoi(expr)
+		return n, err == nil
+	}
+	if m := imgEnvGetRe.FindStringSubmatch(expr); m != nil {
+		if v, ok := imgEnvValue(env, m[1]); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			return n, err == nil
+		}
+		if m[2] != "" {
+			n, err := strconv.Atoi(m[2])
+			return n, err == nil
+		}
+		return 0, false
+	}
+	if m := imgEnvIndexRe.FindStringSubmatch(expr); m != nil {
+		if v, ok := imgEnvValue(env, m[1]); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			return n, err == nil
+		}
+		return 0, false
+	}
+	if imgIdentRe.MatchString(expr) && depth < 2 {
+		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(expr) + `\s*=\s*(.+)$`)
+		if ms := re.FindAllStringSubmatch(src, -1); len(ms) > 0 {
+			return imgEvalPort(ms[len(ms)-1][1], src, env, depth+1)
+		}
+	}
+	return 0, false
+}
+
+// imgCallArgs returns the text up to the parenthesis closing a call whose
+// opening parenthesis precedes s.
+func imgCallArgs(s string) string {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == '\\' {
+				i++
+			} else if ch == quote {
+				quote = 0
+			}
+		case ch == '"' || ch == '\'':
+			quote = ch
+		case ch == '(' || ch == '[' || ch == '{':
+			depth++
+		case ch == ')' || ch == ']' || ch == '}':
+			if depth == 0 {
+				return s[:i]
+			}
+			depth--
+		}
+	}
+	return s
+}
+
+// imgSplitArgs splits call arguments on top-level commas.
+func imgSplitArgs(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == '\\' {
+				i++
+			} else if ch == quote {
+				quote = 0
+			}
+		case ch == '"' || ch == '\'':
+			quote = ch
+		case ch == '(' || ch == '[' || ch == '{':
+			depth++
+		case ch == ')' || ch == ']' || ch == '}':
+			depth--
+		case ch == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// imgStripComments removes Python # comments (not inside strings).
+func imgStripComments(src string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		var quote byte
+		cut := len(line)
+		for i := 0; i < len(line); i++ {
+			ch := line[i]
+			if quote != 0 {
+				if ch == '\\' {
+					i++
+				} else if ch == quote {
+					quote = 0
+				}
+				continue
+			}
+			if ch == '"' || ch == '\'' {
+				quote = ch
+			} else if ch == '#' {
+				cut = i
+				break
+			}
+		}
+		b.WriteString(line[:cut])
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

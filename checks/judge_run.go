@@ -1,0 +1,96 @@
+package checks
+
+import (
+	"strings"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+func init() {
+	register(&Check{
+		ID:      "image.runs",
+		Doc:     "the image, run as a container, answers HTTP on port 5000 (skipped without Docker)",
+		Sources: []Source{SrcRun},
+		Params: []Param{
+			{Name: "port", Default: DefaultRunPort, Doc: "container port the app must answer on"},
+			{Name: "startup_timeout_seconds", Default: int(DefaultRunStartupTimeout.Seconds()), Doc: "how long the app may take to answer after the container starts"},
+		},
+		Judge: judgeRun,
+	})
+}
+
+func judgeRun(s *Snapshot, p Params) Judgement {
+	port := p.Int("port", DefaultRunPort)
+	r := s.Run
+	switch {
+	case r == nil:
+		return Judgement{Status: report.Error,
+			Message: T("The container run was not done (not run).", "Kontainer tidak dijalankan (not run).")}
+	case r.SkipReason != "":
+		return skip(T("Skipped: the image was not run as a container: %s.", "Dilewati: image tidak dijalankan sebagai kontainer: %s.", r.SkipReason),
+			fact("reason", r.SkipReason))
+	case r.Err != nil:
+		return envError(r.Err)
+	case r.Exited:
+		ev := []report.Fact{fact("exit_code", r.ExitCode)}
+		if r.Logs != "" {
+			ev = append(ev, fact("logs", r.Logs))
+		}
+		return fail(T("The container exited with code %d before answering on port %d.",
+			"Kontainer berhenti dengan kode %d sebelum menjawab di port %d.", r.ExitCode, port),
+			runExitHint(r.Logs, port), ev...)
+	case r.HTTPStatus >= 200 && r.HTTPStatus < 300:
+		return pass(T("The container answered HTTP %d on port %d.", "Kontainer menjawab HTTP %d di port %d.", r.HTTPStatus, port),
+			fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body)))
+	case r.HTTPStatus != 0:
+		ev := []report.Fact{fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body))}
+		if r.Logs != "" {
+			ev = append(ev, fact("logs", r.Logs))
+		}
+		return partial(0.5,
+			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).",
+				"Kontainer menjawab di port %d, tetapi dengan HTTP %d, bukan sukses (2xx).", port, r.HTTPStatus),
+			T("The app runs but its page fails. Run the image (docker run --rm -p %d:%d IMAGE), open http://localhost:%d/ and read the error the container prints; check the route for \"/\" in app.py.",
+				"Aplikasi berjalan tetapi halamannya gagal. Jalankan image (docker run --rm -p %d:%d IMAGE), buka http://localhost:%d/ lalu baca error yang dicetak kontainer; periksa route \"/\" di app.py.", port, port, port),
+			ev...)
+	}
+	var ev []report.Fact
+	if r.Logs != "" {
+		ev = append(ev, fact("logs", r.Logs))
+	}
+	return fail(T("The container kept running but did not answer HTTP on port %d.",
+		"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d.", port),
+		T("Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach: use app.run(host=\"0.0.0.0\", port=%d), and check that the port in app.py, EXPOSE and -p agree.",
+			"app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar: gunakan app.run(host=\"0.0.0.0\", port=%d), dan pastikan port di app.py, EXPOSE, dan -p sama.", port),
+		ev...)
+}
+
+// runExitHint picks a hint from what the container printed before it exited.
+func runExitHint(logs string, port int) L {
+	switch {
+	case strings.Contains(logs, "ModuleNotFoundError") || strings.Contains(logs, "ImportError"):
+		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile runs pip install -r requirements.txt before the app starts. See the output with docker run --rm IMAGE.",
+			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile menjalankan pip install -r requirements.txt sebelum aplikasi dimulai. Lihat keluarannya dengan docker run --rm IMAGE.")
+	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
+		return T("app.py has a syntax error: run python app.py on your machine, fix the line the traceback names, then rebuild and push the image.",
+			"app.py mengandung kesalahan sintaks: jalankan python app.py di komputer Anda, perbaiki baris yang disebut traceback, lalu build dan push ulang image.")
+	case strings.Contains(logs, "executable file not found") || strings.Contains(logs, "no such file or directory"):
+		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.",
+			"Perintah kontainer tidak bisa dijalankan: periksa ENTRYPOINT/CMD di Dockerfile (misalnya CMD [\"python\", \"app.py\"]) dan bahwa base image memiliki Python.")
+	}
+	return T("Run the image yourself (docker run --rm -p %d:%d IMAGE) or read docker logs of the container: look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.",
+		"Jalankan image sendiri (docker run --rm -p %d:%d IMAGE) atau baca docker logs kontainernya: cari requirement yang tidak ada di requirements.txt, kesalahan sintaks di app.py, atau aplikasi yang tidak terus melayani di 0.0.0.0:%d.", port, port, port)
+}
+
+// runFirstLine is the first non-empty line of s, cut to 200 bytes.
+func runFirstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			if len(l) > 200 {
+				l = strings.ToValidUTF8(l[:200], "")
+			}
+			return l
+		}
+	}
+	return ""
+}
