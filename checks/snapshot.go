@@ -162,8 +162,9 @@ type ImageInfo struct {
 	// Platform whose config and files were read.
 	Platform string
 	Config   *ImageConfig
-	// Files maps an absolute path to what was found (nil Content when over the
-	// read limit). Paths absent from the image are absent from the map.
+	// Files maps an absolute path to what was found: Content holds at most
+	// the read limit, Size the real size. Paths absent from the image are
+	// absent from the map.
 	Files    map[string]*ImageFile
 	FilesErr *GatherError
 }
