@@ -300,17 +300,21 @@ func (v *validator) check(c *yaml.Node, f string, langs []string, cat Catalog) *
 		v.add(c.Line, f, "must be a mapping with id and points")
 		return nil
 	}
-	v.fields(c, f, []string{"id", "points", "informational", "required", "needs", "params", "hints"})
 	ref := &CheckRef{line: c.Line}
 	ref.ID = v.str(c, f, "id", true)
+	if ref.ID != "" {
+		f = f + "(" + ref.ID + ")"
+	}
+	v.fields(c, f, []string{"id", "points", "informational", "required", "needs", "params", "hints"})
 	if ref.ID == "" {
 		return nil
 	}
-	f = f + "(" + ref.ID + ")"
 	var paramNames []string
+	knownCheck := true
 	if cat != nil {
 		names, ok := cat[ref.ID]
 		if !ok {
+			knownCheck = false
 			v.add(keyLine(c, "id"), f+".id", fmt.Sprintf("unknown check id %q (see `kubelab lab checks` for the catalog)", ref.ID))
 		}
 		paramNames = names
@@ -352,7 +356,8 @@ func (v *validator) check(c *yaml.Node, f string, langs []string, cat Catalog) *
 			ref.Params = map[string]any{}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
-				known := cat == nil
+				// Parameters of an unknown check cannot be judged.
+				known := cat == nil || !knownCheck
 				for _, p := range paramNames {
 					known = known || p == k.Value
 				}

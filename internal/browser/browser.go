@@ -77,9 +77,10 @@ func New(t testing.TB) *Browser {
 			b.mu.Unlock()
 		}
 	})
-	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Run(tctx, network.Enable()); err != nil {
+	// The first Run starts the browser and binds it to the context it gets:
+	// it must be ctx itself, not a child with a timeout, or the browser would
+	// close when that child is cancelled.
+	if err := chromedp.Run(ctx, network.Enable()); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
 	return b
@@ -121,7 +122,7 @@ func (b *Browser) Foreign(origin string) []string {
 	return out
 }
 
-// Screenshot saves a full-page PNG into dir (the test artefacts folder,
+// Screenshot saves a PNG of the viewport into dir (the test artefacts folder,
 // $KUBELAB_ARTIFACTS or out/artifacts) and returns its path.
 func (b *Browser) Screenshot(t testing.TB, name string) string {
 	t.Helper()
@@ -133,7 +134,7 @@ func (b *Browser) Screenshot(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	var buf []byte
-	b.Run(t, 30*time.Second, chromedp.FullScreenshot(&buf, 90))
+	b.Run(t, 30*time.Second, chromedp.CaptureScreenshot(&buf))
 	p := dir + "/" + name + ".png"
 	if err := os.WriteFile(p, buf, 0o644); err != nil {
 		t.Fatal(err)
