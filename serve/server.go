@@ -1,0 +1,444 @@
+// Package serve is kubelab's local web lesson: the lab's steps rendered from
+// the same Markdown as `kubelab lab show`, with a "Check this step" button
+// under each hands-on step that grades it live against the student's own
+// cluster and image. Everything is embedded; nothing is fetched from outside.
+//
+// Safety: it is meant for 127.0.0.1. A check runs only on a POST that carries
+// the per-session token from the page and comes from the page's own origin;
+// requests with a foreign Host header (DNS rebinding) are refused. No
+// kubeconfig content or credential is ever put in a page.
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+//go:embed assets templates
+var files embed.FS
+
+// GradeFunc grades the given steps (nil: all) in lang.
+type GradeFunc func(ctx context.Context, steps map[string]bool, lang string) *report.Report
+
+// Server serves one lab to one student.
+type Server struct {
+	Lab   *labs.Lab
+	Lang  string
+	Grade GradeFunc
+	// Image and Namespace are shown in the page header.
+	Image, Namespace string
+	// Log receives one line per check run (nil: discard).
+	Log *log.Logger
+
+	token string
+	tmpl  *template.Template
+	pages map[string]map[string]template.HTML // step -> lang -> body
+
+	mu       sync.Mutex
+	marks    map[string]string // step -> status of its last check
+	last     *report.Report    // last full grading
+	checking bool
+}
+
+// New prepares a server: renders every step in every language once.
+func New(lab *labs.Lab, lang string, grade GradeFunc) (*Server, error) {
+	s := &Server{Lab: lab, Lang: lang, Grade: grade, marks: map[string]string{}, pages: map[string]map[string]template.HTML{}}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s.token = hex.EncodeToString(b)
+	t, err := template.New("").Funcs(template.FuncMap{
+		"label":  func(lang string) report.Labels { return report.LabelsFor(lang) },
+		"num":    num,
+		"inline": inlineCode,
+	}).ParseFS(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s.tmpl = t
+	for _, st := range lab.Steps {
+		s.pages[st.ID] = map[string]template.HTML{}
+		for _, l := range lab.Languages {
+			body, _, err := labs.RenderHTML(lab.Markdown[st.ID].Get(l), "")
+			if err != nil {
+				return nil, fmt.Errorf("step %s (%s): %w", st.ID, l, err)
+			}
+			s.pages[st.ID][l] = body
+		}
+	}
+	return s, nil
+}
+
+// Token is the session token pages carry (exposed for tests).
+func (s *Server) Token() string { return s.token }
+
+// Handler returns the HTTP handler. host is the address the server listens
+// on ("127.0.0.1:8080"); requests naming another host are refused.
+func (s *Server) Handler(listen string) http.Handler {
+	mux := http.NewServeMux()
+	assets, _ := fs.Sub(files, "assets")
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
+	// The lesson stylesheet is the one `kubelab lab show --format html` inlines.
+	mux.HandleFunc("GET /assets/lesson.css", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = io.WriteString(w, string(labs.CSS()))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/"+s.Lang+"/", http.StatusFound)
+	})
+	// One set of routes per language: a {lang} wildcard would clash with
+	// /assets/.
+	for _, l := range s.Lab.Languages {
+		mux.HandleFunc("GET /"+l+"/{$}", s.index)
+		mux.HandleFunc("GET /"+l+"/step/{step}", s.step)
+		mux.HandleFunc("GET /"+l+"/finish", s.finish)
+	}
+	mux.HandleFunc("POST /api/check", s.check)
+	mux.HandleFunc("GET /report.json", s.download("json"))
+	mux.HandleFunc("GET /report.html", s.download("html"))
+	return guard(listen, mux)
+}
+
+// guard refuses requests for another host (DNS rebinding) and cross-origin
+// POSTs, and sets headers that keep the page from loading anything foreign.
+func guard(listen string, next http.Handler) http.Handler {
+	_, port, _ := net.SplitHostPort(listen)
+	allowed := map[string]bool{listen: true, "127.0.0.1:" + port: true, "localhost:" + port: true, "[::1]:" + port: true}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !allowed[r.Host] {
+			http.Error(w, "kubelab serve: unexpected Host header "+r.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			origin := r.Header.Get("Origin")
+			if origin == "" || origin != "http://"+r.Host {
+				http.Error(w, "kubelab serve: cross-origin request refused", http.StatusForbidden)
+				return
+			}
+			if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+				http.Error(w, "kubelab serve: cross-site request refused", http.StatusForbidden)
+				return
+			}
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type tocEntry struct {
+	N       int
+	ID      string
+	Title   string
+	Status  string
+	Current bool
+}
+
+type pageData struct {
+	Lang, OtherLang, Path, Title, Token string
+	Image, Namespace                    string
+	TOC                                 []tocEntry
+	Step                                *tocEntry
+	Body                                template.HTML
+	HasChecks                           bool
+	Prev, Next                          *tocEntry
+	Texts                               template.JS
+	Last                                *report.Report
+	L                                   report.Labels
+	UI                                  map[string]string
+}
+
+func (s *Server) lang(w http.ResponseWriter, r *http.Request) (string, bool) {
+	l, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !s.Lab.HasLanguage(l) {
+		http.NotFound(w, r)
+		return "", false
+	}
+	return l, true
+}
+
+func (s *Server) data(lang, path string, current string) pageData {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := pageData{Lang: lang, Path: path, Title: s.Lab.Title.Get(lang), Token: s.token, Image: s.Image, Namespace: s.Namespace,
+		L: report.LabelsFor(lang), UI: ui[lang], Last: s.last}
+	if d.UI == nil {
+		d.UI = ui["en"]
+	}
+	for _, l := range s.Lab.Languages {
+		if l != lang {
+			d.OtherLang = l
+		}
+	}
+	texts, _ := json.Marshal(map[string]string{"copy": d.UI["copy"], "copied": d.UI["copied"], "checking": d.UI["checking"], "failed": d.UI["failed"], "timeout": d.UI["timeout"]})
+	d.Texts = template.JS(texts)
+	for i, st := range s.Lab.Steps {
+		status := "lesson"
+		if len(st.Checks) > 0 {
+			status = "none"
+			if m, ok := s.marks[st.ID]; ok {
+				status = m
+			}
+		}
+		d.TOC = append(d.TOC, tocEntry{N: i + 1, ID: st.ID, Title: st.Title.Get(lang), Status: status, Current: st.ID == current})
+	}
+	return d
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, d any) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
+		http.Error(w, "kubelab serve: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	lang, ok := s.lang(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, "index.html", s.data(lang, "/", ""))
+}
+
+func (s *Server) step(w http.ResponseWriter, r *http.Request) {
+	lang, ok := s.lang(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("step")
+	st := s.Lab.Step(id)
+	if st == nil {
+		http.NotFound(w, r)
+		return
+	}
+	d := s.data(lang, "/step/"+id, id)
+	for i := range d.TOC {
+		if d.TOC[i].ID == id {
+			d.Step = &d.TOC[i]
+			if i > 0 {
+				d.Prev = &d.TOC[i-1]
+			}
+			if i+1 < len(d.TOC) {
+				d.Next = &d.TOC[i+1]
+			}
+		}
+	}
+	d.Body = s.pages[id][lang]
+	d.HasChecks = len(st.Checks) > 0
+	s.render(w, "step.html", d)
+}
+
+func (s *Server) finish(w http.ResponseWriter, r *http.Request) {
+	lang, ok := s.lang(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, "finish.html", s.data(lang, "/finish", ""))
+}
+
+type checkRequest struct {
+	Step string `json:"step"`
+	Lang string `json:"lang"`
+}
+
+type resultsData struct {
+	Report     *report.Report
+	Status     string
+	L          report.Labels
+	UI         map[string]string
+	Components [][2]string
+	All        bool
+	// Marks are the steps' statuses after this check, for the TOC.
+	Marks map[string]string
+}
+
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Kubelab-Token")), []byte(s.token)) != 1 {
+		http.Error(w, "kubelab serve: missing or wrong session token; reload the page", http.StatusForbidden)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		http.Error(w, "kubelab serve: expected JSON", http.StatusUnsupportedMediaType)
+		return
+	}
+	var req checkRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
+		http.Error(w, "kubelab serve: bad request body", http.StatusBadRequest)
+		return
+	}
+	if !s.Lab.HasLanguage(req.Lang) {
+		req.Lang = s.Lang
+	}
+	var steps map[string]bool
+	all := req.Step == "all"
+	if !all {
+		st := s.Lab.Step(req.Step)
+		if st == nil || len(st.Checks) == 0 {
+			http.Error(w, "kubelab serve: no checks for step "+req.Step, http.StatusBadRequest)
+			return
+		}
+		steps = map[string]bool{req.Step: true}
+	}
+	s.mu.Lock()
+	if s.checking {
+		s.mu.Unlock()
+		http.Error(w, "kubelab serve: a check is already running", http.StatusConflict)
+		return
+	}
+	s.checking = true
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); s.checking = false; s.mu.Unlock() }()
+
+	start := time.Now()
+	rep := s.Grade(r.Context(), steps, req.Lang)
+	if s.Log != nil {
+		s.Log.Printf("checked %s in %s: %s/%s", req.Step, time.Since(start).Round(time.Millisecond), num(rep.Score), num(rep.MaxScore))
+	}
+	s.mu.Lock()
+	for _, st := range s.Lab.Steps {
+		if st2 := stepStatus(rep, st.ID); st2 != "" {
+			s.marks[st.ID] = st2
+		}
+	}
+	if all {
+		s.last = rep
+	}
+	marks := map[string]string{}
+	for k, v := range s.marks {
+		marks[k] = v
+	}
+	s.mu.Unlock()
+	d := resultsData{Report: rep, Status: stepStatus(rep, req.Step), L: report.LabelsFor(req.Lang), UI: ui[req.Lang], All: all, Marks: marks}
+	if d.UI == nil {
+		d.UI = ui["en"]
+	}
+	if all {
+		d.Status = overall(rep.Checks)
+	}
+	for _, c := range rep.Checks {
+		if c.ID == "cluster.components" && c.Status == report.Pass {
+			for _, e := range c.Evidence {
+				d.Components = append(d.Components, [2]string{e.Name, e.Value})
+			}
+		}
+	}
+	s.render(w, "results.html", d)
+}
+
+// stepStatus sums a step's results up: error, fail, partial, or pass.
+func stepStatus(r *report.Report, step string) string {
+	var rs []report.Result
+	for _, c := range r.Checks {
+		if c.Step == step {
+			rs = append(rs, c)
+		}
+	}
+	if len(rs) == 0 {
+		return ""
+	}
+	return overall(rs)
+}
+
+func overall(rs []report.Result) string {
+	has := map[report.Status]bool{}
+	for _, c := range rs {
+		has[c.Status] = true
+	}
+	switch {
+	case has[report.Error]:
+		return "error"
+	case has[report.Fail]:
+		return "fail"
+	case has[report.Partial], has[report.Skipped]:
+		return "partial"
+	}
+	return "pass"
+}
+
+func (s *Server) download(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.serveReport(w, r, format) }
+}
+
+func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, format string) {
+	s.mu.Lock()
+	rep := s.last
+	s.mu.Unlock()
+	if rep == nil {
+		http.Error(w, "no report yet: press \"Check everything\" on the last page first", http.StatusNotFound)
+		return
+	}
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "json":
+		err = report.WriteJSON(&buf, rep)
+		w.Header().Set("Content-Type", "application/json")
+	case "html":
+		err = writeHTMLReport(&buf, rep)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "kubelab-"+rep.Lab.ID+"-report."+format))
+	_, _ = w.Write(buf.Bytes())
+}
+
+// inlineCode escapes s and then shows `spans` as code: hints are written
+// with Markdown backticks. Escaping first keeps any text from the cluster
+// inert.
+func inlineCode(s string) template.HTML {
+	esc := template.HTMLEscapeString(s)
+	return template.HTML(backticks.ReplaceAllString(esc, "<code>$1</code>")) // #nosec: escaped above
+}
+
+var backticks = regexp.MustCompile("`([^`]+)`")
+
+func num(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
+
+var ui = map[string]map[string]string{
+	"en": {"check": "Check this step", "checkAll": "Check everything", "checking": "Checking…", "copy": "Copy", "copied": "Copied",
+		"failed": "The check could not finish:", "timeout": "it took too long (is the cluster reachable?)", "prev": "Previous", "next": "Next",
+		"finish": "Finish", "start": "Start the lesson", "contents": "Contents", "total": "Your score", "download": "Download your report",
+		"notyet": "Not checked yet.", "yours": "What runs in your cluster", "component": "Component", "where": "Seen as",
+		"finishIntro": "Check every step at once to get your score and a report you can hand in.", "image": "Image", "namespace": "Namespace",
+		"step": "Step"},
+	"id": {"check": "Periksa langkah ini", "checkAll": "Periksa semuanya", "checking": "Memeriksa…", "copy": "Salin", "copied": "Tersalin",
+		"failed": "Pemeriksaan tidak selesai:", "timeout": "terlalu lama (apakah klaster bisa dihubungi?)", "prev": "Sebelumnya", "next": "Berikutnya",
+		"finish": "Selesai", "start": "Mulai pelajaran", "contents": "Daftar isi", "total": "Nilai Anda", "download": "Unduh laporan Anda",
+		"notyet": "Belum diperiksa.", "yours": "Yang berjalan di klaster Anda", "component": "Komponen", "where": "Terlihat sebagai",
+		"finishIntro": "Periksa semua langkah sekaligus untuk mendapatkan nilai dan laporan yang bisa dikumpulkan.", "image": "Image", "namespace": "Namespace",
+		"step": "Langkah"},
+}
