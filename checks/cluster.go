@@ -95,6 +95,16 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		return l.Items, nil
 	}, func(e *corev1.Event) string { return e.Namespace },
 		func(n *Namespace, items []corev1.Event, e *GatherError) { n.Events, n.EventsErr = items, e })
+	gatherKind(ctx, out, "replicasets.apps", func(ns string) ([]appsv1.ReplicaSet, error) {
+		l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return l.Items, nil
+	}, func(r *appsv1.ReplicaSet) string { return r.Namespace },
+		func(n *Namespace, items []appsv1.ReplicaSet, e *GatherError) {
+			n.ReplicaSets, n.ReplicaSetsErr = items, e
+		})
 	return out
 }
 

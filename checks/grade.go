@@ -34,6 +34,10 @@ type Request struct {
 	Timeout time.Duration
 	// Requests, when set, counts the API requests made.
 	Requests *atomic.Int64
+	// Fingerprint records where the report came from (report.Fingerprint:
+	// the cluster's CA and kube-system UID, one more GET; the image digest),
+	// as signing wants.
+	Fingerprint bool
 }
 
 // Grade gathers what the lab's checks need, judges them and returns the
@@ -52,6 +56,9 @@ func Grade(ctx context.Context, req Request) *report.Report {
 	r.StartedAt = started
 	r.Target = TargetOf(req, snap)
 	r.Checks = Evaluate(req.Lab, snap, req.Lang, req.Steps, durations)
+	if req.Fingerprint {
+		r.Fingerprint = fingerprintOf(ctx, req, snap)
+	}
 	r.FinishedAt = time.Now().UTC()
 	report.Summarize(r)
 	return r

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/dockerd"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/internal/testenv"
+	"github.com/kubelab/kubelab/internal/testimages"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
@@ -306,4 +308,36 @@ current-context: dead
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestCorrectStudentFullMarks: with a real Docker engine, the correct
+// student's image (built like the lesson's Dockerfile, pulled from the
+// registry and run) earns every point of the lab.
+func TestCorrectStudentFullMarks(t *testing.T) {
+	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	host := dockerd.RequireDocker(t)
+	c := startSim(t)
+	reg := registrytest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	image, err := testimages.Publish(ctx, host, testimages.Lesson, reg.Host(), "budi/hello-flask")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &simcluster.Student{C: c, Namespace: "full-marks", Image: image}
+	if err := st.Play(ctx, "correct"); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := c.ServeApp(ctx, "full-marks", "hello-flask", simcluster.FlaskStandIn, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	r := checks.Grade(ctx, checks.Request{Lab: builtinLab(t), Lang: "en", Image: image,
+		Kube: checks.LoadKube(c.Kubeconfig, "", "full-marks"), ImageOpts: checks.ImageOptions{Insecure: true}})
+	if r.Score != r.MaxScore || r.MaxScore != 100 || !r.Passed {
+		var b strings.Builder
+		_ = report.WriteText(&b, r, report.TextOptions{Evidence: true})
+		t.Fatalf("correct student with Docker: %g/%g, want 100/100\n%s", r.Score, r.MaxScore, b.String())
+	}
 }

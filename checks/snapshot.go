@@ -119,6 +119,9 @@ type Namespace struct {
 	EndpointSlicesErr *GatherError
 	Events            []corev1.Event
 	EventsErr         *GatherError
+	// ReplicaSets hold the deployments' rollout history (revisions).
+	ReplicaSets    []appsv1.ReplicaSet
+	ReplicaSetsErr *GatherError
 }
 
 // Target is the student's work as discovery found it.

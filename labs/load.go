@@ -123,7 +123,7 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 				v.add(sn.Line, f, "must be a mapping with id, title, file and checks")
 				continue
 			}
-			v.fields(sn, f, []string{"id", "title", "file", "checks"})
+			v.fields(sn, f, []string{"id", "title", "file", "checks", "solution"})
 			st := &Step{line: sn.Line}
 			st.ID = v.str(sn, f, "id", true)
 			if st.ID != "" {
@@ -172,6 +172,9 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 						}
 					}
 				}
+			}
+			if n := get(sn, "solution"); n != nil {
+				st.Solution = v.solution(n, f+".solution")
 			}
 			lab.Steps = append(lab.Steps, st)
 		}

@@ -60,6 +60,9 @@ type Step struct {
 	Title  Text        `yaml:"title"`
 	File   Text        `yaml:"file"`
 	Checks []*CheckRef `yaml:"checks"`
+	// Solution is what completes the step, for `kubelab lab selftest`
+	// (nil: the step has none; see solution.go).
+	Solution *Solution `yaml:"solution"`
 
 	line int
 }

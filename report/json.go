@@ -11,13 +11,21 @@ import (
 
 // JSON returns the report as indented JSON. The same report gives the same
 // bytes: struct fields have a fixed order, maps (counts) are sorted by
-// encoding/json, and evidence is an ordered list.
+// encoding/json, evidence is an ordered list, and empty step and check lists
+// are written as [] rather than null.
 func JSON(r *Report) ([]byte, error) {
+	c := *r
+	if c.Steps == nil {
+		c.Steps = []Step{}
+	}
+	if c.Checks == nil {
+		c.Checks = []Result{}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(true)
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(&c); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -33,7 +41,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return err
 }
 
-// Read parses a saved JSON report and checks its schema version.
+// Read parses a saved JSON report: it checks the schema version, then the
+// whole document against SchemaJSON (so a hand-edited file with an unknown
+// status or member is refused), then decodes it.
 func Read(data []byte) (*Report, error) {
 	var probe struct {
 		Schema string `json:"schema"`
@@ -50,11 +60,17 @@ func Read(data []byte) (*Report, error) {
 		}
 		return nil, fmt.Errorf("not a kubelab JSON report: schema %q", probe.Schema)
 	}
+	if err := Validate(data); err != nil {
+		return nil, fmt.Errorf("not a valid kubelab report: %v", err)
+	}
 	var r Report
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("reading report: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("reading report: data after the report's closing brace")
 	}
 	return &r, nil
 }

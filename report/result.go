@@ -103,4 +103,34 @@ type Report struct {
 	PassPercent float64        `json:"pass_percent"`
 	Passed      bool           `json:"passed"`
 	Counts      map[Status]int `json:"counts"`
+	// Fingerprint identifies the cluster and image the report came from, as
+	// far as the grading machine could see them (set when signing).
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	// Signature is an ed25519 signature over the report's canonical bytes
+	// (see CanonicalJSON). It is the last member of the JSON.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Fingerprint says where a report came from.
+type Fingerprint struct {
+	// Cluster is "sha256:" + hex of SHA-256 over the API server's CA bundle
+	// (the PEM bytes the kubeconfig trusts; empty when it trusts none), one
+	// zero byte, and the UID of the kube-system namespace. Empty when the
+	// cluster could not be read.
+	Cluster string `json:"cluster,omitempty"`
+	// ImageDigest is the manifest digest of the graded image on the registry.
+	ImageDigest string `json:"image_digest,omitempty"`
+}
+
+// Signature signs a report.
+type Signature struct {
+	// Algorithm is "ed25519".
+	Algorithm string `json:"algorithm"`
+	// KeyID is the first 16 hex digits of SHA-256 over the raw 32-byte
+	// public key.
+	KeyID string `json:"key_id"`
+	// PublicKey is the raw 32-byte ed25519 public key, standard base64.
+	PublicKey string `json:"public_key"`
+	// Value is the 64-byte signature, standard base64.
+	Value string `json:"value"`
 }

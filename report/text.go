@@ -28,6 +28,7 @@ var colors = map[Status]string{Pass: "\x1b[32m", Fail: "\x1b[31m", Partial: "\x1
 // WriteText renders the report for a terminal: one block per step with
 // each check's status, points, message and hint, then the total.
 func WriteText(w io.Writer, r *Report, opt TextOptions) error {
+	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	paint := func(code, s string) string {
 		if !opt.Color {
@@ -56,16 +57,8 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 			width = len(c.ID)
 		}
 	}
-	for _, st := range r.Steps {
-		var rows []Result
-		for _, c := range r.Checks {
-			if c.Step == st.ID {
-				rows = append(rows, c)
-			}
-		}
-		if len(rows) == 0 {
-			continue
-		}
+	for _, g := range groups(r, L.OtherChecks) {
+		st, rows := g.Step, g.Checks
 		fmt.Fprintf(&b, "\n%s  %s\n", paint(ansiBold, clean(st.Title)), paint(ansiDim, fmt.Sprintf("%s/%s", num(st.Points), num(st.MaxPoints))))
 		for _, c := range rows {
 			pts := num(c.Points) + "/" + num(c.MaxPoints)
@@ -73,7 +66,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 				pts = "-"
 			}
 			status := fmt.Sprintf("%s %-8s", marks[c.Status], L.StatusName[c.Status])
-			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(colors[c.Status], status), width, c.ID, pts, clean(c.Message))
+			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(colors[c.Status], status), width, clean(c.ID), pts, clean(c.Message))
 			if c.Hint != "" {
 				fmt.Fprintf(&b, "  %*s %s: %s\n", width+19, "", strings.ToLower(L.Hint), clean(c.Hint))
 			}
@@ -113,7 +106,7 @@ func clean(s string) string {
 		if r == '\n' || r == '\t' {
 			return ' '
 		}
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || isBidi(r) {
 			return -1
 		}
 		return r

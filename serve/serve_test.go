@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -216,8 +215,12 @@ func TestLessonInBrowser(t *testing.T) {
 	if rep.Lang != "id" || rep.Target.Deployment != "hello-flask" {
 		t.Errorf("downloaded report: lang %s, deployment %q", rep.Lang, rep.Target.Deployment)
 	}
+	var html string
+	b.Run(t, 20*time.Second, chromedp.Evaluate(`fetch("/report.html").then(r => r.text())`, &html, func(p *runtimeEvaluateParams) *runtimeEvaluateParams { return p.WithAwaitPromise(true) }))
+	if !strings.Contains(html, "<!doctype html>") && !strings.Contains(html, "<!DOCTYPE html>") || !strings.Contains(html, "deployment.exists") {
+		t.Errorf("downloaded HTML report is not the report page: %.200s", html)
+	}
 	if f := b.Foreign(base); len(f) > 0 {
 		t.Errorf("requests left the page: %v", f)
 	}
-	_ = os.Getenv
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +38,8 @@ type checkOptions struct {
 	Evidence    bool
 	CacheDir    string
 	Insecure    bool
+	SignKey     string
+	LessonURL   string
 }
 
 func newCheckCmd(g *globalOptions) *cobra.Command {
@@ -46,12 +50,24 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 		Long: `check grades the lab against your real cluster (the kubeconfig and context
 kubectl uses) and your image on Docker Hub. It never changes your cluster.
 
+Formats (-o): text (the terminal), json (the report itself: keep it; every
+other format can be rendered from it with kubelab report render), html (one
+self-contained page that prints on A4), junit, markdown (for a pull request
+or issue comment), gradescope (results.json) and csv.
+
+--sign KEY signs the JSON report with an ed25519 private key (kubelab keys
+generate) and records the cluster's and image's fingerprint in it; kubelab
+report verify checks it later.
+
 Exit codes: 0 the lab passed, 1 not passed yet (or below --min-score),
 2 bad flags or input, 3 the environment failed (cluster unreachable, forbidden,
 registry rate limit), 4 internal error.`,
 		Example: `  kubelab check --image budi/hello-flask
   kubelab check --image budi/hello-flask -n lab1 --context minikube
-  kubelab check --image budi/hello-flask --step expose -o json`,
+  kubelab check --image budi/hello-flask --step expose -o json
+  kubelab check --image budi/hello-flask -o html --output-file report.html
+  kubelab check --image budi/hello-flask --student-id 2201234 --name "Budi Santoso" \
+      --sign ~/.config/kubelab/kubelab.key -o json --output-file report.json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lab, err := g.loadLab(args)
@@ -68,7 +84,7 @@ registry rate limit), 4 internal error.`,
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
 	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
 	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "deadline for the whole check")
-	f.StringVarP(&o.Output, "output", "o", "text", "report format: text or json")
+	f.StringVarP(&o.Output, "output", "o", "text", "report format: "+strings.Join(report.FormatNames(), ", "))
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file")
 	f.StringSliceVar(&o.Steps, "step", nil, "check only these steps (repeatable)")
 	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
@@ -79,7 +95,9 @@ registry rate limit), 4 internal error.`,
 	f.BoolVar(&o.Evidence, "evidence", false, "print each check's evidence (text output)")
 	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
 	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	f.StringVar(&o.SignKey, "sign", "", "sign the report with this ed25519 private key (PEM, from kubelab keys generate)")
+	f.StringVar(&o.LessonURL, "lesson-url", "", "link each step of an html or markdown report to its lesson: URL#STEP, or URL with {step} in it")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -121,12 +139,22 @@ func (o *checkOptions) request(lab *labs.Lab) (checks.Request, error) {
 }
 
 func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab) (err error) {
-	if o.Output != "text" && o.Output != "json" {
-		return exitf(ExitUsage, "-o %q: use text or json", o.Output)
+	if _, ok := report.Formats[o.Output]; !ok {
+		return exitf(ExitUsage, "-o %q: use one of %s", o.Output, strings.Join(report.FormatNames(), ", "))
 	}
 	req, err := o.request(lab)
 	if err != nil {
 		return err
+	}
+	var key ed25519.PrivateKey
+	if o.SignKey != "" {
+		if key, err = loadPrivateKey(o.SignKey); err != nil {
+			return err
+		}
+		req.Fingerprint = true
+		if o.Output != "json" {
+			fmt.Fprintf(os.Stderr, "note: only a JSON report can be verified later; use -o json to hand in a signed report\n")
+		}
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -134,18 +162,22 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	r := checks.Grade(ctx, req)
+	if key != nil {
+		if err := report.Sign(r, key); err != nil {
+			return exitf(ExitInternal, "signing the report: %v", err)
+		}
+	}
 
 	w, done, err := openOutput(stdout, o.OutputFile)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
-	switch o.Output {
-	case "json":
-		err = report.WriteJSON(w, r)
-	default:
-		err = report.WriteText(w, r, report.TextOptions{Color: o.OutputFile == "" && isTerminal(stdout), Evidence: o.Evidence})
-	}
+	err = report.Render(w, o.Output, r, report.RenderOptions{
+		Color:     o.OutputFile == "" && isTerminal(stdout),
+		Evidence:  o.Evidence,
+		LessonURL: lessonURL(o.LessonURL),
+	})
 	if err != nil {
 		return exitf(ExitInternal, "writing report: %v", err)
 	}

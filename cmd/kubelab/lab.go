@@ -24,6 +24,8 @@ func newLabCmd(g *globalOptions) *cobra.Command {
   kubelab lab validate ./my-lab`,
 	}
 	cmd.AddCommand(newLabListCmd(g), newLabShowCmd(g), newLabValidateCmd(g), newLabChecksCmd())
+	cmd.AddCommand(newLabSelftestCmd(g))
+	cmd.AddCommand(newLabNewCmd(g))
 	return cmd
 }
 

@@ -42,7 +42,7 @@ classes (kubelab grade) and export reports.`,
 		}
 		return nil
 	}
-	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newServeCmd(g))
+	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
 	return root
 }
 

@@ -56,10 +56,15 @@ const (
 	// NoPython has ENTRYPOINT ["python", "app.py"] in an image without
 	// python: the container cannot even start (exit code 127).
 	NoPython Variant = "nopython"
+	// Lesson is built the way the lesson's Dockerfile builds the image
+	// (WORKDIR /app, app.py and requirements.txt in /app, EXPOSE 5000,
+	// ENTRYPOINT ["python"], CMD ["app.py"]), except that "python" is the
+	// stand-in server: every image check and image.runs pass on it.
+	Lesson Variant = "lesson"
 )
 
 // Variants lists every variant.
-var Variants = []Variant{Serves, Exits, Localhost, Status500, NoPython}
+var Variants = []Variant{Serves, Exits, Localhost, Status500, NoPython, Lesson}
 
 func (v Variant) entrypoint() []string {
 	if v == NoPython {
@@ -67,6 +72,21 @@ func (v Variant) entrypoint() []string {
 	}
 	return []string{"/app/server", string(v)}
 }
+
+// lessonAppPy is the lesson's app.py, put in the Lesson variant's /app.
+const lessonAppPy = `from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello():
+    return "Hello from Flask on Kubernetes!"
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=5000)
+`
 
 const serverSource = `package main
 
@@ -164,13 +184,24 @@ func buildContext(v Variant, bin []byte) (io.Reader, error) {
 		"WORKDIR /app\n" +
 		"EXPOSE 5000\n" +
 		"ENTRYPOINT " + string(ep) + "\n"
+	if v == Lesson {
+		dockerfile = "FROM scratch\n" +
+			"COPY app /usr/local/bin/python\n" +
+			"ENV PATH=/usr/local/bin\n" +
+			"WORKDIR /app\n" +
+			"COPY requirements.txt app.py ./\n" +
+			"EXPOSE 5000\n" +
+			"ENTRYPOINT [\"python\"]\n" +
+			"CMD [\"app.py\"]\n"
+	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range []struct {
 		name string
 		mode int64
 		data []byte
-	}{{"Dockerfile", 0o644, []byte(dockerfile)}, {"app", 0o755, bin}} {
+	}{{"Dockerfile", 0o644, []byte(dockerfile)}, {"app", 0o755, bin},
+		{"app.py", 0o644, []byte(lessonAppPy)}, {"requirements.txt", 0o644, []byte("flask\n")}} {
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: time.Unix(0, 0)}); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/grade"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+// exitInterrupted ends a grade run stopped by Ctrl-C (or SIGTERM): the
+// results so far are kept; --resume finishes the run.
+const exitInterrupted = 130
+
+type gradeOptions struct {
+	g               *globalOptions
+	Roster          string
+	Out             string
+	Jobs            int
+	Timeout         time.Duration
+	Deadline        string
+	LatePolicy      string
+	Resume          bool
+	RetryErrors     bool
+	Force           bool
+	Kubeconfig      string
+	Context         string
+	NamespacePrefix string
+	Shard           string
+	RunImages       bool
+	CacheDir        string
+	Insecure        bool
+	NoProxy         bool
+	Output          string
+	Strict          bool
+	RegistryQPS     float64
+	MaxRetryWait    time.Duration
+}
+
+func newGradeCmd(g *globalOptions) *cobra.Command {
+	o := &gradeOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "grade [LAB] --roster FILE --out DIR",
+		Short: "Grade a whole class from a roster: a dashboard, grades for the LMS and a report per student",
+		Long: `grade grades every student of a roster (CSV: student_id,name,image and
+optionally namespace,context,kubeconfig,deployment; comma or semicolon
+separated). Students of a shared cluster each have a namespace (the roster's,
+else their sanitised id); the cluster is read once for all of them. A student
+with a context or kubeconfig column is graded on that cluster. Each distinct
+image is read from the registry once. It never changes any cluster.
+
+Into --out it writes students/<id>.json (as soon as each student is done),
+students/<id>.html, and, when every student has a result, index.html (the
+class dashboard), grades.csv (for the LMS) and results.json (everything).
+Ctrl-C keeps every finished result; run the same command with --resume to
+grade the rest. The aggregate files are the same bytes as an uninterrupted
+run's.
+
+Exit codes: 0 every student graded, 2 bad flags or roster, 3 with --strict:
+a student had a check that could not run, 4 internal error, 130 interrupted.`,
+		Example: `  kubelab grade --roster class.csv --out results
+  kubelab grade --roster class.csv --out results --deadline "2025-03-10 23:59" --late-policy percent:10
+  kubelab grade --roster class.csv --out results --resume
+  kubelab grade --roster class.csv --out shard-2 --shard 2/4
+  kubelab grade merge shard-0 shard-1 shard-2 shard-3 --out results`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lab, err := g.loadLab(args)
+			if err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), lab)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Roster, "roster", "", "the class roster (CSV with a header: student_id,name,image[,namespace,context,kubeconfig,deployment])")
+	f.StringVar(&o.Out, "out", "", "output directory")
+	f.IntVarP(&o.Jobs, "jobs", "j", 4, "students graded at once")
+	f.DurationVar(&o.Timeout, "timeout-per-student", 2*time.Minute, "longest time one student may take; past it the student is an error row")
+	f.StringVar(&o.Deadline, "deadline", "", `flag work done after this time: RFC 3339 or "2006-01-02 15:04" (local time)`)
+	f.StringVar(&o.LatePolicy, "late-policy", "none", "what lateness costs: none (flag only), zero, or percent:N (N% off per started day)")
+	f.BoolVar(&o.Resume, "resume", false, "grade only the students without a result in --out (after an interrupted run)")
+	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error")
+	f.BoolVar(&o.Force, "force", false, "grade everyone again into an --out that already holds results")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig of the shared cluster (default: $KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&o.Context, "context", "", "context of the shared cluster (default: the current one)")
+	f.StringVar(&o.NamespacePrefix, "namespace-prefix", "", "put this before the sanitised student id to make a student's default namespace")
+	f.StringVar(&o.Shard, "shard", "", "grade one slice of the roster, I/N with 0 <= I < N (stable by student id)")
+	f.BoolVar(&o.RunImages, "run-images", false, "run each distinct image in Docker for image.runs (off: the check is skipped)")
+	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
+	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
+	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach an app through the API server's service proxy")
+	f.StringVarP(&o.Output, "output", "o", "text", "summary printed at the end: text or json")
+	f.BoolVar(&o.Strict, "strict", false, "exit 3 when a student had a check that could not run (environment errors)")
+	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")
+	f.DurationVar(&o.MaxRetryWait, "max-retry-wait", 2*time.Minute, "longest Retry-After of a rate-limited registry to wait out (then retry once)")
+	_ = cmd.MarkFlagRequired("roster")
+	_ = cmd.MarkFlagRequired("out")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.AddCommand(newGradeMergeCmd(g))
+	return cmd
+}
+
+// options turns the flags into the batch's options (everything but the
+// roster's students).
+func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
+	opt := grade.Options{
+		Lab: lab, Lang: o.g.Lang, Out: o.Out, Jobs: o.Jobs, Timeout: o.Timeout,
+		Kubeconfig: o.Kubeconfig, Context: o.Context,
+		Resume: o.Resume, RetryErrors: o.RetryErrors, Force: o.Force,
+		ImageOpts:    checks.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		RunImages:    o.RunImages,
+		App:          checks.AppOptions{ServiceProxy: !o.NoProxy},
+		MaxRetryWait: o.MaxRetryWait,
+		StudentHTML:  studentHTML,
+	}
+	if o.Output != "text" && o.Output != "json" {
+		return opt, exitf(ExitUsage, "-o %q: use text or json", o.Output)
+	}
+	if o.Jobs < 1 {
+		return opt, exitf(ExitUsage, "--jobs %d: need at least 1", o.Jobs)
+	}
+	if o.Timeout <= 0 {
+		return opt, exitf(ExitUsage, "--timeout-per-student must be positive")
+	}
+	if o.RetryErrors && !o.Resume {
+		return opt, exitf(ExitUsage, "--retry-errors goes with --resume")
+	}
+	if o.Resume && o.Force {
+		return opt, exitf(ExitUsage, "--resume keeps the results in --out, --force replaces them: choose one")
+	}
+	if o.RegistryQPS < 0 {
+		return opt, exitf(ExitUsage, "--registry-qps must not be negative")
+	}
+	if o.RegistryQPS > 0 {
+		opt.RegistryInterval = time.Duration(float64(time.Second) / o.RegistryQPS)
+	}
+	if o.Deadline != "" {
+		d, err := grade.ParseDeadline(o.Deadline, time.Local)
+		if err != nil {
+			return opt, exitf(ExitUsage, "--deadline: %v", err)
+		}
+		opt.Deadline = d
+	}
+	pol, err := grade.ParseLatePolicy(o.LatePolicy)
+	if err != nil {
+		return opt, exitf(ExitUsage, "--late-policy: %v", err)
+	}
+	if pol.Kind != "none" && o.Deadline == "" {
+		return opt, exitf(ExitUsage, "--late-policy %s needs --deadline", pol)
+	}
+	opt.LatePolicy = pol
+	if o.Shard != "" {
+		sh, err := grade.ParseShard(o.Shard)
+		if err != nil {
+			return opt, exitf(ExitUsage, "--shard: %v", err)
+		}
+		opt.Shard = sh
+	}
+	return opt, nil
+}
+
+func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *labs.Lab) error {
+	opt, err := o.options(lab)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(o.Roster)
+	if err != nil {
+		return exitf(ExitUsage, "--roster: %v", err)
+	}
+	students, err := grade.ParseRoster(data, grade.RosterOptions{File: o.Roster, NamespacePrefix: o.NamespacePrefix})
+	if err != nil {
+		return exitf(ExitUsage, "%v", err)
+	}
+	opt.Students = students
+	opt.Progress = grade.NewProgress(stderr, isTerminal(stderr))
+	if studentHTML == nil {
+		fmt.Fprintln(stderr, "note: this kubelab has no HTML report renderer (report.WriteHTML), so students/<id>.html is not written; the dashboard links to the JSON reports")
+	}
+
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := grade.Run(ctx, opt)
+	if errors.Is(err, grade.ErrExistingResults) {
+		return exitf(ExitUsage, "%v", err)
+	}
+	if err != nil {
+		return exitf(ExitInternal, "%v", err)
+	}
+	if res.Interrupted {
+		fmt.Fprintf(stderr, "interrupted: %d student(s) graded now, %d before; their results are in %s. Run the same command with --resume to grade the rest.\n",
+			res.Graded, res.Skipped, filepath.Join(o.Out, grade.StudentsDir))
+		return silentExit(exitInterrupted)
+	}
+	if err := writeClassSummary(stdout, o.Output, res.Class, o.Out); err != nil {
+		return exitf(ExitInternal, "%v", err)
+	}
+	fmt.Fprintf(stderr, "graded %d student(s) now and kept %d in %s (%d image read(s), %d rate-limit retr(ies))\n",
+		res.Graded, res.Skipped, res.Took.Round(time.Millisecond), res.ImageGathers, res.RateLimitRetries)
+	if o.Strict && res.Class.Summary.WithErrors > 0 {
+		return silentExit(ExitEnv)
+	}
+	return nil
+}
+
+// writeClassSummary prints the class's numbers (text) or its summary
+// (json).
+func writeClassSummary(w io.Writer, format string, c *grade.Class, out string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Lab     report.Lab    `json:"lab"`
+			Summary grade.Summary `json:"summary"`
+			Out     string        `json:"out"`
+		}{c.Lab, c.Summary, out})
+	}
+	s := c.Summary
+	fmt.Fprintf(w, "%s %s: %d student(s), %d passed, mean %s%%, median %s%%", c.Lab.ID, c.Lab.Version, s.Students, s.Passed, fmtNum(s.MeanPercent), fmtNum(s.MedianPercent))
+	if s.Deadline != "" {
+		fmt.Fprintf(w, ", %d late", s.Late)
+	}
+	if s.WithErrors > 0 {
+		fmt.Fprintf(w, ", %d with errors (the environment's, not the student's: --resume --retry-errors grades them again)", s.WithErrors)
+	}
+	fmt.Fprintln(w)
+	for _, cs := range s.Checks {
+		fmt.Fprintf(w, "  %-22s %3.0f%% pass  (%d pass, %d partial, %d fail, %d error, %d skipped)\n", cs.ID, 100*cs.PassRate,
+			cs.Counts[report.Pass], cs.Counts[report.Partial], cs.Counts[report.Fail], cs.Counts[report.Error], cs.Counts[report.Skipped])
+	}
+	_, err := fmt.Fprintf(w, "wrote %s, %s, %s and %s/\n", filepath.Join(out, grade.IndexFile), filepath.Join(out, grade.GradesFile),
+		filepath.Join(out, grade.ResultsFile), filepath.Join(out, grade.StudentsDir))
+	return err
+}
+
+type gradeMergeOptions struct {
+	Out    string
+	Output string
+}
+
+func newGradeMergeCmd(g *globalOptions) *cobra.Command {
+	o := &gradeMergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge DIR... --out DIR",
+		Short: "Combine the output directories of grade shards into one class",
+		Long: `merge combines the --out directories of finished kubelab grade runs (the
+shards of one class, --shard I/N) into one directory with every student's
+reports and the class's index.html, grades.csv and results.json.`,
+		Example: `  kubelab grade merge shard-0 shard-1 shard-2 --out results`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Output != "text" && o.Output != "json" {
+				return exitf(ExitUsage, "-o %q: use text or json", o.Output)
+			}
+			c, err := grade.Merge(args, o.Out, studentHTML)
+			if err != nil {
+				return exitf(ExitUsage, "%v", err)
+			}
+			if err := writeClassSummary(cmd.OutOrStdout(), o.Output, c, o.Out); err != nil {
+				return exitf(ExitInternal, "%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Out, "out", "", "output directory")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "summary printed at the end: text or json")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/testenv"
+)
+
+// TestLabNewValidateSelftest: `kubelab lab new demo && kubelab lab validate
+// demo && kubelab lab selftest demo` passes; the same lab made to ask for
+// what its solution does not do fails its self-test with exit code 1.
+func TestLabNewValidateSelftest(t *testing.T) {
+	bins, err := simcluster.Binaries()
+	if err != nil {
+		testenv.Missing(t, "cluster binaries: %v", err)
+	}
+	t.Chdir(t.TempDir())
+	if code := run([]string{"lab", "new", "demo"}); code != ExitOK {
+		t.Fatalf("lab new demo: exit %d", code)
+	}
+	for _, f := range []string{"lab.yaml", "en/01-push.md", "id/01-push.md", "en/04-open.md", "id/04-open.md"} {
+		if _, err := os.Stat(filepath.Join("demo", f)); err != nil {
+			t.Errorf("lab new wrote no %s", f)
+		}
+	}
+	if code := run([]string{"lab", "validate", "demo"}); code != ExitOK {
+		t.Fatalf("lab validate demo: exit %d", code)
+	}
+	if code := run([]string{"lab", "selftest", "demo", "--cluster-bins", bins, "-q"}); code != ExitOK {
+		t.Fatalf("lab selftest demo: exit %d", code)
+	}
+
+	// Broken on purpose: the lab asks for a LoadBalancer, the solution
+	// exposes a NodePort.
+	spec, err := os.ReadFile("demo/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(spec), "params: {type: NodePort}", "params: {type: LoadBalancer}", 1)
+	if broken == string(spec) {
+		t.Fatal("fixture: the skeleton no longer asks for a NodePort")
+	}
+	if err := os.WriteFile("demo/lab.yaml", []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"lab", "selftest", "--lab-dir", "demo", "--cluster-bins", bins, "-q", "--settle", "3s", "--broken-only"}); code != ExitNotPassed {
+		t.Fatalf("selftest of a broken lab: exit %d, want %d", code, ExitNotPassed)
+	}
+}
+
+// TestLabNewRefuses: a bad name, a directory already in use, a lab without
+// a solution.
+func TestLabNewRefuses(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code := run([]string{"lab", "new", "Bad_Name"}); code != ExitUsage {
+		t.Errorf("bad name: exit %d", code)
+	}
+	if err := os.MkdirAll("taken", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("taken/notes.txt", []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"lab", "new", "demo", "--dir", "taken"}); code != ExitUsage {
+		t.Errorf("non-empty dir: exit %d", code)
+	}
+	if code := run([]string{"lab", "new", "demo", "--dir", "taken", "--force"}); code != ExitOK {
+		t.Errorf("--force: exit %d", code)
+	}
+	if b, _ := os.ReadFile("taken/notes.txt"); string(b) != "mine" {
+		t.Error("--force removed a file that is not the skeleton's")
+	}
+	// Without any solution there is nothing to self-test: a usage error,
+	// before any cluster starts.
+	spec, _ := os.ReadFile("taken/lab.yaml")
+	var kept []string
+	skip := false
+	for _, line := range strings.Split(string(spec), "\n") {
+		switch {
+		case strings.HasPrefix(line, "    solution:"):
+			skip = true
+			continue
+		case skip && (strings.HasPrefix(line, "      ") || strings.HasPrefix(line, "    #")):
+			continue
+		}
+		skip = false
+		kept = append(kept, line)
+	}
+	if err := os.WriteFile("taken/lab.yaml", []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"lab", "validate", "taken"}); code != ExitOK {
+		t.Fatalf("lab without solutions does not validate: exit %d", code)
+	}
+	if code := run([]string{"lab", "selftest", "taken", "--cluster-bins", "/nonexistent"}); code != ExitUsage {
+		t.Errorf("selftest of a lab without a solution: exit %d, want %d", code, ExitUsage)
+	}
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+func newReportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Render, show and verify saved JSON reports",
+		Long: `A JSON report (kubelab check -o json) is the source of truth: every other
+format is rendered from it, and a signed one can be verified.`,
+		Example: `  kubelab report show report.json
+  kubelab report render report.json -o html --output-file report.html
+  kubelab report verify report.json --pubkey kubelab.pub`,
+	}
+	cmd.AddCommand(newReportRenderCmd(), newReportShowCmd(), newReportVerifyCmd())
+	return cmd
+}
+
+type reportRenderOptions struct {
+	Output     string
+	OutputFile string
+	LessonURL  string
+	Evidence   bool
+}
+
+func newReportRenderCmd() *cobra.Command {
+	o := &reportRenderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render FILE.json",
+		Short: "Render a saved JSON report as html, junit, markdown, gradescope, csv, text or json",
+		Long: `render turns a saved JSON report into another format. The result is the
+same as kubelab check -o FORMAT gave when the report was made. FILE.json may
+be - for standard input.
+
+Exit codes: 0 rendered, 2 the file is missing or no valid report, or an
+unknown format, 4 the output could not be written.`,
+		Example: `  kubelab report render report.json -o html --output-file report.html
+  kubelab report render report.json -o junit > junit.xml
+  kubelab report render report.json -o markdown --lesson-url https://example.edu/lab1.html
+  kubelab report render report.json -o gradescope --output-file /autograder/results/results.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.InOrStdin(), cmd.OutOrStdout(), args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Output, "output", "o", "html", "format: "+strings.Join(report.FormatNames(), ", "))
+	f.StringVar(&o.OutputFile, "output-file", "", "write to this file instead of standard output")
+	f.StringVar(&o.LessonURL, "lesson-url", "", "link each step (html, markdown) to its lesson: URL#STEP, or URL with {step} in it")
+	f.BoolVar(&o.Evidence, "evidence", false, "print each check's evidence (text format)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (o *reportRenderOptions) run(stdin io.Reader, stdout io.Writer, path string) (err error) {
+	if _, ok := report.Formats[o.Output]; !ok {
+		return exitf(ExitUsage, "-o %q: use one of %s", o.Output, strings.Join(report.FormatNames(), ", "))
+	}
+	r, err := readReport(stdin, path)
+	if err != nil {
+		return err
+	}
+	w, done, err := openOutput(stdout, o.OutputFile)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, done(err == nil)) }()
+	opt := report.RenderOptions{Color: o.OutputFile == "" && isTerminal(stdout), Evidence: o.Evidence, LessonURL: lessonURL(o.LessonURL)}
+	if err := report.Render(w, o.Output, r, opt); err != nil {
+		return exitf(ExitInternal, "writing the report: %v", err)
+	}
+	return nil
+}
+
+func newReportShowCmd() *cobra.Command {
+	var evidence bool
+	cmd := &cobra.Command{
+		Use:   "show FILE.json",
+		Short: "Show a saved JSON report in the terminal",
+		Long: `show prints a saved JSON report as kubelab check prints it. It does not
+check a signature: use kubelab report verify for that.
+
+Exit codes: 0 shown, 2 the file is missing or no valid report.`,
+		Example: `  kubelab report show report.json
+  kubelab report show report.json --evidence`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := readReport(cmd.InOrStdin(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if err := report.WriteText(out, r, report.TextOptions{Color: isTerminal(out), Evidence: evidence}); err != nil {
+				return exitf(ExitInternal, "%v", err)
+			}
+			if r.Signature != nil {
+				fmt.Fprintf(out, "signed with key %s (not checked here: kubelab report verify %s --pubkey KEY)\n", printable(r.Signature.KeyID), printable(args[0]))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&evidence, "evidence", false, "print each check's evidence")
+	return cmd
+}
+
+func newReportVerifyCmd() *cobra.Command {
+	var pubkeys []string
+	cmd := &cobra.Command{
+		Use:   "verify FILE.json --pubkey KEY",
+		Short: "Check a signed report: valid, altered or unsigned",
+		Long: `verify checks the report's ed25519 signature against the public key(s) you
+trust (--pubkey, repeatable: a PEM file from kubelab keys generate, or the
+base64 public key). It says:
+
+  valid     the report is byte for byte what the key's holder signed
+  altered   the report or its signature was changed after signing
+  unsigned  the report carries no signature
+  other key the signature is intact but was made by a key you did not give
+
+and prints the key id and the fingerprint of the cluster and image the
+report came from.
+
+A valid signature proves that the report was not changed after the holder of
+the key signed it, and which cluster (its CA and kube-system namespace) and
+image digest the grading machine saw. It does not prove that kubelab's checks
+ran unmodified on that machine, or that the cluster was a real one and not a
+fake that answers like one.
+
+Exit codes: 0 valid, 1 altered, unsigned or signed by another key, 2 the
+file or key cannot be read.`,
+		Example: `  kubelab report verify report.json --pubkey kubelab.pub
+  kubelab report verify report.json --pubkey lab-pc-1.pub --pubkey lab-pc-2.pub`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], pubkeys)
+		},
+	}
+	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "public key to trust (PEM file, or base64 of the raw key); repeatable")
+	_ = cmd.MarkFlagRequired("pubkey")
+	return cmd
+}
+
+func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string) error {
+	var trusted []ed25519.PublicKey
+	for _, p := range pubkeys {
+		k, err := loadPublicKey(p)
+		if err != nil {
+			return err
+		}
+		trusted = append(trusted, k)
+	}
+	data, err := readInput(stdin, path)
+	if err != nil {
+		return err
+	}
+	v, err := report.Verify(data, trusted)
+	if err != nil {
+		return exitf(ExitUsage, "%s: %v", path, err)
+	}
+	r := v.Report
+	switch v.Status {
+	case report.Valid:
+		fmt.Fprintf(stdout, "valid: the report is intact and signed by key %s (ed25519)\n", printable(v.KeyID))
+	case report.Altered:
+		fmt.Fprintf(stdout, "ALTERED: %s\n", v.Reason)
+		fmt.Fprintf(stdout, "key id:      %s (as the file claims)\n", printable(v.KeyID))
+	case report.OtherKey:
+		fmt.Fprintf(stdout, "NOT TRUSTED: %s\n", v.Reason)
+	case report.Unsigned:
+		fmt.Fprintf(stdout, "unsigned: the report has no signature; nothing shows it was not edited\n")
+	}
+	claims := ""
+	if v.Status != report.Valid {
+		claims = " (unverified)"
+	}
+	if s := strings.TrimSpace(r.Student.Name + " " + r.Student.ID); s != "" {
+		fmt.Fprintf(stdout, "student:     %s%s\n", printable(s), claims)
+	}
+	verdict := "not passed"
+	if r.Passed {
+		verdict = "passed"
+	}
+	fmt.Fprintf(stdout, "lab:         %s %s, score %s/%s, %s%s\n", printable(r.Lab.ID), printable(r.Lab.Version), fmtNum(r.Score), fmtNum(r.MaxScore), verdict, claims)
+	if !r.StartedAt.IsZero() {
+		fmt.Fprintf(stdout, "graded:      %s%s\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), claims)
+	}
+	if r.Target.Server != "" {
+		fmt.Fprintf(stdout, "cluster:     %s (context %s, namespace %s)%s\n", printable(r.Target.Server), printable(r.Target.Context), printable(r.Target.Namespace), claims)
+	}
+	fp := r.Fingerprint
+	if fp == nil {
+		fp = &report.Fingerprint{}
+	}
+	if fp.Cluster != "" {
+		fmt.Fprintf(stdout, "fingerprint: cluster %s%s\n", printable(fp.Cluster), claims)
+	} else {
+		fmt.Fprintf(stdout, "fingerprint: cluster not recorded\n")
+	}
+	if r.Target.Image != "" || fp.ImageDigest != "" {
+		fmt.Fprintf(stdout, "image:       %s @ %s%s\n", printable(r.Target.Image), printable(fp.ImageDigest), claims)
+	}
+	if v.Status != report.Valid {
+		return silentExit(ExitNotPassed)
+	}
+	return nil
+}
+
+// readReport reads a saved JSON report from path ("-": stdin).
+func readReport(stdin io.Reader, path string) (*report.Report, error) {
+	data, err := readInput(stdin, path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := report.Read(data)
+	if err != nil {
+		return nil, exitf(ExitUsage, "%s: %v", path, err)
+	}
+	return r, nil
+}
+
+func readInput(stdin io.Reader, path string) ([]byte, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, exitf(ExitUsage, "%v", err)
+	}
+	return data, nil
+}
+
+// lessonURL turns --lesson-url into a link per step: the URL with {step}
+// replaced, else URL#STEP (the lesson page's anchors are the step ids).
+func lessonURL(base string) func(string) string {
+	if base == "" {
+		return nil
+	}
+	return func(step string) string {
+		if strings.Contains(base, "{step}") {
+			return strings.ReplaceAll(base, "{step}", step)
+		}
+		return strings.SplitN(base, "#", 2)[0] + "#" + step
+	}
+}
+
+// printable drops control characters from report text printed in a
+// terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

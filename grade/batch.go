@@ -1,0 +1,666 @@
+// Package grade grades a whole class: it reads a roster, gathers each
+// shared cluster once for all its students (one List per kind) and each
+// distinct image once, judges every student from those snapshots
+// concurrently, and writes per-student reports as they finish plus the
+// class's aggregate files (index.html, grades.csv, results.json).
+//
+// The aggregate files are a function of the per-student reports alone,
+// sorted by student id, so an interrupted run finished with Resume, a run
+// split in shards and merged, and an uninterrupted run write the same bytes.
+package grade
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+// Options configure a batch.
+type Options struct {
+	Lab  *labs.Lab
+	Lang string
+	// Students is the roster (see ParseRoster).
+	Students []Student
+	// Out is the output directory.
+	Out string
+	// Jobs is how many students are graded at once (default 4).
+	Jobs int
+	// Timeout bounds each student (default 2 minutes); a shared gather has
+	// the same bound of its own.
+	Timeout time.Duration
+	// Kubeconfig and Context reach the shared cluster (and are the defaults
+	// of a student row that names only one of them).
+	Kubeconfig, Context string
+	// Deadline, when set, flags work done after it; LatePolicy prices it.
+	Deadline   time.Time
+	LatePolicy LatePolicy
+	// Resume grades only the students without a result in Out.
+	// RetryErrors also regrades those whose result has an error check.
+	Resume, RetryErrors bool
+	// Force allows grading into an Out that already holds results without
+	// Resume (they are replaced).
+	Force bool
+	// Shard grades one slice of the roster.
+	Shard Shard
+	// ImageOpts are the registry options (cache, credentials, insecure).
+	ImageOpts checks.ImageOptions
+	// RegistryInterval spaces registry requests (0: no spacing);
+	// MaxRetryWait is the longest Retry-After honoured (default 2 minutes).
+	RegistryInterval time.Duration
+	MaxRetryWait     time.Duration
+	// RunImages runs each distinct image (image.runs); off by default.
+	RunImages bool
+	RunOpts   *checks.RunOptions
+	// App are the options of the app.responds probe.
+	App checks.AppOptions
+	// StudentHTML renders a student's HTML report; nil writes none and the
+	// dashboard links to the JSON reports.
+	StudentHTML func(io.Writer, *report.Report) error
+	// Progress hears about each finished student (may be nil).
+	Progress Progress
+	// Requests counts the API requests made (may be nil).
+	Requests *atomic.Int64
+
+	// Clock gives the times written in the reports (default time.Now);
+	// tests fix it to compare whole runs byte for byte.
+	Clock func() time.Time
+
+	// beforeStudent runs at the start of each student's grading (tests).
+	beforeStudent func(ctx context.Context, s Student)
+	// grace is how long a student past its timeout may take to return
+	// before it is left behind as hung (default 5s).
+	grace time.Duration
+}
+
+// Shard is one slice of the roster: students whose id hashes to Index
+// modulo Count. A student's shard depends on the id alone.
+type Shard struct{ Index, Count int }
+
+// ParseShard reads "I/N" (0 <= I < N).
+func ParseShard(s string) (Shard, error) {
+	var sh Shard
+	if _, err := fmt.Sscanf(s, "%d/%d", &sh.Index, &sh.Count); err != nil || fmt.Sprintf("%d/%d", sh.Index, sh.Count) != strings.TrimSpace(s) {
+		return Shard{}, fmt.Errorf("shard %q: write it as I/N, e.g. 0/4 (I counts from 0)", s)
+	}
+	if sh.Count < 1 || sh.Index < 0 || sh.Index >= sh.Count {
+		return Shard{}, fmt.Errorf("shard %q: need 0 <= I < N", s)
+	}
+	return sh, nil
+}
+
+// Has reports whether the student with id belongs to the shard.
+func (s Shard) Has(id string) bool {
+	if s.Count <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(strings.ToLower(id)))
+	return int(h.Sum32()%uint32(s.Count)) == s.Index
+}
+
+// Result is what a batch did.
+type Result struct {
+	// Graded now (error rows included), Skipped (resumed: already had a
+	// result), ErrorRows: graded now with at least one check that could not
+	// run (the environment's fault, or grading failed as a whole).
+	Graded, Skipped, ErrorRows int
+	// Interrupted is set when the context ended before every student was
+	// graded; the aggregate files are then not written.
+	Interrupted bool
+	// Class is the aggregate (nil when interrupted).
+	Class *Class
+	// ImageGathers and RateLimitRetries count registry reads.
+	ImageGathers, RateLimitRetries int64
+	Took                           time.Duration
+}
+
+// ErrExistingResults is returned when Out holds results and neither Resume
+// nor Force is set.
+var ErrExistingResults = errors.New("the output directory already holds student results")
+
+// Run grades the students. One student's failure, panic or hang is an error
+// row for that student; the batch goes on. When ctx ends (Ctrl-C), the
+// results written so far stay and Run returns with Interrupted set.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	start := time.Now()
+	if opt.Lab == nil {
+		return nil, errors.New("grade: no lab")
+	}
+	if opt.Jobs <= 0 {
+		opt.Jobs = 4
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 2 * time.Minute
+	}
+	if opt.MaxRetryWait <= 0 {
+		opt.MaxRetryWait = 2 * time.Minute
+	}
+	if opt.Lang == "" {
+		opt.Lang = "en"
+	}
+	if opt.Progress == nil {
+		opt.Progress = nopProgress{}
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if opt.grace <= 0 {
+		opt.grace = 5 * time.Second
+	}
+	if err := os.MkdirAll(filepath.Join(opt.Out, StudentsDir), 0o755); err != nil {
+		return nil, err
+	}
+	var slice []Student
+	for _, s := range opt.Students {
+		if opt.Shard.Has(s.ID) {
+			slice = append(slice, s)
+		}
+	}
+	sort.Slice(slice, func(i, j int) bool { return slice[i].ID < slice[j].ID })
+
+	res := &Result{}
+	var todo []Student
+	for _, s := range slice {
+		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
+		have := err == nil && r.Lab.ID == opt.Lab.ID && r.Lab.Version == opt.Lab.Version && r.Student.ID == s.ID
+		switch {
+		case have && !opt.Resume && !opt.Force:
+			return nil, fmt.Errorf("%w (%s): add --resume to grade only the students without one, or --force to grade everyone again", ErrExistingResults, opt.Out)
+		case have && opt.Resume && !(opt.RetryErrors && r.Counts[report.Error] > 0):
+			res.Skipped++
+		default:
+			todo = append(todo, s)
+		}
+	}
+
+	b := &batch{opt: opt, res: res}
+	lim := &Limiter{Interval: opt.RegistryInterval}
+	b.images = newImageSet(ctx, opt.ImageOpts, lim, opt.MaxRetryWait, opt.Timeout+opt.MaxRetryWait)
+	b.images.now = opt.Clock
+	runOpt := checks.RunOptions{}
+	if opt.RunOpts != nil {
+		runOpt = *opt.RunOpts
+	} else if ref := labCheck(opt.Lab, "image.runs"); ref != nil {
+		runOpt = checks.RunOptionsFromParams(params(ref))
+	}
+	b.runs = &runSet{ctx: ctx, opt: runOpt, runs: map[string]*future[*checks.RunProbe]{}}
+	b.groups = b.makeGroups(ctx, todo)
+
+	opt.Progress.Start(len(slice), res.Skipped)
+	queue := make(chan Student)
+	var wg sync.WaitGroup
+	var werr error
+	var werrOnce sync.Once
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	for i := 0; i < opt.Jobs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range queue {
+				r := b.gradeGuarded(wctx, s)
+				if r == nil {
+					continue // interrupted: no result for this student
+				}
+				if err := b.write(r); err != nil {
+					werrOnce.Do(func() { werr = err; stopWorkers() })
+					continue
+				}
+				opt.Progress.Done(r)
+			}
+		}()
+	}
+feed:
+	for _, s := range todo {
+		select {
+		case queue <- s:
+		case <-wctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	opt.Progress.Finish()
+	res.ImageGathers, res.RateLimitRetries = b.images.gathers.Load(), b.images.retries.Load()
+	res.Took = time.Since(start)
+	if werr != nil {
+		return res, werr
+	}
+	if ctx.Err() != nil {
+		res.Interrupted = true
+		return res, nil
+	}
+	reports := make([]*report.Report, 0, len(slice))
+	for _, s := range slice {
+		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
+		if err != nil {
+			return res, fmt.Errorf("reading back %s's result: %w", s.ID, err)
+		}
+		if opt.StudentHTML != nil {
+			if _, err := os.Stat(studentPath(opt.Out, s.ID, ".html")); err != nil {
+				if err := writeAtomic(studentPath(opt.Out, s.ID, ".html"), func(w io.Writer) error { return opt.StudentHTML(w, r) }); err != nil {
+					return res, err
+				}
+			}
+		}
+		reports = append(reports, r)
+	}
+	class, err := NewClass(reports)
+	if err != nil {
+		return res, err
+	}
+	class.HTMLReports = opt.StudentHTML != nil
+	if err := class.WriteFiles(opt.Out); err != nil {
+		return res, err
+	}
+	res.Class = class
+	return res, nil
+}
+
+type batch struct {
+	opt    Options
+	res    *Result
+	mu     sync.Mutex
+	images *imageSet
+	runs   *runSet
+	groups map[string]*clusterGroup
+}
+
+// clusterGroup is the students reached through one kubeconfig and context:
+// their cluster is gathered once, their namespaces with one List per kind.
+type clusterGroup struct {
+	kube       checks.Kube
+	namespaces []string
+	f          *future[*groupSnap]
+	once       sync.Once
+}
+
+type groupSnap struct {
+	cluster *checks.ClusterInfo
+	ns      map[string]*checks.Namespace
+	dur     map[checks.Source]time.Duration
+}
+
+func groupKey(kubeconfig, context string) string { return kubeconfig + "\x00" + context }
+
+func (b *batch) studentGroup(s Student) string {
+	kc, cx := s.Kubeconfig, s.Context
+	if kc == "" {
+		kc = b.opt.Kubeconfig
+	}
+	if cx == "" && s.Kubeconfig == "" {
+		cx = b.opt.Context
+	}
+	return groupKey(kc, cx)
+}
+
+func (b *batch) makeGroups(ctx context.Context, students []Student) map[string]*clusterGroup {
+	groups := map[string]*clusterGroup{}
+	kubes := map[string]checks.Kube{}
+	for _, s := range students {
+		k := b.studentGroup(s)
+		g := groups[k]
+		if g == nil {
+			kc, cx, _ := strings.Cut(k, "\x00")
+			kube, ok := kubes[k]
+			if !ok {
+				kube = checks.LoadKube(kc, cx, "")
+				kubes[k] = kube
+			}
+			g = &clusterGroup{kube: kube, f: newFuture[*groupSnap]()}
+			groups[k] = g
+		}
+		g.namespaces = append(g.namespaces, b.namespaceOf(s, g))
+	}
+	for _, g := range groups {
+		sort.Strings(g.namespaces)
+		g.namespaces = dedupe(g.namespaces)
+	}
+	return groups
+}
+
+// namespaceOf is the roster's namespace, else the context's for a student
+// with a cluster of their own.
+func (b *batch) namespaceOf(s Student, g *clusterGroup) string {
+	if s.Namespace != "" {
+		return s.Namespace
+	}
+	if s.Own() {
+		return g.kube.Namespace
+	}
+	return DefaultNamespace("", s.ID)
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// snapshot starts the group's gather on first use and waits for it.
+func (g *clusterGroup) snapshot(ctx, runCtx context.Context, timeout time.Duration, requests *atomic.Int64, needNS bool, now func() time.Time) (*groupSnap, bool) {
+	g.once.Do(func() {
+		go func() {
+			gctx, cancel := context.WithTimeout(runCtx, timeout)
+			defer cancel()
+			g.f.set(gatherGroup(gctx, g.kube, g.namespaces, requests, needNS, now))
+		}()
+	})
+	return g.f.wait(ctx)
+}
+
+func gatherGroup(ctx context.Context, kube checks.Kube, namespaces []string, requests *atomic.Int64, needNS bool, now func() time.Time) *groupSnap {
+	gs := &groupSnap{dur: map[checks.Source]time.Duration{}}
+	if kube.Err != nil || kube.Config == nil {
+		detail := "no kubeconfig"
+		if kube.Err != nil {
+			detail = kube.Err.Error()
+		}
+		gs.cluster = &checks.ClusterInfo{Context: kube.Context, Err: &checks.GatherError{Kind: checks.ErrConfig, What: "load the kubeconfig", Detail: detail}}
+		return gs
+	}
+	cs, err := checks.NewClient(kube.Config, requests, 15*time.Second)
+	if err != nil {
+		gs.cluster = &checks.ClusterInfo{Server: kube.Server, Context: kube.Context, Err: &checks.GatherError{Kind: checks.ErrConfig, What: "build a client", Detail: err.Error()}}
+		return gs
+	}
+	t0 := now()
+	gs.cluster = checks.GatherCluster(ctx, cs, kube.Server, kube.Context)
+	gs.dur[checks.SrcCluster] = now().Sub(t0)
+	if gs.cluster.Err == nil && needNS {
+		t1 := now()
+		gs.ns = checks.GatherNamespaces(ctx, cs, namespaces)
+		gs.dur[checks.SrcNamespace] = now().Sub(t1)
+	}
+	return gs
+}
+
+// gradeGuarded grades one student within the per-student timeout. A panic
+// or a hang becomes an error row; nil means the run was interrupted before
+// the student was done (nothing is written for them).
+func (b *batch) gradeGuarded(ctx context.Context, s Student) *report.Report {
+	sctx, cancel := context.WithTimeout(ctx, b.opt.Timeout)
+	defer cancel()
+	type outcome struct {
+		r   *report.Report
+		msg string
+	}
+	ch := make(chan outcome, 1)
+	started := b.opt.Clock().UTC()
+	go func() {
+		defer func() {
+			if e := recover(); e != nil {
+				ch <- outcome{msg: fmt.Sprintf("internal error: %v\n%s", e, firstLines(string(debug.Stack()), 12))}
+			}
+		}()
+		ch <- outcome{r: b.grade(sctx, ctx, s)}
+	}()
+	var o outcome
+	select {
+	case o = <-ch:
+	case <-sctx.Done():
+		// Give the grading a moment to notice; then leave it behind.
+		grace := time.NewTimer(b.opt.grace)
+		select {
+		case o = <-ch:
+		case <-grace.C:
+			o = outcome{msg: fmt.Sprintf("grading did not finish within %s (--timeout-per-student)", b.opt.Timeout)}
+		}
+		grace.Stop()
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if o.r == nil {
+		b.mu.Lock()
+		b.res.Graded++
+		b.res.ErrorRows++
+		b.mu.Unlock()
+		r := ErrorReport(b.opt.Lab, b.opt.Lang, s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
+		r.FinishedAt = b.opt.Clock().UTC()
+		return r
+	}
+	b.mu.Lock()
+	b.res.Graded++
+	if o.r.Counts[report.Error] > 0 {
+		b.res.ErrorRows++
+	}
+	b.mu.Unlock()
+	return o.r
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// grade gathers what is the student's own (the app probe) from the shared
+// snapshots and judges every check.
+func (b *batch) grade(ctx, runCtx context.Context, s Student) *report.Report {
+	if b.opt.beforeStudent != nil {
+		b.opt.beforeStudent(ctx, s)
+	}
+	lab := b.opt.Lab
+	now := b.opt.Clock
+	started := now().UTC()
+	refs := lab.Checks()
+	src := checks.Sources(refs)
+	snap := &checks.Snapshot{}
+	dur := map[checks.Source]time.Duration{}
+
+	g := b.groups[b.studentGroup(s)]
+	ns := b.namespaceOf(s, g)
+	if src[checks.SrcImage] || src[checks.SrcRun] {
+		var files []string
+		if ref := labCheck(lab, "image.files"); ref != nil {
+			if wd, ok := ref.Params["workdir"].(string); ok && len(b.opt.ImageOpts.Files) == 0 {
+				files = checks.ImageFilesFor(wd)
+			}
+		}
+		if len(files) == 0 {
+			files = b.opt.ImageOpts.Files
+		}
+		snap.Image, dur[checks.SrcImage] = b.images.get(ctx, s.Image, files)
+	}
+	if src[checks.SrcCluster] || src[checks.SrcNamespace] || src[checks.SrcApp] {
+		needNS := src[checks.SrcNamespace] || src[checks.SrcApp]
+		gs, ok := g.snapshot(ctx, runCtx, b.opt.Timeout, b.opt.Requests, needNS, now)
+		if !ok {
+			snap.Cluster = &checks.ClusterInfo{Server: g.kube.Server, Context: g.kube.Context, Err: &checks.GatherError{Kind: checks.ErrTimeout,
+				What: "reach the API server at " + g.kube.Server, Detail: "the student's time ran out waiting for the cluster"}}
+		} else {
+			snap.Cluster = gs.cluster
+			for k, v := range gs.dur {
+				dur[k] = v
+			}
+			if gs.cluster.Err == nil && needNS {
+				snap.NS = gs.ns[ns]
+				if snap.NS == nil {
+					snap.NS = &checks.Namespace{Name: ns}
+				}
+				snap.Target = checks.Discover(snap.NS, s.Image, s.Deployment)
+			}
+		}
+	}
+	if src[checks.SrcApp] && snap.Target != nil && snap.Target.Service != nil {
+		t0 := now()
+		app := b.opt.App
+		if ref := labCheck(lab, "app.responds"); ref != nil {
+			if p, ok := ref.Params["path"].(string); ok && app.Path == "" {
+				app.Path = p
+			}
+		}
+		snap.App = checks.ProbeApp(ctx, snap.Target, snap.Cluster.Nodes, g.kube.Config, app)
+		dur[checks.SrcApp] = now().Sub(t0)
+	}
+	if src[checks.SrcRun] {
+		t0 := now()
+		switch {
+		case !b.opt.RunImages:
+			snap.Run = &checks.RunProbe{SkipReason: "image runs are off for batch grading (kubelab grade --run-images turns them on)"}
+		default:
+			snap.Run = b.runs.get(ctx, snap.Image)
+		}
+		dur[checks.SrcRun] = now().Sub(t0)
+	}
+
+	r := checks.NewReport(lab, b.opt.Lang)
+	r.Student = report.Student{ID: s.ID, Name: s.Name}
+	r.StartedAt = started
+	r.Target = checks.TargetOf(checks.Request{Image: s.Image, Kube: checks.Kube{Server: g.kube.Server, Context: g.kube.Context, Namespace: ns}}, snap)
+	r.Checks = checks.Evaluate(lab, snap, b.opt.Lang, nil, dur)
+	// A check's duration is that of the sources it read (judging takes
+	// microseconds); this keeps a report a function of what was gathered.
+	for i := range r.Checks {
+		var d time.Duration
+		if c, ok := checks.Lookup(r.Checks[i].ID); ok {
+			for _, src := range c.Sources {
+				d += dur[src]
+			}
+		}
+		r.Checks[i].DurationMS = d.Milliseconds()
+	}
+	report.Summarize(r)
+	if !b.opt.Deadline.IsZero() {
+		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, b.opt.Lang)
+	}
+	r.FinishedAt = now().UTC()
+	return r
+}
+
+// ErrorReport is the result of a student whose grading failed as a whole:
+// every check of the lab is an error with msg, and earns nothing.
+func ErrorReport(lab *labs.Lab, lang string, s Student, namespace, msg string, started time.Time) *report.Report {
+	r := checks.NewReport(lab, lang)
+	r.Student = report.Student{ID: s.ID, Name: s.Name}
+	r.Target = report.Target{Image: s.Image, Context: s.Context, Namespace: namespace}
+	r.StartedAt = started
+	first := msg
+	if i := strings.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	for _, st := range lab.Steps {
+		for _, ref := range st.Checks {
+			res := report.Result{ID: ref.ID, Step: st.ID, Status: report.Error, Required: ref.Required,
+				Message: tr(lang, "Could not grade this student: %s", "Mahasiswa ini tidak dapat dinilai: %s", first),
+				Hint:    tr(lang, "This is not the student's mistake; grade again with kubelab grade --resume --retry-errors.", "Ini bukan kesalahan mahasiswa; nilai ulang dengan kubelab grade --resume --retry-errors.")}
+			if !ref.Informational {
+				res.MaxPoints = ref.Points
+			}
+			if msg != first {
+				res.Evidence = []report.Fact{{Name: "detail", Value: msg}}
+			}
+			r.Checks = append(r.Checks, res)
+		}
+	}
+	r.FinishedAt = time.Now().UTC()
+	report.Summarize(r)
+	return r
+}
+
+// IsErrorRow reports whether the report is an error row: every check an
+// error.
+func IsErrorRow(r *report.Report) bool {
+	if len(r.Checks) == 0 {
+		return false
+	}
+	for _, c := range r.Checks {
+		if c.Status != report.Error && c.ID != LateCheckID {
+			return false
+		}
+	}
+	return true
+}
+
+func labCheck(lab *labs.Lab, id string) *labs.CheckRef {
+	for _, c := range lab.Checks() {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// params are the check's parameters with the catalog's defaults.
+func params(ref *labs.CheckRef) checks.Params {
+	p := checks.Params{}
+	if c, ok := checks.Lookup(ref.ID); ok {
+		for _, d := range c.Params {
+			p[d.Name] = d.Default
+		}
+	}
+	for k, v := range ref.Params {
+		p[k] = v
+	}
+	return p
+}
+
+// write stores the student's JSON report (and HTML), each atomically.
+func (b *batch) write(r *report.Report) error {
+	id := r.Student.ID
+	data, err := report.JSON(r)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(studentPath(b.opt.Out, id, ".json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
+	}
+	if b.opt.StudentHTML != nil {
+		return writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) })
+	}
+	return nil
+}
+
+// StudentsDir holds the per-student reports inside the output directory.
+const StudentsDir = "students"
+
+func studentPath(out, id, ext string) string { return filepath.Join(out, StudentsDir, id+ext) }
+
+// writeAtomic writes path in full or not at all: a temp file in the same
+// directory, synced, then renamed over path.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

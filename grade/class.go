@@ -1,0 +1,362 @@
+package grade
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/report"
+)
+
+// ClassSchema is the version of results.json.
+const ClassSchema = "kubelab.class/v1"
+
+// The aggregate files in the output directory.
+const (
+	IndexFile   = "index.html"
+	GradesFile  = "grades.csv"
+	ResultsFile = "results.json"
+)
+
+// Class is a graded class: the summary and every student's report, sorted
+// by student id. It is a function of the reports alone.
+type Class struct {
+	Schema   string         `json:"schema"`
+	Tool     report.Tool    `json:"tool"`
+	Lab      report.Lab     `json:"lab"`
+	Summary  Summary        `json:"summary"`
+	Students []StudentEntry `json:"students"`
+	// HTMLReports says whether students/<id>.html exist (the dashboard
+	// links to them, else to the JSON).
+	HTMLReports bool `json:"-"`
+}
+
+// Summary is the class at a glance.
+type Summary struct {
+	Students int `json:"students"`
+	Passed   int `json:"passed"`
+	// Late counts students whose work was done after the deadline;
+	// Deadline is set when one was given.
+	Late     int    `json:"late"`
+	Deadline string `json:"deadline,omitempty"`
+	// WithErrors counts students with a check that could not run;
+	// GradingFailed those whose every check is an error.
+	WithErrors    int     `json:"with_errors"`
+	GradingFailed int     `json:"grading_failed"`
+	MaxScore      float64 `json:"max_score"`
+	MeanScore     float64 `json:"mean_score"`
+	MeanPercent   float64 `json:"mean_percent"`
+	MedianPercent float64 `json:"median_percent"`
+	// Checks in the lab's order, with how the class did on each.
+	Checks []CheckSummary `json:"checks"`
+	// Histogram of the percent scores in ten buckets: [0,10), [10,20), …,
+	// [90,100].
+	Histogram []Bucket `json:"histogram"`
+}
+
+// CheckSummary is one check across the class.
+type CheckSummary struct {
+	ID        string                `json:"id"`
+	Step      string                `json:"step"`
+	MaxPoints float64               `json:"max_points"`
+	Counts    map[report.Status]int `json:"counts"`
+	// PassRate is the share of students who passed it (0..1); Partial
+	// results are counted apart.
+	PassRate   float64 `json:"pass_rate"`
+	MeanPoints float64 `json:"mean_points"`
+}
+
+// Bucket is one bar of the histogram.
+type Bucket struct {
+	From  float64 `json:"from"`
+	To    float64 `json:"to"`
+	Count int     `json:"count"`
+}
+
+// StudentEntry is one student in results.json. Score is the grade: the
+// report's score less the late penalty (RawScore is the report's).
+type StudentEntry struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Score    float64 `json:"score"`
+	RawScore float64 `json:"raw_score"`
+	MaxScore float64 `json:"max_score"`
+	Percent  float64 `json:"percent"`
+	// Passed is the report's verdict (every required check passed and the
+	// checks' score reached the lab's pass mark): a late penalty lowers the
+	// grade, not this.
+	Passed    bool           `json:"passed"`
+	Late      bool           `json:"late"`
+	LateDays  int            `json:"late_days,omitempty"`
+	Penalty   float64        `json:"penalty,omitempty"`
+	Errors    int            `json:"errors"`
+	ErrorRow  bool           `json:"error_row"`
+	Report    *report.Report `json:"report"`
+	hasLateRe bool
+}
+
+// NewClass builds the class from reports of one lab (any order).
+func NewClass(reports []*report.Report) (*Class, error) {
+	c := &Class{Schema: ClassSchema, Tool: report.Tool{Name: "kubelab", Version: checks.Version}}
+	sorted := append([]*report.Report(nil), reports...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Student.ID < sorted[j].Student.ID })
+	seen := map[string]bool{}
+	for i, r := range sorted {
+		if i == 0 {
+			c.Lab = r.Lab
+		} else if r.Lab.ID != c.Lab.ID || r.Lab.Version != c.Lab.Version {
+			return nil, fmt.Errorf("student %s was graded on lab %s %s, the others on %s %s", r.Student.ID, r.Lab.ID, r.Lab.Version, c.Lab.ID, c.Lab.Version)
+		}
+		if seen[r.Student.ID] {
+			return nil, fmt.Errorf("student %s has two results", r.Student.ID)
+		}
+		seen[r.Student.ID] = true
+		e := StudentEntry{ID: r.Student.ID, Name: r.Student.Name, Score: r.Score, RawScore: r.Score, MaxScore: r.MaxScore,
+			Percent: r.Percent(), Passed: r.Passed, Errors: r.Counts[report.Error], ErrorRow: IsErrorRow(r), Report: r}
+		if l, ok := LatenessOf(r); ok {
+			e.hasLateRe = true
+			e.Late, e.LateDays, e.Penalty = l.Late, l.Days, l.Penalty
+			e.Score = round2(r.Score - l.Penalty)
+			if e.MaxScore > 0 {
+				e.Percent = round2(100 * e.Score / e.MaxScore)
+			}
+			for _, ch := range r.Checks {
+				if ch.ID == LateCheckID {
+					for _, f := range ch.Evidence {
+						if f.Name == "deadline" {
+							c.Summary.Deadline = f.Value
+						}
+					}
+				}
+			}
+		}
+		c.Students = append(c.Students, e)
+	}
+	c.summarize()
+	return c, nil
+}
+
+// CheckIDs lists the lab's checks in step order (the submission result
+// excluded), as the reports hold them.
+func (c *Class) CheckIDs() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range c.Students {
+		for _, ch := range e.Report.Checks {
+			if ch.ID != LateCheckID && !seen[ch.ID] {
+				seen[ch.ID] = true
+				ids = append(ids, ch.ID)
+			}
+		}
+	}
+	return ids
+}
+
+func (c *Class) summarize() {
+	s := &c.Summary
+	s.Students = len(c.Students)
+	var pcts []float64
+	var total float64
+	for _, e := range c.Students {
+		if e.Passed {
+			s.Passed++
+		}
+		if e.Late {
+			s.Late++
+		}
+		if e.Errors > 0 {
+			s.WithErrors++
+		}
+		if e.ErrorRow {
+			s.GradingFailed++
+		}
+		if e.MaxScore > s.MaxScore {
+			s.MaxScore = e.MaxScore
+		}
+		total += e.Score
+		pcts = append(pcts, e.Percent)
+	}
+	if n := len(c.Students); n > 0 {
+		s.MeanScore = round2(total / float64(n))
+		sum := 0.0
+		for _, p := range pcts {
+			sum += p
+		}
+		s.MeanPercent = round2(sum / float64(n))
+		sort.Float64s(pcts)
+		if n%2 == 1 {
+			s.MedianPercent = pcts[n/2]
+		} else {
+			s.MedianPercent = round2((pcts[n/2-1] + pcts[n/2]) / 2)
+		}
+	}
+	s.Histogram = make([]Bucket, 10)
+	for i := range s.Histogram {
+		s.Histogram[i] = Bucket{From: float64(i * 10), To: float64(i*10 + 10)}
+	}
+	for _, p := range pcts {
+		s.Histogram[BucketOf(p)].Count++
+	}
+	for _, id := range c.CheckIDs() {
+		cs := CheckSummary{ID: id, Counts: map[report.Status]int{}}
+		for _, st := range report.Statuses {
+			cs.Counts[st] = 0
+		}
+		var pts float64
+		for _, e := range c.Students {
+			if ch, ok := findCheck(e.Report, id); ok {
+				cs.Step, cs.MaxPoints = ch.Step, math.Max(cs.MaxPoints, ch.MaxPoints)
+				cs.Counts[ch.Status]++
+				pts += ch.Points
+			}
+		}
+		if n := len(c.Students); n > 0 {
+			cs.PassRate = math.Round(float64(cs.Counts[report.Pass])/float64(n)*10000) / 10000
+			cs.MeanPoints = round2(pts / float64(n))
+		}
+		s.Checks = append(s.Checks, cs)
+	}
+}
+
+// BucketOf is the histogram bucket of a percent score: 0 for [0,10), …, 9
+// for [90,100].
+func BucketOf(pct float64) int {
+	b := int(math.Floor(pct / 10))
+	if b < 0 {
+		b = 0
+	}
+	if b > 9 {
+		b = 9
+	}
+	return b
+}
+
+func findCheck(r *report.Report, id string) (report.Result, bool) {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return report.Result{}, false
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// WriteFiles writes index.html, grades.csv and results.json into dir, each
+// atomically.
+func (c *Class) WriteFiles(dir string) error {
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{ResultsFile, c.WriteJSON}, {GradesFile, c.WriteCSV}, {IndexFile, c.WriteDashboard}} {
+		if err := writeAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+	}
+	return nil
+}
+
+// WriteJSON writes results.json: the summary and every report.
+func (c *Class) WriteJSON(w io.Writer) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// ReadClass reads a results.json.
+func ReadClass(data []byte) (*Class, error) {
+	var c Class
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("not a kubelab results.json: %v", err)
+	}
+	if c.Schema != ClassSchema {
+		return nil, fmt.Errorf("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
+	}
+	for _, e := range c.Students {
+		if e.Report == nil {
+			return nil, fmt.Errorf("results.json: student %s has no report", e.ID)
+		}
+	}
+	return &c, nil
+}
+
+// Reports returns the class's reports, sorted by student id.
+func (c *Class) Reports() []*report.Report {
+	out := make([]*report.Report, len(c.Students))
+	for i, e := range c.Students {
+		out[i] = e.Report
+	}
+	return out
+}
+
+// WriteCSV writes grades.csv for an LMS: student_id, name, score,
+// max_score, percent, late (yes/no; empty without a deadline), then each
+// scored check's points. Cells a spreadsheet would read as a formula are
+// prefixed with an apostrophe.
+func (c *Class) WriteCSV(w io.Writer) error {
+	var scored []string
+	for _, cs := range c.Summary.Checks {
+		if cs.MaxPoints > 0 {
+			scored = append(scored, cs.ID)
+		}
+	}
+	cw := csv.NewWriter(w)
+	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late"}, scored...)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, e := range c.Students {
+		late := ""
+		if e.hasLateRe {
+			late = "no"
+			if e.Late {
+				late = "yes"
+			}
+		}
+		row := []string{safeCell(e.ID), safeCell(e.Name), num(e.Score), num(e.MaxScore), num(e.Percent), late}
+		for _, id := range scored {
+			ch, _ := findCheck(e.Report, id)
+			row = append(row, num(ch.Points))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// safeCell keeps a spreadsheet from running a cell as a formula (CSV
+// injection): a cell starting with = + - @ or a tab or carriage return gets
+// a leading apostrophe.
+func safeCell(s string) string {
+	t := strings.TrimLeft(s, " ")
+	if t == "" {
+		return s
+	}
+	switch t[0] {
+	case '=', '+', '-', '@', '\t', '\r', '|', '%':
+		return "'" + s
+	}
+	return s
+}
+
+func num(f float64) string {
+	if f == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

@@ -1,0 +1,180 @@
+package grade
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+//go:embed dashboard.html
+var dashboardSrc string
+
+var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{"num": num}).Parse(dashboardSrc))
+
+type dashLabels struct {
+	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
+	ID, Name, Score, Deadline, Yes, No, StatusPass, StatusPartial string
+}
+
+var dashL = map[string]dashLabels{
+	"en": {Title: "Class results", Students: "Students", Passed: "Lab passed", Mean: "Mean score", Median: "Median score",
+		Late: "Late", WithErrors: "With errors", PassRate: "Pass rate per check", Distribution: "Score distribution (% of the maximum)",
+		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial"},
+	"id": {Title: "Hasil kelas", Students: "Mahasiswa", Passed: "Lulus lab", Mean: "Rata-rata nilai", Median: "Median nilai",
+		Late: "Terlambat", WithErrors: "Dengan error", PassRate: "Tingkat kelulusan per pemeriksaan", Distribution: "Sebaran nilai (% dari maksimum)",
+		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian"},
+}
+
+type barRow struct {
+	ID                                               string
+	Pass, Partial, Total                             int
+	Pct                                              string
+	LabelX, X, Y, H, Full, PassW, PartialX, PartialW float64
+	TextY, PctX                                      float64
+}
+
+type histBar struct {
+	I, Count                        int
+	From, To                        float64
+	Label                           string
+	X, Y, W, BH, CX, CountY, LabelY float64
+}
+
+type dashCell struct {
+	Status, Text, Title string
+	V                   string
+}
+
+type dashRow struct {
+	ID, Name, Href, Score, Max, Percent, Late, LateText string
+	Cells                                               []dashCell
+}
+
+var marks = map[report.Status]string{report.Pass: "✔", report.Fail: "✘", report.Partial: "◐", report.Error: "!", report.Skipped: "–"}
+
+// WriteDashboard writes index.html: one self-contained page (inline CSS,
+// SVG and a little JS; a CSP that forbids every fetch) with the class's
+// numbers, the pass rate of each check, the score histogram and a sortable
+// students × checks table linking to each student's report.
+func (c *Class) WriteDashboard(w io.Writer) error {
+	lang := "en"
+	if len(c.Students) > 0 && c.Students[0].Report.Lang != "" {
+		lang = c.Students[0].Report.Lang
+	}
+	L, ok := dashL[lang]
+	if !ok {
+		L = dashL["en"]
+	}
+	ids := c.CheckIDs()
+	data := struct {
+		Lang, CSP, Tool, LabTitle, LabID, LabVersion, Deadline string
+		L                                                      dashLabels
+		S                                                      Summary
+		Bars                                                   struct {
+			W, H float64
+			Rows []barRow
+		}
+		Hist struct {
+			W, H, X0, X1, Base float64
+			Bars               []histBar
+		}
+		Legend []struct{ Class, Name string }
+		Checks []string
+		Rows   []dashRow
+	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
+		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
+
+	// Pass rate per check: a horizontal bar per check, pass then partial.
+	const labelW, barW, rowH, barH, pad = 170.0, 300.0, 22.0, 14.0, 6.0
+	data.Bars.W = labelW + barW + 60
+	data.Bars.H = pad*2 + rowH*float64(len(c.Summary.Checks))
+	for i, cs := range c.Summary.Checks {
+		n := c.Summary.Students
+		pass, part := cs.Counts[report.Pass], cs.Counts[report.Partial]
+		y := pad + rowH*float64(i)
+		row := barRow{ID: cs.ID, Pass: pass, Partial: part, Total: n, LabelX: labelW - 6, X: labelW, Y: y + (rowH-barH)/2, H: barH,
+			Full: barW, TextY: y + rowH/2 + 4, PctX: labelW + barW + 6, Pct: "0"}
+		if n > 0 {
+			row.PassW = r1(barW * float64(pass) / float64(n))
+			row.PartialW = r1(barW * float64(part) / float64(n))
+			row.Pct = num(math.Round(100 * float64(pass) / float64(n)))
+		}
+		row.PartialX = r1(labelW + row.PassW)
+		data.Bars.Rows = append(data.Bars.Rows, row)
+	}
+
+	// The histogram: ten vertical bars.
+	const hx0, bw, gap, top, plotH = 24.0, 40.0, 8.0, 18.0, 150.0
+	data.Hist.W = hx0 + (bw+gap)*10 + 10
+	data.Hist.H = top + plotH + 24
+	data.Hist.X0, data.Hist.X1, data.Hist.Base = hx0-4, hx0+(bw+gap)*10, top+plotH
+	maxCount := 0
+	for _, b := range c.Summary.Histogram {
+		if b.Count > maxCount {
+			maxCount = b.Count
+		}
+	}
+	for i, b := range c.Summary.Histogram {
+		h := 0.0
+		if maxCount > 0 {
+			h = r1(plotH * float64(b.Count) / float64(maxCount))
+		}
+		x := hx0 + (bw+gap)*float64(i)
+		data.Hist.Bars = append(data.Hist.Bars, histBar{I: i, Count: b.Count, From: b.From, To: b.To,
+			Label: fmt.Sprintf("%s–%s", num(b.From), num(b.To)),
+			X:     x, Y: r1(top + plotH - h), W: bw, BH: h, CX: x + bw/2, CountY: r1(top + plotH - h - 4), LabelY: top + plotH + 16})
+	}
+
+	names := report.LabelsFor(lang).StatusName
+	for _, st := range report.Statuses {
+		data.Legend = append(data.Legend, struct{ Class, Name string }{string(st), marks[st] + " " + names[st]})
+	}
+
+	ext := ".json"
+	if c.HTMLReports {
+		ext = ".html"
+	}
+	for _, e := range c.Students {
+		row := dashRow{ID: e.ID, Name: e.Name, Href: StudentsDir + "/" + e.ID + ext, Score: num(e.Score), Max: num(e.MaxScore),
+			Percent: num(e.Percent), Late: "", LateText: "–"}
+		if e.hasLateRe {
+			row.Late, row.LateText = "no", L.No
+			if e.Late {
+				row.Late, row.LateText = "yes", fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
+			}
+		}
+		for _, id := range ids {
+			ch, ok := findCheck(e.Report, id)
+			if !ok {
+				row.Cells = append(row.Cells, dashCell{Status: "skipped", Text: "", V: "-1"})
+				continue
+			}
+			text := marks[ch.Status]
+			if ch.MaxPoints > 0 {
+				text += " " + num(ch.Points)
+			}
+			row.Cells = append(row.Cells, dashCell{Status: string(ch.Status), Text: text, V: num(ch.Points),
+				Title: id + ": " + names[ch.Status] + " — " + shorten(ch.Message, 200)})
+		}
+		data.Rows = append(data.Rows, row)
+	}
+	return dashboardTmpl.Execute(w, data)
+}
+
+func r1(f float64) float64 { return math.Round(f*10) / 10 }
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,576 @@
+package grade
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kubelab/kubelab/checks"
+)
+
+// Student is one row of the roster.
+type Student struct {
+	ID    string
+	Name  string
+	Image string
+	// Namespace is the roster's namespace column; for a student of the
+	// shared cluster without one, the prefix and the sanitised id. Empty for
+	// a student with a context or kubeconfig of their own and no namespace
+	// column: the context's namespace is used.
+	Namespace string
+	// Context and Kubeconfig reach a cluster of the student's own; both
+	// empty means the shared cluster.
+	Context    string
+	Kubeconfig string
+	// Deployment names the deployment to grade instead of finding the one
+	// that runs Image.
+	Deployment string
+	// Line is the roster line the student is on (1-based).
+	Line int
+}
+
+// Own reports whether the student is reached through a context or a
+// kubeconfig of their own rather than a namespace of the shared cluster.
+func (s Student) Own() bool { return s.Context != "" || s.Kubeconfig != "" }
+
+// Problem is one thing wrong with the roster, at a line and column (both
+// 1-based; the column counts characters, a byte order mark not included).
+type Problem struct {
+	Line, Col int
+	Msg       string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%d:%d: %s", p.Line, p.Col, p.Msg) }
+
+// RosterError lists every problem found in a roster.
+type RosterError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *RosterError) Error() string {
+	var b strings.Builder
+	name := e.File
+	if name == "" {
+		name = "roster"
+	}
+	fmt.Fprintf(&b, "%s: %d problem(s):", name, len(e.Problems))
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s:%s", name, p)
+	}
+	return b.String()
+}
+
+// The roster's columns.
+const (
+	ColStudentID  = "student_id"
+	ColName       = "name"
+	ColImage      = "image"
+	ColNamespace  = "namespace"
+	ColContext    = "context"
+	ColKubeconfig = "kubeconfig"
+	ColDeployment = "deployment"
+)
+
+// RequiredColumns must be in every roster; OptionalColumns may be.
+var (
+	RequiredColumns = []string{ColStudentID, ColName, ColImage}
+	OptionalColumns = []string{ColNamespace, ColContext, ColKubeconfig, ColDeployment}
+)
+
+// RosterOptions tune ParseRoster.
+type RosterOptions struct {
+	// File names the roster in problems; relative kubeconfig paths are
+	// resolved against its directory.
+	File string
+	// Stat checks that a kubeconfig file exists; default os.Stat. Tests and
+	// the fuzzer replace it.
+	Stat func(path string) error
+	// NamespacePrefix is put before the sanitised student id to make the
+	// default namespace of a student of the shared cluster.
+	NamespacePrefix string
+}
+
+// ParseRoster reads a roster: CSV with a header naming the columns
+// (student_id, name and image required; namespace, context, kubeconfig and
+// deployment optional), separated by commas or semicolons (whichever the
+// header line uses), UTF-8 with or without a byte order mark, fields
+// optionally quoted ("" is a quote inside a quoted field). It reports every
+// problem at once, as a *RosterError, and returns no students then.
+func ParseRoster(data []byte, opt RosterOptions) ([]Student, error) {
+	if opt.Stat == nil {
+		opt.Stat = func(p string) error { _, err := os.Stat(p); return err }
+	}
+	p := &rosterParser{opt: opt}
+	students := p.parse(data)
+	if len(p.problems) > 0 {
+		sort.SliceStable(p.problems, func(i, j int) bool {
+			a, b := p.problems[i], p.problems[j]
+			if a.Line != b.Line {
+				return a.Line < b.Line
+			}
+			return a.Col < b.Col
+		})
+		return nil, &RosterError{File: opt.File, Problems: p.problems}
+	}
+	return students, nil
+}
+
+// ReadRoster reads and parses a roster file.
+func ReadRoster(path string) ([]Student, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRoster(data, RosterOptions{File: path})
+}
+
+type rosterParser struct {
+	opt      RosterOptions
+	problems []Problem
+}
+
+func (p *rosterParser) add(line, col int, format string, args ...any) {
+	p.problems = append(p.problems, Problem{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// field is one CSV field with where it starts.
+type field struct {
+	val       string
+	line, col int
+	quoted    bool
+}
+
+// record is one CSV record; end is the position just past its last field.
+type record struct {
+	fields         []field
+	line           int
+	endLine, endCo int
+	// broken: a quote was never closed, so the fields are not the ones
+	// meant; the record is reported once and not checked further.
+	broken bool
+}
+
+func (p *rosterParser) parse(data []byte) []Student {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		line, col := 1, 1
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				p.add(line, col, "the file is not UTF-8 text (save it as \"CSV UTF-8\")")
+				break
+			}
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+			i += n
+		}
+		return nil
+	}
+	text := string(data)
+	if strings.TrimSpace(text) == "" {
+		p.add(1, 1, "the roster is empty: it needs a header line (%s) and one line per student", strings.Join(RequiredColumns, ","))
+		return nil
+	}
+	sep := detectSeparator(text)
+	recs := p.split(text, sep)
+	if len(recs) == 0 {
+		p.add(1, 1, "the roster is empty: it needs a header line (%s) and one line per student", strings.Join(RequiredColumns, ","))
+		return nil
+	}
+	header := recs[0]
+	if header.broken {
+		return nil
+	}
+	cols := p.header(header)
+	if cols == nil {
+		return nil
+	}
+	if len(recs) == 1 {
+		p.add(header.line, 1, "the roster has a header but no students")
+		return nil
+	}
+	var students []Student
+	seenID := map[string]int{}
+	type nsKey struct{ ns string }
+	seenNS := map[nsKey]string{}
+	for _, rec := range recs[1:] {
+		get := func(col string) (field, bool) {
+			i, ok := cols[col]
+			if !ok || i >= len(rec.fields) {
+				return field{line: rec.endLine, col: rec.endCo}, false
+			}
+			return rec.fields[i], true
+		}
+		if rec.broken {
+			continue
+		}
+		if len(rec.fields) > len(header.fields) {
+			f := rec.fields[len(header.fields)]
+			p.add(f.line, f.col, "%d fields, but the header names %d columns (a %q inside a name must be quoted)", len(rec.fields), len(header.fields), string(sep))
+			continue
+		}
+		s := Student{Line: rec.line}
+		ok := true
+		for _, col := range RequiredColumns {
+			f, present := get(col)
+			v := strings.TrimSpace(f.val)
+			if !present {
+				p.add(f.line, f.col, "missing field %s: the line has %d fields, the header %d", col, len(rec.fields), len(header.fields))
+				ok = false
+				continue
+			}
+			if v == "" {
+				p.add(f.line, f.col, "missing %s", col)
+				ok = false
+				continue
+			}
+			switch col {
+			case ColStudentID:
+				s.ID = v
+			case ColName:
+				s.Name = v
+			case ColImage:
+				s.Image = v
+			}
+		}
+		opt := func(col string) (string, field) {
+			f, present := get(col)
+			if !present {
+				return "", f
+			}
+			return strings.TrimSpace(f.val), f
+		}
+		var nsF, kcF field
+		s.Namespace, nsF = opt(ColNamespace)
+		s.Context, _ = opt(ColContext)
+		s.Kubeconfig, kcF = opt(ColKubeconfig)
+		s.Deployment, _ = opt(ColDeployment)
+
+		if s.ID != "" {
+			f, _ := get(ColStudentID)
+			if msg := checkID(s.ID); msg != "" {
+				p.add(f.line, f.col, "%s", msg)
+				ok = false
+			} else if first, dup := seenID[strings.ToLower(s.ID)]; dup {
+				p.add(f.line, f.col, "duplicate student id %q (first on line %d)", s.ID, first)
+				ok = false
+			} else {
+				seenID[strings.ToLower(s.ID)] = rec.line
+			}
+		}
+		if s.Image != "" {
+			if _, _, err := checks.NormalizeImage(s.Image); err != nil || strings.ContainsAny(s.Image, " \t") {
+				f, _ := get(ColImage)
+				msg := fmt.Sprintf("invalid image reference %q: it contains a space", s.Image)
+				if err != nil {
+					msg = err.Error()
+					repo := s.Image
+					if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+						repo = repo[:i]
+					}
+					if repo != strings.ToLower(repo) {
+						msg = fmt.Sprintf("invalid image reference %q: repository names must be lowercase", s.Image)
+					}
+				}
+				p.add(f.line, f.col, "%s", msg)
+				ok = false
+			}
+		}
+		if s.Namespace != "" {
+			if msg := checkNamespace(s.Namespace); msg != "" {
+				p.add(nsF.line, nsF.col, "namespace %q: %s", s.Namespace, msg)
+				ok = false
+			}
+		}
+		if s.Kubeconfig != "" {
+			path := s.Kubeconfig
+			if !filepath.IsAbs(path) && p.opt.File != "" {
+				path = filepath.Join(filepath.Dir(p.opt.File), path)
+			}
+			if err := p.opt.Stat(path); err != nil {
+				p.add(kcF.line, kcF.col, "kubeconfig file %q not found", s.Kubeconfig)
+				ok = false
+			} else {
+				s.Kubeconfig = path
+			}
+		}
+		if ok && !s.Own() {
+			ns := s.Namespace
+			if ns == "" {
+				ns = DefaultNamespace(p.opt.NamespacePrefix, s.ID)
+				if msg := checkNamespace(ns); msg != "" {
+					f, _ := get(ColStudentID)
+					p.add(f.line, f.col, "namespace %q (prefix and student id): %s", ns, msg)
+					ok = false
+				}
+			}
+			k := nsKey{ns: ns}
+			if other, dup := seenNS[k]; dup {
+				f := nsF
+				if s.Namespace == "" {
+					f, _ = get(ColStudentID)
+				}
+				p.add(f.line, f.col, "namespace %q is also student %s's: each student of a shared cluster needs a namespace of their own (add a namespace column)", ns, other)
+				ok = false
+			} else {
+				seenNS[k] = s.ID
+			}
+			s.Namespace = ns
+		}
+		if ok {
+			students = append(students, s)
+		}
+	}
+	return students
+}
+
+// header maps each column name to its index, reporting unknown, duplicate
+// and missing columns.
+func (p *rosterParser) header(h record) map[string]int {
+	known := map[string]bool{}
+	for _, c := range append(append([]string{}, RequiredColumns...), OptionalColumns...) {
+		known[c] = true
+	}
+	cols := map[string]int{}
+	bad := false
+	for i, f := range h.fields {
+		name := normColumn(f.val)
+		switch {
+		case name == "":
+			p.add(f.line, f.col, "empty column name in the header")
+			bad = true
+		case !known[name]:
+			p.add(f.line, f.col, "unknown column %q (the columns are %s; optional %s)", strings.TrimSpace(f.val),
+				strings.Join(RequiredColumns, ", "), strings.Join(OptionalColumns, ", "))
+			bad = true
+		default:
+			if _, dup := cols[name]; dup {
+				p.add(f.line, f.col, "column %q appears twice", name)
+				bad = true
+				continue
+			}
+			cols[name] = i
+		}
+	}
+	for _, c := range RequiredColumns {
+		if _, ok := cols[c]; !ok {
+			p.add(h.endLine, h.endCo, "the header lacks the required column %s", c)
+			bad = true
+		}
+	}
+	if bad {
+		return nil
+	}
+	return cols
+}
+
+// normColumn reads a header name: case, spaces and hyphens do not matter
+// ("Student ID" is student_id).
+func normColumn(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+	return s
+}
+
+// detectSeparator reads the header line: semicolons when it has more of
+// them than commas outside quotes (what a spreadsheet in a comma-decimal
+// locale writes), else commas.
+func detectSeparator(text string) rune {
+	commas, semis := 0, 0
+	inQ := false
+	for _, r := range text {
+		switch {
+		case r == '"':
+			inQ = !inQ
+		case inQ:
+		case r == '\n' || r == '\r':
+			if semis > commas {
+				return ';'
+			}
+			return ','
+		case r == ',':
+			commas++
+		case r == ';':
+			semis++
+		}
+	}
+	if semis > commas {
+		return ';'
+	}
+	return ','
+}
+
+// split cuts text into records (RFC 4180 with \n, \r\n or \r line ends),
+// recording each field's line and column. Blank lines are skipped. Quoting
+// problems are reported and the parse goes on.
+func (p *rosterParser) split(text string, sep rune) []record {
+	var recs []record
+	line, col := 1, 1
+	rs := []rune(text)
+	i := 0
+	next := func() rune {
+		r := rs[i]
+		i++
+		if r == '\n' || (r == '\r' && (i >= len(rs) || rs[i] != '\n')) {
+			line, col = line+1, 1
+		} else if r != '\r' {
+			col++
+		}
+		return r
+	}
+	for i < len(rs) {
+		rec := record{line: line}
+		for {
+			f := field{line: line, col: col}
+			var b strings.Builder
+			if i < len(rs) && rs[i] == '"' {
+				f.quoted = true
+				qLine, qCol := line, col
+				next()
+				closed := false
+				for i < len(rs) {
+					r := next()
+					if r == '"' {
+						if i < len(rs) && rs[i] == '"' {
+							next()
+							b.WriteRune('"')
+							continue
+						}
+						closed = true
+						break
+					}
+					if r == '\r' && i < len(rs) && rs[i] == '\n' {
+						continue
+					}
+					b.WriteRune(r)
+				}
+				if !closed {
+					p.add(qLine, qCol, "a quoted field is never closed (a missing \")")
+					rec.broken = true
+				}
+				if closed && i < len(rs) && rs[i] != sep && rs[i] != '\n' && rs[i] != '\r' {
+					p.add(line, col, "text after a closing quote: quote the whole field")
+					for i < len(rs) && rs[i] != sep && rs[i] != '\n' && rs[i] != '\r' {
+						b.WriteRune(next())
+					}
+				}
+			} else {
+				for i < len(rs) && rs[i] != sep && rs[i] != '\n' && rs[i] != '\r' {
+					r := next()
+					if r == '"' {
+						p.add(line, col-1, "a quote inside an unquoted field: quote the whole field and double the quote (\"\")")
+					}
+					b.WriteRune(r)
+				}
+			}
+			f.val = b.String()
+			rec.fields = append(rec.fields, f)
+			if i < len(rs) && rs[i] == sep {
+				next()
+				continue
+			}
+			rec.endLine, rec.endCo = line, col
+			if i < len(rs) {
+				next() // the line end (\r\n counts once)
+				if rs[i-1] == '\r' && i < len(rs) && rs[i] == '\n' {
+					next()
+				}
+			}
+			break
+		}
+		if blank(rec) {
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+func blank(r record) bool {
+	for _, f := range r.fields {
+		if f.quoted || strings.TrimSpace(f.val) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkID says what is wrong with a student id, or "" when nothing is. An
+// id names the student's files, so it must be a safe file name: letters,
+// digits and . _ - @ +, starting with a letter or digit (which also keeps a
+// spreadsheet from reading it as a formula).
+func checkID(id string) string {
+	if utf8.RuneCountInString(id) > 100 {
+		return fmt.Sprintf("student id %q is longer than 100 characters", id)
+	}
+	for i, r := range id {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || (i > 0 && strings.ContainsRune("._-@+", r))
+		if !ok {
+			if i == 0 {
+				return fmt.Sprintf("student id %q must start with a letter or digit", id)
+			}
+			return fmt.Sprintf("student id %q has %q: use letters, digits and . _ - @ +", id, r)
+		}
+	}
+	return ""
+}
+
+// checkNamespace says what is wrong with a namespace name (a DNS-1123
+// label), or "".
+func checkNamespace(ns string) string {
+	if len(ns) > 63 {
+		return "longer than 63 characters"
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if !alnum && (c != '-' || i == 0 || i == len(ns)-1) {
+			return "a namespace is lowercase letters, digits and '-', starting and ending with a letter or digit"
+		}
+	}
+	return ""
+}
+
+// SanitizeNamespace turns a student id into a namespace name: lowercase,
+// every run of other characters a '-', at most 63 characters ("Budi.Santoso"
+// is "budi-santoso", "13519001" stays).
+func SanitizeNamespace(id string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(id) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > 63 {
+		s = strings.Trim(s[:63], "-")
+	}
+	if s == "" {
+		s = "student"
+	}
+	return s
+}
+
+// DefaultNamespace is the namespace of a student of the shared cluster when
+// the roster names none: prefix + the sanitised id, at most 63 characters.
+func DefaultNamespace(prefix, id string) string {
+	s := prefix + SanitizeNamespace(id)
+	if len(s) > 63 {
+		s = strings.TrimRight(s[:63], "-")
+	}
+	return s
+}

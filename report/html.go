@@ -1,0 +1,140 @@
+package report
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"html/template"
+	"io"
+	"strings"
+)
+
+var (
+	//go:embed assets/report.html.tmpl
+	htmlTemplate string
+	//go:embed assets/report.css
+	htmlCSS string
+	//go:embed assets/report.js
+	htmlJS string
+)
+
+// HTMLOptions control the HTML report.
+type HTMLOptions struct {
+	// LessonURL returns the address of a step's lesson; each step title
+	// links there. Nil links each title to its own anchor (#step-ID).
+	LessonURL func(stepID string) string
+}
+
+// HTMLCSP is the HTML report's Content-Security-Policy: nothing may be
+// fetched (styles are inline, images only data: URLs), and the only script
+// that may run is the report's own, named by its hash, so even markup that
+// slipped into the page could not run a script or an event handler.
+var HTMLCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '" + scriptHash(htmlJS) + "'; form-action 'none'; base-uri 'none'"
+
+func scriptHash(js string) string {
+	sum := sha256.Sum256([]byte(js))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+var htmlTmpl = template.Must(template.New("report").Parse(htmlTemplate))
+
+type htmlCount struct {
+	Status Status
+	Name   string
+	N      int
+}
+
+type htmlCheck struct {
+	ID, StatusName, Points, Message, Hint string
+	Status                                Status
+	Required                              bool
+	Hints                                 []string
+	Evidence                              []Fact
+}
+
+type htmlStep struct {
+	ID, Title, Href, Points, MaxPoints, Fill string
+	Pct                                      float64
+	Checks                                   []htmlCheck
+}
+
+type htmlData struct {
+	L                                                    Labels
+	R                                                    *Report
+	Lang, PageTitle, Generator, Schema, Student, Date    string
+	Duration, Score, MaxScore, Percent, PassPercent, CSP string
+	CSS                                                  template.CSS
+	JS                                                   template.JS
+	Counts                                               []htmlCount
+	Steps                                                []htmlStep
+}
+
+// WriteHTML renders the report as one self-contained HTML page: inline CSS
+// and script, no fonts, images or scripts fetched, a Content-Security-Policy
+// that forbids fetching anything, and a print stylesheet for A4. Every text
+// that came from the report goes through html/template's escaping.
+func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
+	r = sanitized(r)
+	L := LabelsFor(r.Lang)
+	lang := r.Lang
+	if _, ok := labels[lang]; !ok {
+		lang = "en"
+	}
+	d := htmlData{
+		L: L, R: r, Lang: lang, CSP: HTMLCSP,
+		CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS),
+		Generator:   strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
+		Schema:      r.Schema,
+		Student:     studentLine(r.Student),
+		Date:        dateLine(r.StartedAt),
+		Duration:    durationLine(r),
+		Score:       num(r.Score),
+		MaxScore:    num(r.MaxScore),
+		Percent:     num(r.Percent()),
+		PassPercent: num(r.PassPercent),
+	}
+	d.PageTitle = L.Title
+	if d.Student != "" {
+		d.PageTitle += " — " + d.Student
+	}
+	if r.Lab.Title != "" {
+		d.PageTitle += " — " + r.Lab.Title
+	}
+	for _, s := range Statuses {
+		d.Counts = append(d.Counts, htmlCount{Status: s, Name: L.StatusName[s], N: r.Counts[s]})
+	}
+	for _, g := range groups(r, L.OtherChecks) {
+		st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
+		if st.Title == "" {
+			st.Title = g.Step.ID
+		}
+		if opt.LessonURL != nil {
+			st.Href = opt.LessonURL(g.Step.ID)
+		} else {
+			st.Href = "#step-" + g.Step.ID
+		}
+		if g.Step.MaxPoints > 0 {
+			st.Pct = round2(100 * g.Step.Points / g.Step.MaxPoints)
+		}
+		switch {
+		case g.Step.MaxPoints > 0 && st.Pct >= 100:
+			st.Fill = "full"
+		case st.Pct > 0:
+			st.Fill = "some"
+		default:
+			st.Fill = "none"
+		}
+		for _, c := range g.Checks {
+			name := L.StatusName[c.Status]
+			if name == "" {
+				name = string(c.Status)
+			}
+			st.Checks = append(st.Checks, htmlCheck{
+				ID: c.ID, Status: c.Status, StatusName: name, Points: pointsLine(c), Required: c.Required,
+				Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
+			})
+		}
+		d.Steps = append(d.Steps, st)
+	}
+	return htmlTmpl.Execute(w, d)
+}
