@@ -17,8 +17,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/kubelab/kubelab/internal/dockerd"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/testimages"
 )
 
 type demoStudent struct {
@@ -71,8 +73,27 @@ func demo(args []string) error {
 		{id: "2024002", name: "Sari Wulandari", scenario: "crash-loop", image: registrytest.NoRequirements()},
 		{id: "2024003", name: "Andi Pratama", scenario: "clusterip", image: registrytest.WrongWorkdir()},
 	}
+	// With a Docker engine the correct student's image is a real, runnable
+	// image built like the lesson's Dockerfile, so image.runs is graded too.
+	dockerHost, stopDocker, derr := dockerd.Ensure(ctx)
+	if derr == nil {
+		defer stopDocker()
+	} else {
+		fmt.Printf("no Docker engine (%v): image.runs will be skipped\n", derr)
+	}
+	refs := map[string]string{}
 	for _, s := range students {
 		ref := fmt.Sprintf("%s/student%s/hello-flask:latest", host, s.id)
+		if s.image == nil && derr == nil {
+			built, err := testimages.Publish(ctx, dockerHost, testimages.Lesson, host, "student"+s.id+"/hello-flask")
+			if err != nil {
+				return fmt.Errorf("building %s's image: %w", s.name, err)
+			}
+			refs[s.id] = built
+			fmt.Printf("built and pushed %s (runnable, with Docker)\n", built)
+			continue
+		}
+		refs[s.id] = ref
 		var opts []registrytest.ImageOption
 		if s.image != nil {
 			opts = append(opts, s.image)
@@ -87,7 +108,7 @@ func demo(args []string) error {
 	env := append(os.Environ(), "KUBECONFIG="+c.Kubeconfig, "KUBELAB_ALLOW_NETS=127.0.0.0/8")
 	for _, s := range students {
 		ns := "student-" + s.id
-		ref := fmt.Sprintf("%s/student%s/hello-flask:latest", host, s.id)
+		ref := refs[s.id]
 		step("%s (%s) plays the lesson with kubectl: scenario %q", s.name, s.id, s.scenario)
 		st := &simcluster.Student{C: c, Namespace: ns, Image: ref}
 		if err := st.Play(ctx, s.scenario); err != nil {
@@ -104,7 +125,12 @@ func demo(args []string) error {
 		}
 		step("kubelab check --image %s -n %s", ref, ns)
 		base := []string{"check", "--image", ref, "-n", ns, "--student-id", s.id, "--name", s.name,
-			"--insecure-registry", "--no-service-proxy", "--no-run", "--cache-dir", filepath.Join(*out, ".cache")}
+			"--insecure-registry", "--no-service-proxy", "--cache-dir", filepath.Join(*out, ".cache")}
+		if derr != nil {
+			base = append(base, "--no-run")
+		} else {
+			env = append(env, "DOCKER_HOST="+dockerHost)
+		}
 		cmd := exec.CommandContext(ctx, kubelab, base...)
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
 		err := cmd.Run()
@@ -114,9 +140,6 @@ func demo(args []string) error {
 			cmd := exec.CommandContext(ctx, kubelab, append(base, "-o", format, "--output-file", file)...)
 			cmd.Env, cmd.Stderr = env, os.Stderr
 			if err := cmd.Run(); exitCode(err) > 1 {
-				if format == "html" && exitCode(err) == 2 {
-					continue // renderer not available in this build
-				}
 				return fmt.Errorf("kubelab check -o %s: %v", format, err)
 			}
 		}
