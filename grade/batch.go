@@ -81,6 +81,8 @@ type Options struct {
 
 	// beforeStudent runs at the start of each student's grading (tests).
 	beforeStudent func(ctx context.Context, s Student)
+	// probeRun replaces checks.ProbeRun (tests).
+	probeRun func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe
 	// grace is how long a student past its timeout may take to return
 	// before it is left behind as hung (default 5s).
 	grace time.Duration
@@ -197,7 +199,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	} else if ref := labCheck(opt.Lab, "image.runs"); ref != nil {
 		runOpt = checks.RunOptionsFromParams(params(ref))
 	}
-	b.runs = &runSet{ctx: ctx, opt: runOpt, runs: map[string]*future[*checks.RunProbe]{}}
+	b.runs = &runSet{ctx: ctx, opt: runOpt, probe: checks.ProbeRun, runs: map[string]*future[*checks.RunProbe]{}}
+	if opt.probeRun != nil {
+		b.runs.probe = opt.probeRun
+	}
 	b.groups = b.makeGroups(ctx, todo)
 
 	opt.Progress.Start(len(slice), res.Skipped)

@@ -446,3 +446,74 @@ func TestGradesCSVFormulaSafe(t *testing.T) {
 		t.Errorf("plain name changed: %q", rows[5][1])
 	}
 }
+
+// TestRunImagesOncePerDigest: with RunImages, each distinct digest runs
+// once, whatever the number of students and tags; without it image.runs is
+// skipped and nothing runs.
+func TestRunImagesOncePerDigest(t *testing.T) {
+	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	reg := registrytest.New(t)
+	students := offlineClass(t, reg)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	probe := func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe {
+		mu.Lock()
+		runs[ref]++
+		mu.Unlock()
+		return &checks.RunProbe{HTTPStatus: 200, Body: "Hello"}
+	}
+	res := runOffline(t, context.Background(), students, t.TempDir(), func(o *Options) {
+		o.RunImages, o.probeRun, o.Jobs = true, probe, 4
+	})
+	if len(runs) != 2 {
+		t.Errorf("ran %v, want alice's and bob's digests once each", runs)
+	}
+	for ref, n := range runs {
+		if n != 1 || !strings.Contains(ref, "@sha256:") {
+			t.Errorf("%s ran %d times (want once, pinned to its digest)", ref, n)
+		}
+	}
+	for _, e := range res.Class.Students {
+		want := report.Pass
+		if e.ID == "s6" { // never pushed
+			want = report.Skipped
+		}
+		if st := statusOf(e.Report, "image.runs"); st != want {
+			t.Errorf("%s: image.runs = %s, want %s", e.ID, st, want)
+		}
+	}
+
+	runs = map[string]int{}
+	res = runOffline(t, context.Background(), students, t.TempDir(), func(o *Options) { o.probeRun = probe })
+	if len(runs) != 0 {
+		t.Errorf("images ran without RunImages: %v", runs)
+	}
+	if r := res.Class.Students[0].Report; statusOf(r, "image.runs") != report.Skipped {
+		t.Errorf("image.runs = %s without RunImages, want skipped", statusOf(r, "image.runs"))
+	}
+}
+
+func TestProgress(t *testing.T) {
+	r := &report.Report{Student: report.Student{ID: "1", Name: "Budi\x1b[31m"}, Score: 80, MaxScore: 100, Passed: true,
+		Counts: map[report.Status]int{report.Error: 1}}
+	var plain bytes.Buffer
+	p := NewProgress(&plain, false)
+	p.Start(3, 1)
+	p.Done(r)
+	p.Finish()
+	if got := plain.String(); got != "resuming: 1 of 3 students already graded\n[2/3] 1 Budi[31m: 80/100 (passed, 1 error(s))\n" {
+		t.Errorf("plain progress:\n%q", got)
+	}
+	var tty bytes.Buffer
+	clock := fixedTime
+	pp := &progress{w: &tty, tty: true, now: func() time.Time { return clock }}
+	pp.Start(4, 0)
+	clock = clock.Add(10 * time.Second)
+	pp.Done(r)
+	if got := tty.String(); !strings.Contains(got, "\r\x1b[K[#######.......................] 1/4  25% ETA 0:30") {
+		t.Errorf("terminal progress:\n%q", got)
+	}
+	if strings.Contains(tty.String(), "\x1b[31m") {
+		t.Error("a name's escape sequence reached the terminal")
+	}
+}

@@ -3,8 +3,8 @@ package grade
 import (
 	"context"
 	"encoding/json"
-	stdhtml "html"
 	"fmt"
+	stdhtml "html"
 	"io"
 	"math"
 	"net/http"
@@ -666,8 +666,14 @@ func checkDashboardInBrowser(t *testing.T, out string, class *Class) {
 	if strings.Join(ids, ",") != strings.Join(desc, ",") {
 		t.Errorf("after sorting by score again: %v, want %v", ids, desc)
 	}
-	// Back to the top of the page for the picture.
-	b.Run(t, 10*time.Second, chromedp.Click(`#grades thead th:nth-child(1)`, chromedp.ByQuery), chromedp.Evaluate(`window.scrollTo(0,0)`, nil))
+	// The picture: sorted by id again, the whole page (up to 3000px).
+	var height int64
+	b.Run(t, 10*time.Second, chromedp.Click(`#grades thead th:nth-child(1)`, chromedp.ByQuery), readOrder,
+		chromedp.Evaluate(`Math.min(3000, document.documentElement.scrollHeight)`, &height))
+	if strings.Join(ids, ",") != strings.Join(byID, ",") {
+		t.Errorf("after sorting by id: %v, want %v", ids, byID)
+	}
+	b.Run(t, 10*time.Second, chromedp.EmulateViewport(1280, height))
 	p := b.Screenshot(t, "dashboard")
 	t.Logf("screenshot: %s", p)
 	if f := b.Foreign(srv.URL); len(f) > 0 {

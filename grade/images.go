@@ -285,10 +285,12 @@ func (s *imageSet) gather(ctx context.Context, ref string, files []string) *chec
 
 // runSet runs each distinct digest once (image.runs, with --run-images).
 type runSet struct {
-	ctx  context.Context
-	opt  checks.RunOptions
-	mu   sync.Mutex
-	runs map[string]*future[*checks.RunProbe]
+	ctx context.Context
+	opt checks.RunOptions
+	// probe runs one image (checks.ProbeRun).
+	probe func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe
+	mu    sync.Mutex
+	runs  map[string]*future[*checks.RunProbe]
 }
 
 func (s *runSet) get(ctx context.Context, img *checks.ImageInfo) *checks.RunProbe {
@@ -302,7 +304,7 @@ func (s *runSet) get(ctx context.Context, img *checks.ImageInfo) *checks.RunProb
 	if !ok {
 		f = newFuture[*checks.RunProbe]()
 		s.runs[pinned] = f
-		go func() { f.set(checks.ProbeRun(s.ctx, pinned, s.opt)) }()
+		go func() { f.set(s.probe(s.ctx, pinned, s.opt)) }()
 	}
 	s.mu.Unlock()
 	p, ok := f.wait(ctx)

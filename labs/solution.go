@@ -260,7 +260,12 @@ func CheckCommand(line string) error {
 		return fmt.Errorf("program %q is not allowed: a solution runs only kubectl (no shell, no other programs); describe images with image: and files with files:", args[0])
 	}
 	sub := ""
+	skipValue := false
 	for i, a := range args[1:] {
+		if skipValue {
+			skipValue = false
+			continue
+		}
 		name := a
 		if strings.HasPrefix(a, "--") {
 			if eq := strings.IndexByte(a, '='); eq > 0 {
@@ -272,6 +277,11 @@ func CheckCommand(line string) error {
 		}
 		if (a == "-f" || a == "--filename") && i+2 < len(args) && args[i+2] == "-" || a == "--filename=-" || a == "-f-" {
 			return fmt.Errorf("reading a manifest from standard input (-f -) is not possible: write it under files: and use -f FILE")
+		}
+		// Global flags that take a separate value come before the command.
+		if sub == "" && (a == "-n" || a == "--namespace" || a == "-v" || a == "--v" || a == "--request-timeout") {
+			skipValue = true
+			continue
 		}
 		if sub == "" && !strings.HasPrefix(a, "-") {
 			sub = a

@@ -66,6 +66,8 @@ type Cluster struct {
 
 	bins  string
 	pki   *pki
+	// nodePorts holds this cluster's NodePort window while it runs.
+	nodePorts *os.File
 	mu    sync.Mutex
 	procs []*proc
 }
@@ -116,6 +118,11 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	portRange, lock, err := reserveNodePorts()
+	if err != nil {
+		return nil, err
+	}
+	c.nodePorts = lock
 	c.Server = "https://127.0.0.1:" + strconv.Itoa(apiPort)
 
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdClient)
@@ -145,6 +152,7 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--authorization-mode=Node,RBAC",
 		"--service-cluster-ip-range=" + ServiceCIDR,
+		"--service-node-port-range=" + portRange,
 		"--allow-privileged=true",
 	}
 	if opt.Audit {
@@ -269,6 +277,10 @@ func (c *Cluster) Stop() {
 	c.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		stopProc(procs[i])
+	}
+	if c.nodePorts != nil {
+		c.nodePorts.Close()
+		c.nodePorts = nil
 	}
 }
 
