@@ -64,12 +64,12 @@ type Cluster struct {
 	// Context is the kubeconfig context name ("minikube").
 	Context string
 
-	bins  string
-	pki   *pki
+	bins string
+	pki  *pki
 	// nodePorts holds this cluster's NodePort window while it runs.
 	nodePorts *os.File
-	mu    sync.Mutex
-	procs []*proc
+	mu        sync.Mutex
+	procs     []*proc
 }
 
 type proc struct {
