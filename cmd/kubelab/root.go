@@ -33,7 +33,7 @@ classes (kubelab grade) and export reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.Lang, "lang", defaultLang(), "language of lessons and reports: id or en (default from the locale)")
+	root.PersistentFlags().StringVar(&g.Lang, "lang", defaultLang(), "language of lessons and reports: id (Bahasa Indonesia) or en; the default follows LANG")
 	root.PersistentFlags().StringVar(&g.LabDir, "lab-dir", "", "load the lab from this directory (lab.yaml + Markdown) instead of the built-in labs")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		g.Lang = strings.ToLower(g.Lang)
