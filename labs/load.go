@@ -64,6 +64,8 @@ func Load(fsys fs.FS, dir string, cat Catalog) (*Lab, error) {
 	return Parse(fsys, dir, specPath, data, cat)
 }
 
+var latePolicyPattern = regexp.MustCompile(`^(none|zero|percent:(100|[1-9][0-9]?(\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*))$`)
+
 var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
 
 // Parse parses and validates a spec. Markdown paths are relative to dir in
@@ -88,8 +90,15 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 	}
 	top := root.Content[0]
 	lab := &Lab{Source: dir, Markdown: map[string]Text{}}
-	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "pass_percent", "steps"})
+	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "pass_percent", "late_policy", "steps"})
 	lab.PassPercent = 80
+	if n := get(top, "late_policy"); n != nil {
+		if n.Kind != yaml.ScalarNode || !latePolicyPattern.MatchString(n.Value) {
+			v.add(n.Line, "late_policy", fmt.Sprintf("%q: use none, zero or percent:N (N%% off per started day, 0 < N <= 100)", n.Value))
+		} else {
+			lab.LatePolicy = n.Value
+		}
+	}
 	if n := get(top, "pass_percent"); n != nil {
 		p, err := strconv.ParseFloat(n.Value, 64)
 		if n.Kind != yaml.ScalarNode || err != nil || p < 0 || p > 100 {

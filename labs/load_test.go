@@ -46,6 +46,10 @@ func TestLoadGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	good := strings.Replace(goodSpec, "languages: [en, id]", "languages: [en, id]\nlate_policy: percent:10", 1)
+	if l2, err := Load(fsWith(good), "lab", testCatalog); err != nil || l2.LatePolicy != "percent:10" {
+		t.Errorf("late_policy: %v %q", err, l2.LatePolicy)
+	}
 	if l.ID != "demo" || len(l.Steps) != 1 || len(l.Checks()) != 2 || l.MaxScore() != 7.5 || l.PassPercent != 80 {
 		t.Fatalf("loaded %+v", l)
 	}
@@ -85,6 +89,8 @@ func TestLoadProblems(t *testing.T) {
 			[]string{`lab/lab.yaml:12: steps[0](one).checks[0](deployment.exists).requird: unknown field`}},
 		{"bad yaml", "languages: [en, id]", "languages: [en, id",
 			[]string{`lab/lab.yaml:`, `not valid YAML`}},
+		{"bad late policy", "languages: [en, id]", "languages: [en, id]\nlate_policy: half",
+			[]string{`lab/lab.yaml:5: late_policy: "half": use none, zero or percent:N`}},
 		{"two problems at once", "version: 1.0.0\n", "",
 			[]string{`version: required`}},
 	}

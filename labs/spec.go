@@ -46,6 +46,10 @@ type Lab struct {
 	// PassPercent is the share of the points a student needs, besides every
 	// required check, for the lab to count as passed (default 80).
 	PassPercent float64 `yaml:"pass_percent"`
+	// LatePolicy is what work after the deadline costs when `kubelab grade`
+	// is given one: none, zero or percent:N (N% off per started day); the
+	// --late-policy flag overrides it.
+	LatePolicy string `yaml:"late_policy"`
 
 	// Source says where the lab came from ("builtin" or a directory).
 	Source string `yaml:"-"`
