@@ -3,7 +3,6 @@ package checks_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +17,9 @@ import (
 	"github.com/kubelab/kubelab/report"
 )
 
-// startSim starts a simulated cluster for the test, or reports it missing.
+// startSim starts a simulated cluster, with the audit log on, for the test.
 func startSim(t *testing.T) *simcluster.Cluster {
-	t.Helper()
-	bins, err := simcluster.Binaries()
-	if err != nil {
-		testenv.Missing(t, "cluster binaries: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := simcluster.Start(ctx, simcluster.Options{BinDir: bins, Dir: t.TempDir(), Audit: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Stop)
-	return c
+	return simcluster.StartT(t, simcluster.Options{Audit: true})
 }
 
 func builtinLab(t *testing.T) *labs.Lab {
@@ -43,59 +30,6 @@ func builtinLab(t *testing.T) *labs.Lab {
 	}
 	return l
 }
-
-// scenarioWant is the expected status of each check; checks not listed must
-// be skipped.
-var scenarioWant = map[string]map[string]report.Status{
-	"correct": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Pass, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
-	},
-	"nothing": {"deployment.exists": report.Fail},
-	"no-service": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
-	},
-	"image-pull-backoff": {
-		"deployment.exists": report.Partial, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"crash-loop": {
-		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"zero-replicas": {
-		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Fail, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"clusterip": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Fail, "service.port": report.Pass, "service.endpoints": report.Pass,
-	},
-	"nodeport": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Partial, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
-	},
-	"port-8080": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Pass, "service.port": report.Fail, "service.endpoints": report.Pass, "app.responds": report.Fail,
-	},
-	"selector-mismatch": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
-	},
-}
-
-// appAnswers lists the scenarios whose app a browser would reach: only for
-// them does the test stand in for kube-proxy + the app on the node.
-var appAnswers = map[string]bool{"correct": true, "nodeport": true}
 
 // TestGradeScenarios plays every scenario with the real kubectl on the
 // simulated cluster, grades it, and checks the status of every check.
@@ -112,7 +46,7 @@ func TestGradeScenarios(t *testing.T) {
 	for _, sc := range simcluster.Scenarios {
 		sc := sc
 		t.Run(sc.Name, func(t *testing.T) {
-			want, ok := scenarioWant[sc.Name]
+			want, ok := simcluster.Expected[sc.Name]
 			if !ok {
 				t.Fatalf("no expectations for scenario %s", sc.Name)
 			}
@@ -121,7 +55,7 @@ func TestGradeScenarios(t *testing.T) {
 			if err := st.Play(ctx, sc.Name); err != nil {
 				t.Fatal(err)
 			}
-			if appAnswers[sc.Name] {
+			if simcluster.AppAnswers[sc.Name] {
 				stop, err := c.ServeApp(ctx, ns, "hello-flask", simcluster.FlaskStandIn, false)
 				if err != nil {
 					t.Fatal(err)
@@ -232,7 +166,7 @@ func TestGradeEnvironmentErrors(t *testing.T) {
 	if _, err := c.Kubectl(ctx, "create", "namespace", "secret-ns"); err != nil {
 		t.Fatal(err)
 	}
-	dead := deadKubeconfig(t)
+	dead := testenv.DeadKubeconfig(t)
 
 	cases := []struct {
 		name    string
@@ -286,28 +220,6 @@ func TestGradeEnvironmentErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// deadKubeconfig points at a port where nothing listens.
-func deadKubeconfig(t *testing.T) string {
-	p := t.TempDir() + "/dead.kubeconfig"
-	cfg := `apiVersion: v1
-kind: Config
-clusters:
-- name: dead
-  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
-users:
-- name: u
-  user: {token: not-a-real-token}
-contexts:
-- name: dead
-  context: {cluster: dead, user: u}
-current-context: dead
-`
-	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestCorrectStudentFullMarks: with a real Docker engine, the correct

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,28 +26,6 @@ func testLab(t testing.TB) *labs.Lab {
 		t.Fatal(err)
 	}
 	return l
-}
-
-// deadKubeconfig points at 127.0.0.1:1, where nothing listens.
-func deadKubeconfig(t testing.TB) string {
-	p := filepath.Join(t.TempDir(), "dead.kubeconfig")
-	cfg := `apiVersion: v1
-kind: Config
-clusters:
-- name: dead
-  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
-users:
-- name: u
-  user: {token: not-a-real-token}
-contexts:
-- name: dead
-  context: {cluster: dead, user: u, namespace: default}
-current-context: dead
-`
-	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 var fixedTime = time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
@@ -106,7 +85,7 @@ func TestBatchErrorRowsAndSharedImages(t *testing.T) {
 	out := t.TempDir()
 	res, err := Run(context.Background(), Options{
 		Lab: testLab(t), Lang: "en", Students: students, Out: out, Jobs: 3, Timeout: 3 * time.Second,
-		Kubeconfig: deadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 		Clock: fixedClock, grace: 200 * time.Millisecond,
 		beforeStudent: func(ctx context.Context, s Student) {
 			switch s.ID {
@@ -209,7 +188,7 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 	l := *lab
 	l.Steps = only
 	res, err := Run(context.Background(), Options{Lab: &l, Students: students, Out: t.TempDir(), Jobs: 4,
-		ImageOpts: checks.ImageOptions{Insecure: true}, Kubeconfig: deadKubeconfig(t)})
+		ImageOpts: checks.ImageOptions{Insecure: true}, Kubeconfig: testenv.DeadKubeconfig(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +213,7 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 func runOffline(t *testing.T, ctx context.Context, students []Student, out string, mod func(*Options)) *Result {
 	t.Helper()
 	opt := Options{Lab: testLab(t), Lang: "en", Students: students, Out: out, Jobs: 1, Timeout: 10 * time.Second,
-		Kubeconfig: deadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true},
+		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true},
 		Clock: fixedClock, Deadline: fixedTime.Add(-time.Hour), LatePolicy: LatePolicy{Kind: "percent", Percent: 10}}
 	if mod != nil {
 		mod(&opt)

@@ -37,54 +37,7 @@ import (
 // the share of its points. Checks not listed are skipped (a check they need
 // did not pass); the cluster and image checks pass for every scenario
 // (image.runs is skipped: batch grading does not run images).
-var expected = map[string]map[string]report.Status{
-	"correct": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Pass, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
-	},
-	"nothing": {"deployment.exists": report.Fail},
-	"no-service": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
-	},
-	// The deployment runs another tag of the student's image: half marks.
-	"image-pull-backoff": {
-		"deployment.exists": report.Partial, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"crash-loop": {
-		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"zero-replicas": {
-		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
-		"events.recorded": report.Fail, "service.exists": report.Pass, "service.type": report.Pass,
-		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
-	},
-	"clusterip": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Fail, "service.port": report.Pass, "service.endpoints": report.Pass,
-	},
-	// A NodePort is part of a LoadBalancer: half marks.
-	"nodeport": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Partial, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
-	},
-	"port-8080": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
-		"service.type": report.Pass, "service.port": report.Fail, "service.endpoints": report.Pass, "app.responds": report.Fail,
-	},
-	"selector-mismatch": {
-		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
-		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
-	},
-}
+var expected = simcluster.Expected
 
 // makesObjects: the scenario creates a deployment or a service (so work
 // after the deadline is late).
@@ -92,7 +45,7 @@ func makesObjects(sc string) bool { return sc != "nothing" }
 
 // serveApp: scenarios whose app a browser reaches (the test stands in for
 // kube-proxy + the app on the node port).
-var serveApp = map[string]bool{"correct": true, "nodeport": true}
+var serveApp = simcluster.AppAnswers
 
 // The dead student: a kubeconfig of their own pointing at 127.0.0.1:1.
 const deadID = "zz-dead"
@@ -137,19 +90,7 @@ func expectedPoints(st report.Status, max float64) float64 {
 }
 
 func startSim(t *testing.T) *simcluster.Cluster {
-	t.Helper()
-	bins, err := simcluster.Binaries()
-	if err != nil {
-		testenv.Missing(t, "cluster binaries: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := simcluster.Start(ctx, simcluster.Options{BinDir: bins, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Stop)
-	return c
+	return simcluster.StartT(t, simcluster.Options{})
 }
 
 // classSize is 30 unless KUBELAB_GRADE_STUDENTS says otherwise (300 for the
@@ -244,7 +185,7 @@ func TestGradeClass(t *testing.T) {
 	// The roster: semicolon separated with a BOM, as a spreadsheet saves
 	// it; the dead student's kubeconfig is relative to the roster.
 	dir := t.TempDir()
-	dead := deadKubeconfig(t)
+	dead := testenv.DeadKubeconfig(t)
 	if err := os.Rename(dead, filepath.Join(dir, "dead.kubeconfig")); err != nil {
 		t.Fatal(err)
 	}

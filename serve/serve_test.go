@@ -15,7 +15,6 @@ import (
 	"github.com/kubelab/kubelab/internal/browser"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
-	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
@@ -111,17 +110,9 @@ func TestCheckNeedsTokenAndOrigin(t *testing.T) {
 // (pass); switches language; checks everything and downloads the report.
 func TestLessonInBrowser(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	bins, err := simcluster.Binaries()
-	if err != nil {
-		testenv.Missing(t, "cluster binaries: %v", err)
-	}
+	c := simcluster.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	c, err := simcluster.Start(ctx, simcluster.Options{BinDir: bins, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
 	reg := registrytest.New(t)
 	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
 	image := reg.Ref("budi/hello-flask:latest")

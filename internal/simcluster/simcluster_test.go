@@ -13,28 +13,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/kubelab/kubelab/internal/testenv"
 )
 
 // startCluster starts a cluster for one test and stops it when the test ends.
-func startCluster(t *testing.T) *Cluster {
-	t.Helper()
-	bins, err := Binaries()
-	if err != nil {
-		testenv.Missing(t, "cluster binaries: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	start := time.Now()
-	c, err := Start(ctx, Options{BinDir: bins, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("starting cluster: %v", err)
-	}
-	t.Logf("cluster up in %s (server %s)", time.Since(start).Round(time.Millisecond), c.Server)
-	t.Cleanup(c.Stop)
-	return c
-}
+func startCluster(t *testing.T) *Cluster { return StartT(t, Options{}) }
 
 func TestLessonOnSimulatedCluster(t *testing.T) {
 	c := startCluster(t)

@@ -5,6 +5,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -17,4 +18,28 @@ func Missing(t testing.TB, format string, args ...any) {
 		t.Fatalf("required component missing in CI: %s", msg)
 	}
 	t.Skipf("skipping: %s (set CI=1 to make this a failure)", msg)
+}
+
+// DeadKubeconfig writes a kubeconfig whose server is 127.0.0.1:1, where
+// nothing listens, and returns its path.
+func DeadKubeconfig(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "dead.kubeconfig")
+	cfg := `apiVersion: v1
+kind: Config
+clusters:
+- name: dead
+  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+- name: u
+  user: {token: not-a-real-token}
+contexts:
+- name: dead
+  context: {cluster: dead, user: u, namespace: default}
+current-context: dead
+`
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,0 +1,94 @@
+package simcluster
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kubelab/kubelab/internal/testenv"
+	"github.com/kubelab/kubelab/report"
+)
+
+// StartT starts a cluster for a test and stops it when the test ends. When
+// the binaries cannot be had, the test is skipped locally and fails in CI.
+func StartT(t testing.TB, opt Options) *Cluster {
+	t.Helper()
+	if opt.BinDir == "" {
+		bins, err := Binaries()
+		if err != nil {
+			testenv.Missing(t, "cluster binaries: %v", err)
+		}
+		opt.BinDir = bins
+	}
+	if opt.Dir == "" {
+		opt.Dir = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	c, err := Start(ctx, opt)
+	if err != nil {
+		t.Fatalf("starting the simulated cluster: %v", err)
+	}
+	t.Logf("simulated cluster up in %s at %s", time.Since(start).Round(time.Millisecond), c.Server)
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Expected is, for each scenario, the status every namespace check of the
+// built-in kubernetes-basics lab must have, worked out from what the
+// scenario does, not from the grader. Checks not listed are skipped (a check
+// they need did not pass); the cluster and image checks are not listed (they
+// do not depend on the scenario). app.responds assumes the test stands in
+// for the app (ServeApp) exactly for the scenarios in AppAnswers.
+var Expected = map[string]map[string]report.Status{
+	"correct": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Pass, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
+	},
+	"nothing": {"deployment.exists": report.Fail},
+	"no-service": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
+	},
+	// The deployment runs another tag of the student's image: half marks.
+	"image-pull-backoff": {
+		"deployment.exists": report.Partial, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"crash-loop": {
+		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Pass, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"zero-replicas": {
+		"deployment.exists": report.Pass, "deployment.available": report.Fail, "pods.running": report.Fail,
+		"events.recorded": report.Fail, "service.exists": report.Pass, "service.type": report.Pass,
+		"service.port": report.Pass, "service.endpoints": report.Fail, "app.responds": report.Fail,
+	},
+	"clusterip": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Fail, "service.port": report.Pass, "service.endpoints": report.Pass,
+	},
+	// A NodePort is part of a LoadBalancer: half marks.
+	"nodeport": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Partial, "service.port": report.Pass, "service.endpoints": report.Pass, "app.responds": report.Pass,
+	},
+	"port-8080": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Pass,
+		"service.type": report.Pass, "service.port": report.Fail, "service.endpoints": report.Pass, "app.responds": report.Fail,
+	},
+	"selector-mismatch": {
+		"deployment.exists": report.Pass, "deployment.available": report.Pass, "pods.running": report.Pass,
+		"pods.stable": report.Pass, "events.recorded": report.Pass, "service.exists": report.Fail,
+	},
+}
+
+// AppAnswers lists the scenarios whose app a browser would reach.
+var AppAnswers = map[string]bool{"correct": true, "nodeport": true}
