@@ -42,18 +42,26 @@ func Sources(refs []*labs.CheckRef) map[Source]bool {
 func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, durations map[Source]time.Duration) []report.Result {
 	var out []report.Result
 	status := map[string]report.Status{}
+	hidden := map[string]report.Result{}
+	shown := map[string]bool{}
 	for _, st := range lab.Steps {
-		if steps != nil && !steps[st.ID] {
-			// Still judge earlier steps' checks silently so needs resolve.
-			for _, ref := range st.Checks {
-				r := evaluateOne(ref, st, s, lang, status, durations)
-				status[ref.ID] = r.Status
-			}
-			continue
-		}
 		for _, ref := range st.Checks {
 			r := evaluateOne(ref, st, s, lang, status, durations)
 			status[ref.ID] = r.Status
+			if steps != nil && !steps[st.ID] {
+				// Judged silently so that needs resolve.
+				hidden[ref.ID] = r
+				continue
+			}
+			// A check of another step that this one needs and that could not
+			// run or did not pass is shown first: it is why this one was
+			// skipped (and an environment error must reach the exit code).
+			for _, n := range ref.Needs {
+				if h, ok := hidden[n]; ok && !shown[n] && h.Status != report.Pass && h.Status != report.Partial {
+					shown[n] = true
+					out = append(out, h)
+				}
+			}
 			out = append(out, r)
 		}
 	}

@@ -48,7 +48,10 @@ func LoadKube(kubeconfig, context, namespace string) Kube {
 	k.Namespace = ns
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		k.Err = fmt.Errorf("loading kubeconfig: %v", err)
+		if clientcmd.IsEmptyConfig(err) {
+			err = fmt.Errorf("no kubeconfig found (looked at --kubeconfig, $KUBECONFIG and ~/.kube/config); `minikube start` writes one")
+		}
+		k.Err = err
 		return k
 	}
 	k.Config, k.Server = cfg, cfg.Host

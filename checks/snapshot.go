@@ -65,7 +65,7 @@ func (e *GatherError) L() L {
 		}
 		return T("Could not %s: the registry is rate limiting requests.", "Tidak bisa %s: registry membatasi jumlah permintaan.", e.What)
 	case ErrConfig:
-		return T("Could not %s: configuration problem.", "Tidak bisa %s: masalah konfigurasi.", e.What)
+		return T("Could not %s: %s.", "Tidak bisa %s: %s.", e.What, e.Detail)
 	}
 	return T("Could not %s.", "Tidak bisa %s.", e.What)
 }
