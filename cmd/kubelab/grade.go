@@ -51,12 +51,13 @@ type gradeOptions struct {
 	Strict          bool
 	RegistryQPS     float64
 	MaxRetryWait    time.Duration
+	Submissions     submissionsFlags
 }
 
 func newGradeCmd(g *globalOptions) *cobra.Command {
 	o := &gradeOptions{g: g}
 	cmd := &cobra.Command{
-		Use:   "grade [LAB] --roster FILE --out DIR",
+		Use:   "grade [LAB] (--roster FILE | --submissions DIR) --out DIR",
 		Short: "Grade a whole class from a roster: a dashboard, grades for the LMS and a report per student",
 		Long: `grade grades every student of a roster (CSV: student_id,name,image and
 optionally namespace,context,kubeconfig,deployment; comma or semicolon
@@ -78,12 +79,13 @@ set (seconds since 1970), every time written in the reports is that time, so
 two runs over the same cluster write the same bytes.
 
 Exit codes: 0 every student graded, 2 bad flags or roster, 3 with --strict:
-a student had a check that could not run, 4 internal error, 130 interrupted.`,
+a student had a check that could not run, 4 internal error, 130 interrupted.` + gradeSubmissionsHelp,
 		Example: `  kubelab grade --roster class.csv --out results
   kubelab grade --roster class.csv --out results --deadline "2025-03-10 23:59" --late-policy percent:10
   kubelab grade --roster class.csv --out results --resume
   kubelab grade --roster class.csv --out shard-2 --shard 2/4
-  kubelab grade merge shard-0 shard-1 shard-2 shard-3 --out results`,
+  kubelab grade merge shard-0 shard-1 shard-2 shard-3 --out results
+  kubelab grade --submissions handed-in/ --out results --keys last-lab/keys.json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lab, err := g.loadLab(args)
@@ -94,6 +96,9 @@ a student had a check that could not run, 4 internal error, 130 interrupted.`,
 			o.latePolicyGiven = cmd.Flags().Changed("late-policy")
 			if !o.latePolicyGiven && lab.LatePolicy != "" {
 				o.LatePolicy = lab.LatePolicy
+			}
+			if o.Submissions.Dir != "" {
+				return runSubmissions(cmd, o, &o.Submissions, lab)
 			}
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), lab)
 		},
@@ -120,7 +125,7 @@ a student had a check that could not run, 4 internal error, 130 interrupted.`,
 	f.BoolVar(&o.Strict, "strict", false, "exit 3 when a student had a check that could not run (environment errors)")
 	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")
 	f.DurationVar(&o.MaxRetryWait, "max-retry-wait", 2*time.Minute, "longest Retry-After of a rate-limited registry to wait out (then retry once)")
-	_ = cmd.MarkFlagRequired("roster")
+	o.Submissions.add(cmd)
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
@@ -196,6 +201,9 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 }
 
 func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *labs.Lab) error {
+	if o.Roster == "" {
+		return exitf(ExitUsage, "--roster FILE (or --submissions DIR) is required")
+	}
 	opt, err := o.options(lab)
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ classes (kubelab grade) and export reports.`,
 		}
 		return nil
 	}
-	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
+	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
 	return root
 }
 

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/grade"
+	"github.com/kubelab/kubelab/handin"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
+)
+
+type submitOptions struct {
+	checkOptions
+	Key string
+}
+
+func newSubmitCmd(g *globalOptions) *cobra.Command {
+	o := &submitOptions{checkOptions: checkOptions{g: g}}
+	cmd := &cobra.Command{
+		Use:   "submit [LAB] --image REF --student-id ID",
+		Short: "Hand in your work: check everything and write one signed submission file for your lecturer",
+		Long: `submit runs every check of the lab like kubelab check (on your cluster and
+your image; it never changes your cluster), then writes ONE file to hand in
+(--output-file, default submission.json, schema ` + handin.Schema + `):
+
+  - the report, signed with your key;
+  - the evidence the checks judged, so your lecturer can judge it again:
+    the objects of your namespace, the cluster's nodes and kube-system pods,
+    what the registry says about your image, what your app answered.
+    Redacted: no env values, no command lines, no annotations but the
+    deployment's revision numbers (so no last-applied configuration), no
+    managedFields, no events' messages; no Secret, ConfigMap, kubeconfig
+    or registry credential is ever read;
+  - your cluster's fingerprint (its CA and kube-system UID) and your image's
+    digest;
+  - your public key and a signature over the whole file.
+
+Sign every lab with the same key (--key, default ~/.config/kubelab/kubelab.key;
+made on your first submit): your lecturer keeps each student's key id, and a
+new key is flagged. Do not push your image again after submitting: your
+lecturer checks that the registry still serves the digest you handed in.
+
+Exit codes: 0 written, 2 bad flags, 3 written, but some checks could not run
+(cluster unreachable, registry rate limit): fix that and submit again,
+4 internal error.`,
+		Example: `  kubelab submit --image budi/hello-flask --student-id 2201234 --name "Budi Santoso"
+  kubelab submit kubernetes-basics --image budi/hello-flask --student-id 2201234 --output-file 2201234.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lab, err := g.loadLab(args)
+			if err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), lab)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "deadline for all the checks")
+	f.StringVar(&o.OutputFile, "output-file", "submission.json", "the submission file to write")
+	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
+	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
+	f.StringVar(&o.StudentID, "student-id", "", "your student id (required)")
+	f.StringVar(&o.StudentName, "name", "", "your name")
+	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
+	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
+	f.StringVar(&o.Key, "key", "", "your ed25519 private key (PEM); default "+filepath.Join(defaultKeyDir(), "kubelab.key")+", made if missing")
+	return cmd
+}
+
+func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *labs.Lab) error {
+	if o.StudentID == "" {
+		return exitf(ExitUsage, "--student-id is required: your student id, e.g. --student-id 2201234")
+	}
+	if o.OutputFile == "" {
+		return exitf(ExitUsage, "--output-file must name a file")
+	}
+	req, err := o.request(lab)
+	if err != nil {
+		return err
+	}
+	if err := grade.CheckStudentID(o.StudentID); err != nil {
+		return exitf(ExitUsage, "--student-id: %v", err)
+	}
+	key, err := o.loadOrMakeKey(stderr)
+	if err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	sub, err := handin.Make(ctx, req, key)
+	if err != nil {
+		return exitf(ExitInternal, "%v", err)
+	}
+	data, err := handin.JSON(sub)
+	if err != nil {
+		return exitf(ExitInternal, "writing the submission: %v", err)
+	}
+	w, done, err := openOutput(stdout, o.OutputFile)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	if err = errors.Join(err, done(err == nil)); err != nil {
+		return exitf(ExitInternal, "writing %s: %v", o.OutputFile, err)
+	}
+
+	r := sub.Report
+	if err := report.Render(stdout, "text", r, report.RenderOptions{Color: isTerminal(stdout)}); err != nil {
+		return exitf(ExitInternal, "printing the report: %v", err)
+	}
+	fmt.Fprintf(stderr, "submission written to %s: score %s/%s, signed with key %s\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore), sub.Key.KeyID)
+	if sub.Fingerprint.Cluster != "" {
+		fmt.Fprintf(stderr, "cluster fingerprint %s\n", sub.Fingerprint.Cluster)
+	} else {
+		fmt.Fprintln(stderr, "note: the cluster could not be read, so the submission carries no cluster fingerprint")
+	}
+	if sub.Fingerprint.ImageDigest != "" {
+		fmt.Fprintf(stderr, "image digest %s: do not push %s again before it is graded\n", sub.Fingerprint.ImageDigest, o.Image)
+	}
+	fmt.Fprintf(stderr, "hand in %s as it is: any change to it shows.\n", o.OutputFile)
+	if r.EnvErrors() > 0 {
+		return exitf(ExitEnv, "%d check(s) could not run (the environment's fault, not yours): fix that and submit again", r.EnvErrors())
+	}
+	return nil
+}
+
+// loadOrMakeKey reads --key, or the default key, which is made on first
+// use.
+func (o *submitOptions) loadOrMakeKey(stderr io.Writer) (ed25519.PrivateKey, error) {
+	path := o.Key
+	if path == "" {
+		path = filepath.Join(defaultKeyDir(), "kubelab.key")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return makeSubmitKey(stderr, path)
+		}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, exitf(ExitUsage, "--key %s: no such file (leave --key out to use, or make, %s; or run kubelab keys generate)", path, filepath.Join(defaultKeyDir(), "kubelab.key"))
+		}
+		return nil, exitf(ExitUsage, "--key: %v", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, exitf(ExitUsage, "--key: %v", err)
+	}
+	k, err := report.ParsePrivateKey(data)
+	if err != nil {
+		return nil, exitf(ExitUsage, "--key %s: %v", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "warning: %s can be read by other users (mode %04o); chmod 600 it\n", path, st.Mode().Perm())
+	}
+	return k, nil
+}
+
+func makeSubmitKey(stderr io.Writer, path string) (ed25519.PrivateKey, error) {
+	pk, sk, err := report.GenerateKey()
+	if err != nil {
+		return nil, exitf(ExitInternal, "generating a key: %v", err)
+	}
+	skPEM, err := report.EncodePrivateKey(sk)
+	if err != nil {
+		return nil, exitf(ExitInternal, "%v", err)
+	}
+	pkPEM, err := report.EncodePublicKey(pk)
+	if err != nil {
+		return nil, exitf(ExitInternal, "%v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, exitf(ExitInternal, "%v", err)
+	}
+	if err := writeKeyFile(path, skPEM, 0o600, false); err != nil {
+		return nil, exitf(ExitInternal, "writing %s: %v", path, err)
+	}
+	pub := filepath.Join(filepath.Dir(path), "kubelab.pub")
+	if err := writeKeyFile(pub, pkPEM, 0o644, false); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, exitf(ExitInternal, "writing %s: %v", pub, err)
+	}
+	fmt.Fprintf(stderr, "You had no key yet: made a new one (key id %s) in %s (keep it; mode 0600).\n"+
+		"Sign every lab with this same key: your lecturer records its id, and a new key is flagged.\n", report.KeyID(pk), path)
+	return sk, nil
+}

@@ -1,0 +1,253 @@
+package handin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+// crossCheck compares the submissions with each other: the same cluster
+// (fingerprint, or a node with the same UID) or objects with the same UIDs
+// in two students' submissions flag both.
+func crossCheck(entries []*entry) {
+	clusters := map[string]map[string]bool{} // fingerprint or node uid -> students
+	objects := map[types.UID]map[string]bool{}
+	what := map[types.UID]string{}
+	add := func(m map[string]map[string]bool, k, id string) {
+		if m[k] == nil {
+			m[k] = map[string]bool{}
+		}
+		m[k][id] = true
+	}
+	for _, e := range entries {
+		id := e.s.Student.ID
+		if fp := e.s.Fingerprint.Cluster; fp != "" {
+			add(clusters, fp, id)
+		}
+		if ci := e.s.Evidence.Cluster; ci != nil {
+			for _, n := range ci.Nodes {
+				if n.UID != "" {
+					add(clusters, "node "+string(n.UID), id)
+				}
+			}
+		}
+		for uid, desc := range objectsOf(e) {
+			if objects[uid] == nil {
+				objects[uid] = map[string]bool{}
+			}
+			objects[uid][id] = true
+			what[uid] = desc
+		}
+	}
+	for _, e := range entries {
+		id := e.s.Student.ID
+		// The cluster.
+		others := map[string]bool{}
+		for _, ids := range clusters {
+			if ids[id] {
+				for o := range ids {
+					if o != id {
+						others[o] = true
+					}
+				}
+			}
+		}
+		fp := e.s.Fingerprint.Cluster
+		switch {
+		case len(others) > 0:
+			e.flags[SharedCluster] = raised(T("The same cluster (%s) is in the submission of %s.", "Klaster yang sama (%s) ada di pengumpulan %s.", short(fp), list(others)),
+				fact("cluster", fp), fact("also_handed_in_by", list(others)))
+		case fp == "":
+			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: T("The submission has no cluster fingerprint (the cluster could not be read).",
+				"Pengumpulan ini tidak punya sidik jari klaster (klaster tidak dapat dibaca).")}
+		default:
+			e.flags[SharedCluster] = notRaised(T("No other submission has this cluster (%s).", "Tidak ada pengumpulan lain dengan klaster ini (%s).", short(fp)), fact("cluster", fp))
+		}
+		// The objects.
+		mine := objectsOf(e)
+		var shared []string
+		withWhom := map[string]bool{}
+		for uid := range mine {
+			if len(objects[uid]) > 1 {
+				shared = append(shared, fmt.Sprintf("%s (uid %s)", what[uid], uid))
+				for o := range objects[uid] {
+					if o != id {
+						withWhom[o] = true
+					}
+				}
+			}
+		}
+		sort.Strings(shared)
+		switch {
+		case len(shared) > 0:
+			n := len(shared)
+			if len(shared) > 5 {
+				shared = append(shared[:5], "…")
+			}
+			e.flags[SharedObjects] = raised(T("%d object(s) are also in the submission of %s: %s.", "%d objek juga ada di pengumpulan %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
+				fact("shared_objects", fmt.Sprint(n)), fact("also_handed_in_by", list(withWhom)))
+		case len(mine) == 0:
+			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: T("The submission holds no object of the student's namespace.", "Pengumpulan ini tidak memuat objek dari namespace mahasiswa.")}
+		default:
+			e.flags[SharedObjects] = notRaised(T("None of the %d object(s) is in another submission.", "Tidak satu pun dari %d objek ada di pengumpulan lain.", len(mine)))
+		}
+	}
+}
+
+// objectsOf lists the UIDs of the objects of the student's namespace in
+// the evidence, each with what it is.
+func objectsOf(e *entry) map[types.UID]string {
+	out := map[types.UID]string{}
+	add := func(kind string, m metav1.ObjectMeta) {
+		if m.UID != "" {
+			out[m.UID] = kind + " " + m.Name
+		}
+	}
+	ev := e.s.Evidence
+	if ns := ev.NS; ns != nil {
+		for _, o := range ns.Deployments {
+			add("deployment", o.ObjectMeta)
+		}
+		for _, o := range ns.ReplicaSets {
+			add("replicaset", o.ObjectMeta)
+		}
+		for _, o := range ns.Pods {
+			add("pod", o.ObjectMeta)
+		}
+		for _, o := range ns.Services {
+			add("service", o.ObjectMeta)
+		}
+		for _, o := range ns.EndpointSlices {
+			add("endpointslice", o.ObjectMeta)
+		}
+		for _, o := range ns.Events {
+			add("event", o.ObjectMeta)
+		}
+	}
+	if t := ev.Target; t != nil {
+		if t.Deployment != nil {
+			add("deployment", t.Deployment.ObjectMeta)
+		}
+		for _, o := range t.Pods {
+			add("pod", o.ObjectMeta)
+		}
+		if t.Service != nil {
+			add("service", t.Service.ObjectMeta)
+		}
+		for _, o := range t.EndpointSlices {
+			add("endpointslice", o.ObjectMeta)
+		}
+	}
+	return out
+}
+
+// checkKeys compares each valid signature's key with the other students'
+// and with the key history.
+func checkKeys(opt Options, entries []*entry, hist map[string]string) {
+	byKey := map[string]map[string]bool{}
+	for _, e := range entries {
+		if e.keyID != "" {
+			if byKey[e.keyID] == nil {
+				byKey[e.keyID] = map[string]bool{}
+			}
+			byKey[e.keyID][e.s.Student.ID] = true
+		}
+	}
+	for _, e := range entries {
+		id := e.s.Student.ID
+		if e.keyID == "" {
+			skip := outcome{status: report.Skipped, msg: T("The signature is not valid, so the key proves nothing.", "Tanda tangan tidak valid, jadi kuncinya tidak membuktikan apa pun.")}
+			e.flags[KeyChanged], e.flags[SharedKey] = skip, skip
+			continue
+		}
+		others := map[string]bool{}
+		for o := range byKey[e.keyID] {
+			if o != id {
+				others[o] = true
+			}
+		}
+		if len(others) > 0 {
+			e.flags[SharedKey] = raised(T("Key %s also signed the submission of %s.", "Kunci %s juga menandatangani pengumpulan %s.", e.keyID, list(others)),
+				fact("key_id", e.keyID), fact("also_signed", list(others)))
+		} else {
+			e.flags[SharedKey] = notRaised(T("No other student signed with key %s.", "Tidak ada mahasiswa lain yang menandatangani dengan kunci %s.", e.keyID))
+		}
+		switch old, ok := hist[id]; {
+		case opt.KeysFile == "":
+			e.flags[KeyChanged] = outcome{status: report.Skipped, msg: T("No key history was given (kubelab grade --keys FILE).", "Tidak ada riwayat kunci (kubelab grade --keys FILE).")}
+		case !ok:
+			e.flags[KeyChanged] = notRaised(T("First key on record for this student: %s.", "Kunci pertama yang tercatat untuk mahasiswa ini: %s.", e.keyID), fact("key_id", e.keyID))
+		case old != e.keyID:
+			e.flags[KeyChanged] = raised(T("Signed with key %s; earlier labs were signed with key %s.", "Ditandatangani dengan kunci %s; lab sebelumnya ditandatangani dengan kunci %s.", e.keyID, old),
+				fact("key_id", e.keyID), fact("earlier_key_id", old))
+		default:
+			e.flags[KeyChanged] = notRaised(T("The same key as in earlier labs (%s).", "Kunci yang sama seperti di lab sebelumnya (%s).", e.keyID), fact("key_id", e.keyID))
+		}
+	}
+}
+
+func list(set map[string]bool) string {
+	var ids []string
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
+}
+
+// short abbreviates a fingerprint for a message.
+func short(fp string) string {
+	if len(fp) > len("sha256:")+12 {
+		return fp[:len("sha256:")+12] + "…"
+	}
+	return fp
+}
+
+var keyIDRe = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// ReadKeyHistory reads a key history (JSON object: student id -> key id).
+// An empty path or a missing file is an empty history.
+func ReadKeyHistory(path string) (map[string]string, error) {
+	hist := map[string]string{}
+	if path == "" {
+		return hist, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return hist, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &hist); err != nil {
+		return nil, fmt.Errorf("%s: not a key history (a JSON object of student id to key id): %v", path, err)
+	}
+	for id, k := range hist {
+		if !keyIDRe.MatchString(k) {
+			return nil, fmt.Errorf("%s: student %s: key id %q is not 16 hex digits", path, id, k)
+		}
+	}
+	return hist, nil
+}
+
+// WriteKeyHistory writes the key history, sorted by student id.
+func WriteKeyHistory(path string, hist map[string]string) error {
+	b, err := json.MarshalIndent(hist, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

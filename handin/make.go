@@ -1,0 +1,76 @@
+package handin
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/report"
+)
+
+// Make runs every check of the request's lab the way kubelab check does
+// (always every step, with the cluster's fingerprint), then builds the
+// submission signed with key. The report is judged on exactly the redacted
+// evidence the submission carries, as the lecturer will decode it, so
+// checks.Evaluate on the evidence gives the report's checks again.
+// Problems of the environment are error results in the report, as in
+// kubelab check; an error is returned only when the submission cannot be
+// built.
+func Make(ctx context.Context, req checks.Request, key ed25519.PrivateKey) (*Submission, error) {
+	if req.Lab == nil {
+		return nil, fmt.Errorf("handin: no lab")
+	}
+	if req.Timeout == 0 {
+		req.Timeout = 2 * time.Minute
+	}
+	req.Steps = nil
+	req.Fingerprint = true
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+
+	started := time.Now().UTC()
+	full, dur := checks.Gather(ctx, req)
+	snap, err := Redact(full)
+	if err != nil {
+		return nil, fmt.Errorf("handin: redacting the evidence: %v", err)
+	}
+	fp := report.Fingerprint{}
+	if snap.Image != nil {
+		fp.ImageDigest = snap.Image.Digest
+	}
+	if req.Kube.Config != nil && full.Cluster != nil && full.Cluster.Err == nil {
+		if c, err := checks.ClusterFingerprint(ctx, req.Kube.Config, req.Requests); err == nil {
+			fp.Cluster = c
+		}
+	}
+	return build(req, snap, dur, fp, started, key)
+}
+
+// build judges the redacted snapshot and makes the signed submission.
+func build(req checks.Request, snap *checks.Snapshot, dur map[checks.Source]time.Duration, fp report.Fingerprint, started time.Time, key ed25519.PrivateKey) (*Submission, error) {
+	r := checks.NewReport(req.Lab, req.Lang)
+	r.Student = req.Student
+	r.StartedAt = started
+	r.Target = checks.TargetOf(req, snap)
+	r.Checks = checks.Evaluate(req.Lab, snap, req.Lang, nil, dur)
+	r.Fingerprint = &fp
+	r.FinishedAt = time.Now().UTC()
+	report.Summarize(r)
+
+	s := &Submission{
+		Schema:      Schema,
+		Tool:        r.Tool,
+		Student:     r.Student,
+		Lab:         r.Lab,
+		CreatedAt:   r.FinishedAt,
+		Fingerprint: fp,
+		Report:      r,
+		Evidence:    snap,
+	}
+	if err := Sign(s, key); err != nil {
+		return nil, fmt.Errorf("handin: signing: %v", err)
+	}
+	return s, nil
+}
