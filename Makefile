@@ -33,6 +33,20 @@ lint:
 demo: build cluster-bins
 	$(BIN)/kubelab-sim demo --kubelab $(BIN)/kubelab --out out/demo
 
+# Figures for the README's Performance section: classes of 30, 300 and 1000
+# students on one simulated cluster, graded by bin/kubelab, against the kubectl
+# script of bench/baseline.sh. Writes bench/results.{md,json} and the README
+# table (~15 min on 2 cores). BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
+BENCHFLAGS ?=
+bench: build cluster-bins
+	$(GO) run ./bench -kubelab $(BIN)/kubelab -readme README.md $(BENCHFLAGS)
+
+# Every fuzz target for FUZZTIME each (default 60s); crashes are left in
+# <package>/testdata/fuzz/ to commit as regression tests.
+FUZZTIME ?= 60s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
+
 sim-up: build cluster-bins
 	@$(BIN)/kubelab-sim up --dir $(SIMDIR)
 

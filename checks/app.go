@@ -100,7 +100,9 @@ func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Con
 		a := AppAttempt{Via: "service-proxy", URL: fmt.Sprintf("%s/api/v1/namespaces/%s/services/%s:%d/proxy%s", cfg.Host, svc.Namespace, svc.Name, svc.Spec.Ports[0].Port, opt.Path)}
 		cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
-		rc, err := rest.RESTClientFor(restForProxy(cfg))
+		// Read-only, never to another host, and at most MaxBody of the
+		// answer is read (an endless page must not fill the memory).
+		rc, err := rest.RESTClientFor(restForProxy(readOnlyConfig(cfg, nil, opt.Timeout, opt.MaxBody, true)))
 		if err == nil {
 			var status int
 			res := rc.Get().AbsPath("/api/v1/namespaces", svc.Namespace, "services", fmt.Sprintf("%s:%d", svc.Name, svc.Spec.Ports[0].Port), "proxy").Suffix(opt.Path).Do(cctx)

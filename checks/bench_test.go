@@ -133,7 +133,7 @@ func benchSnapshots(b *testing.B) (*labs.Lab, *checks.ClusterInfo, *checks.Image
 	img := &checks.ImageInfo{Ref: "budi/hello-flask", Name: "index.docker.io/budi/hello-flask:latest",
 		Digest: "sha256:" + fmt.Sprintf("%064x", 1), MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: "linux/amd64",
 		Platforms: []string{"linux/amd64"},
-		Config: &checks.ImageConfig{Cmd: []string{"python", "app.py"}, WorkingDir: "/app", ExposedPorts: []string{"5000/tcp"}, OS: "linux", Architecture: "amd64"},
+		Config:    &checks.ImageConfig{Cmd: []string{"python", "app.py"}, WorkingDir: "/app", ExposedPorts: []string{"5000/tcp"}, OS: "linux", Architecture: "amd64"},
 		Files: map[string]*checks.ImageFile{"/app/app.py": {Size: int64(len(registrytest.AppPy)), Content: registrytest.AppPy},
 			"/app/requirements.txt": {Size: int64(len(registrytest.Requirements)), Content: registrytest.Requirements}}}
 	students := make([]benchStudent, benchClass)

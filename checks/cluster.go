@@ -2,10 +2,12 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"syscall"
 
@@ -14,6 +16,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -21,7 +24,7 @@ import (
 // kube-system pods. Each is one request.
 func GatherCluster(ctx context.Context, cs kubernetes.Interface, server, context string) *ClusterInfo {
 	ci := &ClusterInfo{Server: server, Context: context}
-	v, err := cs.Discovery().ServerVersion()
+	v, err := serverVersion(ctx, cs)
 	if err != nil {
 		ci.Err = classify(err, "reach the API server at "+server)
 		return ci
@@ -40,6 +43,26 @@ func GatherCluster(ctx context.Context, cs kubernetes.Interface, server, context
 		ci.SystemPods = pods.Items
 	}
 	return ci
+}
+
+// serverVersion is Discovery().ServerVersion() bounded by ctx: client-go's
+// own runs with context.TODO, so a server that accepts the connection and
+// never answers would hold the grader for the client's whole request timeout
+// whatever the deadline of the run.
+func serverVersion(ctx context.Context, cs kubernetes.Interface) (*version.Info, error) {
+	rc := cs.Discovery().RESTClient()
+	if rc == nil || reflect.ValueOf(rc).IsNil() {
+		return cs.Discovery().ServerVersion()
+	}
+	body, err := rc.Get().AbsPath("/version").Do(ctx).Raw()
+	if err != nil {
+		return nil, err
+	}
+	var info version.Info
+	if err := json.Unmarshal(body, &info); err != nil {
+		return nil, fmt.Errorf("unable to parse the server version: %v", err)
+	}
+	return &info, nil
 }
 
 // GatherNamespaces reads the lesson's objects for each namespace: one List
@@ -151,7 +174,13 @@ func gatherKind[T any](ctx context.Context, out map[string]*Namespace, kind stri
 func classify(err error, what string) *GatherError {
 	ge := &GatherError{Kind: ErrOther, What: what, Detail: err.Error()}
 	var se *apierrors.StatusError
+	var other *OtherHostError
+	var large *ResponseTooLargeError
 	switch {
+	case errors.As(err, &other):
+		ge.Detail = other.Error()
+	case errors.As(err, &large):
+		ge.Detail = large.Error()
 	case apierrors.IsForbidden(err):
 		ge.Kind = ErrForbidden
 		resource, ns := forbiddenTarget(what)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,11 +20,27 @@ import (
 // ("budi/app" is "index.docker.io/budi/app:latest"). The second result is the
 // repository alone.
 func NormalizeImage(ref string) (full, repo string, err error) {
+	if why := badRefText(strings.TrimSpace(ref)); why != "" {
+		return "", "", fmt.Errorf("invalid image reference %q: %s", ref, why)
+	}
 	r, err := name.ParseReference(strings.TrimSpace(ref))
 	if err != nil {
 		return "", "", fmt.Errorf("invalid image reference %q: %v", ref, err)
 	}
 	return r.Name(), r.Context().Name(), nil
+}
+
+// badRefText says why s cannot be an image reference whatever its
+// structure: references are ASCII text without control characters, though
+// go-containerregistry lets a registry name carry anything (found by
+// FuzzNormalizeImage: "\xbf./0" parsed as a registry "\xbf." to look up).
+func badRefText(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || r > unicode.MaxASCII || r < 0x20 || r == 0x7f {
+			return fmt.Sprintf("it contains the character %q, and references are plain ASCII text", r)
+		}
+	}
+	return ""
 }
 
 // Discover finds the student's work in a namespace: the Deployment running

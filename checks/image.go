@@ -51,6 +51,11 @@ type ImageOptions struct {
 	// MaxFileBytes caps the content kept per file; default 64 KiB. Size
 	// still says the file's real size.
 	MaxFileBytes int64
+	// MaxReadBytes caps the uncompressed layer bytes read looking for the
+	// files; default 2 GiB (more than a full python base image). A layer
+	// that inflates to far more than it weighs (a gzip bomb), or a huge image
+	// without the files, is read this far and no further.
+	MaxReadBytes int64
 }
 
 // DefaultImageFiles are the files the lesson's image must hold.
@@ -67,6 +72,7 @@ const (
 	imgDefaultTimeout  = 20 * time.Second
 	imgDefaultMaxBytes = 64 << 10
 	imgMaxConfigBytes  = 4 << 20
+	imgDefaultMaxRead  = 2 << 30
 	imgCacheVersion    = 1
 )
 
@@ -82,6 +88,10 @@ func GatherImage(ctx context.Context, ref string, opt ImageOptions) *ImageInfo {
 	s := strings.TrimSpace(ref)
 	if s == "" {
 		info.Invalid = "no image reference was given"
+		return info
+	}
+	if why := badRefText(s); why != "" {
+		info.Invalid = fmt.Sprintf("%q is not a valid image reference (%s); write it as user/repository:tag", s, why)
 		return info
 	}
 	var popts []name.Option
@@ -115,6 +125,9 @@ func (o ImageOptions) withDefaults() ImageOptions {
 	}
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = imgDefaultMaxBytes
+	}
+	if o.MaxReadBytes <= 0 {
+		o.MaxReadBytes = imgDefaultMaxRead
 	}
 	return o
 }
@@ -416,6 +429,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 	found := map[string]*ImageFile{}
 	resolved := map[string]bool{}
 	pending := func() int { return len(wanted) - len(resolved) }
+	budget := &imgBudget{left: g.opt.MaxReadBytes, max: g.opt.MaxReadBytes}
 
 	for i := len(layers) - 1; i >= 0 && pending() > 0; i-- {
 		d := layers[i]
@@ -436,7 +450,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 			// Closing early aborts the download: the rest of the layer is
 			// never fetched.
 			defer rc.Close()
-			tr := tar.NewReader(rc)
+			tr := tar.NewReader(budget.reader(rc))
 			for pending() > 0 {
 				h, err := tr.Next()
 				if err == io.EOF {
@@ -503,6 +517,35 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 		}
 	}
 	return found, nil
+}
+
+// imgBudget is what may still be read of an image's layers, uncompressed.
+type imgBudget struct{ left, max int64 }
+
+// ImageTooLargeError says reading stopped at ImageOptions.MaxReadBytes.
+type ImageTooLargeError struct{ Max int64 }
+
+func (e *ImageTooLargeError) Error() string {
+	return fmt.Sprintf("the image's layers hold more than %d MiB (uncompressed) before the wanted files; kubelab stopped reading there", e.Max>>20)
+}
+
+func (b *imgBudget) reader(r io.Reader) io.Reader { return &imgBudgetReader{r: r, b: b} }
+
+type imgBudgetReader struct {
+	r io.Reader
+	b *imgBudget
+}
+
+func (r *imgBudgetReader) Read(p []byte) (int, error) {
+	if r.b.left <= 0 {
+		return 0, &ImageTooLargeError{Max: r.b.max}
+	}
+	if int64(len(p)) > r.b.left {
+		p = p[:r.b.left]
+	}
+	n, err := r.r.Read(p)
+	r.b.left -= int64(n)
+	return n, err
 }
 
 // imgEntryPath turns a tar entry name ("app/app.py", "./app/app.py") into an

@@ -2,7 +2,10 @@ package checks
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -66,32 +69,127 @@ func (e *ReadOnlyError) Error() string {
 }
 
 // readOnly refuses every request but GET and HEAD before it leaves the
-// process, and counts the requests it lets through.
+// process, and counts the requests it lets through. It also keeps a server
+// named by a kubeconfig (a student's, perhaps hostile) from taking the
+// grader elsewhere or flooding it: a request to any host but the
+// configured server's (a redirect) is refused before it is sent, so the
+// credentials never reach that host, and an answer is read up to max bytes.
 type readOnly struct {
 	next  http.RoundTripper
 	count *atomic.Int64
+	// host is the configured server's host:port ("" allows any).
+	host string
+	// max caps each response body (0: no cap).
+	max int64
+	// truncate ends the body quietly at max instead of failing (for the
+	// app probe through the service proxy, which keeps only a prefix).
+	truncate bool
+}
+
+// MaxAPIResponseBytes caps each answer of the API server the grader reads.
+// A cluster-wide List for a class of thousands is tens of megabytes; an
+// endless answer is cut here instead of filling the memory.
+var MaxAPIResponseBytes int64 = 256 << 20
+
+// OtherHostError is returned when the API server redirects the grader to
+// another host.
+type OtherHostError struct{ Host, Server string }
+
+func (e *OtherHostError) Error() string {
+	return fmt.Sprintf("kubelab refused to follow the API server %s to another host (%s)", e.Server, e.Host)
+}
+
+// ResponseTooLargeError is returned when an answer is larger than allowed.
+type ResponseTooLargeError struct {
+	URL string
+	Max int64
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("the API server's answer to %s is larger than %d MiB; kubelab stopped reading it", e.URL, e.Max>>20)
 }
 
 func (r *readOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		return nil, &ReadOnlyError{Method: req.Method, URL: req.URL.Path}
 	}
+	if r.host != "" {
+		if h := hostPort(req.URL); h != r.host {
+			return nil, &OtherHostError{Host: h, Server: r.host}
+		}
+	}
 	if r.count != nil {
 		r.count.Add(1)
 	}
-	return r.next.RoundTrip(req)
+	resp, err := r.next.RoundTrip(req)
+	if err == nil && r.max > 0 && resp.Body != nil {
+		resp.Body = &cappedBody{rc: resp.Body, left: r.max, max: r.max, url: req.URL.Path, truncate: r.truncate}
+	}
+	return resp, err
+}
+
+// cappedBody reads at most max bytes of a body.
+type cappedBody struct {
+	rc        io.ReadCloser
+	left, max int64
+	url       string
+	truncate  bool
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		if b.truncate {
+			return 0, io.EOF
+		}
+		return 0, &ResponseTooLargeError{URL: b.url, Max: b.max}
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// hostPort is u's host with the scheme's default port made explicit.
+func hostPort(u *url.URL) string {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// serverHost is the host:port requests to cfg go to ("" when unknown).
+func serverHost(cfg *rest.Config) string {
+	u, _, err := rest.DefaultServerUrlFor(cfg)
+	if err != nil || u == nil || u.Host == "" {
+		return ""
+	}
+	return hostPort(u)
 }
 
 // ReadOnlyConfig returns a copy of cfg whose transport refuses writes and
+// requests to other hosts, caps each answer at MaxAPIResponseBytes, and
 // counts requests in count (may be nil). timeout bounds each request.
 func ReadOnlyConfig(cfg *rest.Config, count *atomic.Int64, timeout time.Duration) *rest.Config {
+	return readOnlyConfig(cfg, count, timeout, MaxAPIResponseBytes, false)
+}
+
+func readOnlyConfig(cfg *rest.Config, count *atomic.Int64, timeout time.Duration, max int64, truncate bool) *rest.Config {
 	c := rest.CopyConfig(cfg)
 	prev := c.WrapTransport
+	host := serverHost(cfg)
 	c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
 		if prev != nil {
 			rt = prev(rt)
 		}
-		return &readOnly{next: rt, count: count}
+		return &readOnly{next: rt, count: count, host: host, max: max, truncate: truncate}
 	}
 	// The grader makes a handful of Lists; client-side throttling would only
 	// slow a batch down.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -136,5 +137,12 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 		}
 		d.Steps = append(d.Steps, st)
 	}
-	return htmlTmpl.Execute(w, d)
+	// The template writes many small pieces: render in memory and write the
+	// page once (unbuffered, each piece was a system call on a file).
+	var buf bytes.Buffer
+	if err := htmlTmpl.Execute(&buf, d); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }

@@ -216,6 +216,9 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
+	if err := vetStudentKubeconfigs(students); err != nil {
+		return exitf(ExitUsage, "%v", err)
+	}
 	opt.Students = students
 	opt.Progress = grade.NewProgress(stderr, isTerminal(stderr))
 	var requests atomic.Int64
@@ -229,6 +232,9 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.Resume || o.Force {
+		removeStaleTemps(stderr, o.Out)
+	}
 	res, err := grade.Run(ctx, opt)
 	if errors.Is(err, grade.ErrExistingResults) {
 		return exitf(ExitUsage, "%v", err)

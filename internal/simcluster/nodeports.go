@@ -27,23 +27,59 @@ func nodePortBases() []int {
 	return bases
 }
 
-// reserveNodePorts locks a free window and returns the API server flag value
-// and the lock file, to be closed when the cluster stops.
-func reserveNodePorts() (string, *os.File, error) {
+// reserveNodePorts locks n adjacent free windows (n < 1 counts as 1) and
+// returns the API server flag value and the lock files, to be closed when
+// the cluster stops.
+func reserveNodePorts(n int) (string, []*os.File, error) {
+	if n < 1 {
+		n = 1
+	}
 	dir := filepath.Join(os.TempDir(), "kubelab-nodeports")
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", nil, err
 	}
-	for _, b := range nodePortBases() {
+	lock := func(b int) (*os.File, error) {
 		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", b)), os.O_CREATE|os.O_RDWR, 0o666)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
-			continue
+			return nil, nil
 		}
-		return fmt.Sprintf("%d-%d", b, b+nodePortWindow-1), f, nil
+		return f, nil
 	}
-	return "", nil, fmt.Errorf("simcluster: every NodePort window is taken (too many clusters at once)")
+	bases := nodePortBases()
+	known := map[int]bool{}
+	for _, b := range bases {
+		known[b] = true
+	}
+next:
+	for _, b := range bases {
+		var held []*os.File
+		release := func() {
+			for _, f := range held {
+				f.Close()
+			}
+		}
+		for i := 0; i < n; i++ {
+			w := b + i*nodePortWindow
+			if !known[w] || w+nodePortWindow-1 > 32767 {
+				release()
+				continue next
+			}
+			f, err := lock(w)
+			if err != nil {
+				release()
+				return "", nil, err
+			}
+			if f == nil {
+				release()
+				continue next
+			}
+			held = append(held, f)
+		}
+		return fmt.Sprintf("%d-%d", b, b+n*nodePortWindow-1), held, nil
+	}
+	return "", nil, fmt.Errorf("simcluster: no %d free adjacent NodePort window(s) (too many clusters at once)", n)
 }

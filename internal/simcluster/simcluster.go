@@ -53,6 +53,10 @@ type Options struct {
 	// SkipSystemPods leaves kube-system empty instead of creating pods
 	// standing for minikube's control-plane components.
 	SkipSystemPods bool
+	// NodePortWindows is how many adjacent windows of 500 NodePorts the
+	// cluster takes (default 1); a class of a thousand students with
+	// LoadBalancer services needs more than one.
+	NodePortWindows int
 }
 
 // Cluster is a running simulated cluster.
@@ -66,8 +70,8 @@ type Cluster struct {
 
 	bins string
 	pki  *pki
-	// nodePorts holds this cluster's NodePort window while it runs.
-	nodePorts *os.File
+	// nodePorts holds this cluster's NodePort windows while it runs.
+	nodePorts []*os.File
 	mu        sync.Mutex
 	procs     []*proc
 }
@@ -118,7 +122,7 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
-	portRange, lock, err := reserveNodePorts()
+	portRange, lock, err := reserveNodePorts(opt.NodePortWindows)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +193,9 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		"--cluster-signing-cert-file="+c.path("ca.crt"), "--cluster-signing-key-file="+c.path("ca.key"),
 		"--service-cluster-ip-range="+ServiceCIDR,
 		"--controllers=*,-nodeipam",
+		// The default 20 requests/s makes a class of a thousand students
+		// take minutes to roll out (benchmarks, large tests).
+		"--kube-api-qps=200", "--kube-api-burst=400",
 	); err != nil {
 		return nil, err
 	}
@@ -278,10 +285,10 @@ func (c *Cluster) Stop() {
 	for i := len(procs) - 1; i >= 0; i-- {
 		stopProc(procs[i])
 	}
-	if c.nodePorts != nil {
-		c.nodePorts.Close()
-		c.nodePorts = nil
+	for _, f := range c.nodePorts {
+		f.Close()
 	}
+	c.nodePorts = nil
 }
 
 // StopComponent stops one component (for failure drills: the API server

@@ -159,35 +159,39 @@ func playSelectorMismatch(ctx context.Context, s *Student) error {
 }
 
 func playPullBackOff(ctx context.Context, s *Student) error {
-	bad := retag(s.Image, "no-such-tag")
-	if err := s.createDeployment(ctx, bad); err != nil {
+	if err := s.createDeployment(ctx, retag(s.Image, "no-such-tag")); err != nil {
 		return err
 	}
 	if err := s.expose(ctx, "LoadBalancer", 5000); err != nil {
 		return err
 	}
-	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) {
-		msg := fmt.Sprintf("Back-off pulling image %q", bad)
-		return map[string]any{"status": map[string]any{
-				"phase": "Pending",
-				"conditions": []map[string]any{
-					// Initialized False keeps kwok's pod-ready stage from
-					// "starting" the pod again.
-					{"type": "Initialized", "status": "False", "reason": "ImagePullBackOff"},
-					{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
-					{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
-					{"type": "PodScheduled", "status": "True"},
-				},
-				"containerStatuses": []map[string]any{{
-					"name": containerName(p), "image": bad, "imageID": "", "ready": false, "restartCount": 0, "started": false,
-					"state": map[string]any{"waiting": map[string]any{"reason": "ImagePullBackOff", "message": msg}},
-				}},
-			}}, []event{
-				{"Warning", "Failed", fmt.Sprintf("Failed to pull image %q: rpc error: code = NotFound desc = failed to pull and unpack image: not found", bad)},
-				{"Warning", "Failed", "Error: ImagePullBackOff"},
-				{"Normal", "BackOff", msg},
-			}
-	})
+	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return pullBackOffStatus(s, p) })
+}
+
+// pullBackOffStatus is what a kubelet reports for a pod whose image tag was
+// never pushed.
+func pullBackOffStatus(s *Student, p corev1.Pod) (map[string]any, []event) {
+	bad := retag(s.Image, "no-such-tag")
+	msg := fmt.Sprintf("Back-off pulling image %q", bad)
+	return map[string]any{"status": map[string]any{
+			"phase": "Pending",
+			"conditions": []map[string]any{
+				// Initialized False keeps kwok's pod-ready stage from
+				// "starting" the pod again.
+				{"type": "Initialized", "status": "False", "reason": "ImagePullBackOff"},
+				{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
+				{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
+				{"type": "PodScheduled", "status": "True"},
+			},
+			"containerStatuses": []map[string]any{{
+				"name": containerName(p), "image": bad, "imageID": "", "ready": false, "restartCount": 0, "started": false,
+				"state": map[string]any{"waiting": map[string]any{"reason": "ImagePullBackOff", "message": msg}},
+			}},
+		}}, []event{
+			{"Warning", "Failed", fmt.Sprintf("Failed to pull image %q: rpc error: code = NotFound desc = failed to pull and unpack image: not found", bad)},
+			{"Warning", "Failed", "Error: ImagePullBackOff"},
+			{"Normal", "BackOff", msg},
+		}
 }
 
 func playCrashLoop(ctx context.Context, s *Student) error {
@@ -197,27 +201,31 @@ func playCrashLoop(ctx context.Context, s *Student) error {
 	if err := s.expose(ctx, "LoadBalancer", 5000); err != nil {
 		return err
 	}
-	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) {
-		now := time.Now().UTC().Format(time.RFC3339)
-		return map[string]any{"status": map[string]any{
-				"phase": "Running",
-				"conditions": []map[string]any{
-					{"type": "Initialized", "status": "True"},
-					{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
-					{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
-					{"type": "PodScheduled", "status": "True"},
-				},
-				"containerStatuses": []map[string]any{{
-					"name": containerName(p), "image": s.Image, "imageID": "", "ready": false, "restartCount": 5, "started": false,
-					"state": map[string]any{"waiting": map[string]any{"reason": "CrashLoopBackOff",
-						"message": "back-off 2m40s restarting failed container=" + containerName(p)}},
-					"lastState": map[string]any{"terminated": map[string]any{"exitCode": 1, "reason": "Error", "startedAt": now, "finishedAt": now}},
-				}},
-			}}, []event{
-				{"Normal", "Pulled", fmt.Sprintf("Container image %q already present on machine", s.Image)},
-				{"Warning", "BackOff", "Back-off restarting failed container " + containerName(p)},
-			}
-	})
+	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return crashLoopStatus(s, p) })
+}
+
+// crashLoopStatus is what a kubelet reports for a pod whose app starts and
+// exits.
+func crashLoopStatus(s *Student, p corev1.Pod) (map[string]any, []event) {
+	now := time.Now().UTC().Format(time.RFC3339)
+	return map[string]any{"status": map[string]any{
+			"phase": "Running",
+			"conditions": []map[string]any{
+				{"type": "Initialized", "status": "True"},
+				{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
+				{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
+				{"type": "PodScheduled", "status": "True"},
+			},
+			"containerStatuses": []map[string]any{{
+				"name": containerName(p), "image": s.Image, "imageID": "", "ready": false, "restartCount": 5, "started": false,
+				"state": map[string]any{"waiting": map[string]any{"reason": "CrashLoopBackOff",
+					"message": "back-off 2m40s restarting failed container=" + containerName(p)}},
+				"lastState": map[string]any{"terminated": map[string]any{"exitCode": 1, "reason": "Error", "startedAt": now, "finishedAt": now}},
+			}},
+		}}, []event{
+			{"Normal", "Pulled", fmt.Sprintf("Container image %q already present on machine", s.Image)},
+			{"Warning", "BackOff", "Back-off restarting failed container " + containerName(p)},
+		}
 }
 
 type event struct{ typ, reason, msg string }
