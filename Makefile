@@ -36,7 +36,7 @@ demo: build cluster-bins
 # Figures for the README's Performance section: classes of 30, 300 and 1000
 # students on one simulated cluster, graded by bin/kubelab, against the kubectl
 # script of bench/baseline.sh. Writes bench/results.{md,json} and the README
-# table (~15 min on 2 cores). BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
+# table (about 5 min on 2 cores). BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
 BENCHFLAGS ?=
 bench: build cluster-bins
 	$(GO) run ./bench -kubelab $(BIN)/kubelab -readme README.md $(BENCHFLAGS)

@@ -173,6 +173,15 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}
 	sort.Slice(slice, func(i, j int) bool { return slice[i].ID < slice[j].ID })
+	// A kubeconfig from a roster is the student's: refuse one that would run
+	// a program or read a file on this machine before anything is loaded.
+	for _, s := range slice {
+		if s.Kubeconfig != "" {
+			if err := checks.VetKubeconfig(s.Kubeconfig); err != nil {
+				return nil, fmt.Errorf("student %s: %w", s.ID, err)
+			}
+		}
+	}
 
 	res := &Result{}
 	var todo []Student

@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -165,7 +166,14 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		}
 		data.Rows = append(data.Rows, row)
 	}
-	return dashboardTmpl.Execute(w, data)
+	// Rendered in memory and written once: thousands of small writes to a
+	// file cost more than the rendering itself for a large class.
+	var buf bytes.Buffer
+	if err := dashboardTmpl.Execute(&buf, data); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 func r1(f float64) float64 { return math.Round(f*10) / 10 }
