@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/labs"
@@ -78,23 +79,15 @@ registry rate limit), 4 internal error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
-	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
-	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
-	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	o.addTargetFlags(f)
 	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "deadline for the whole check")
 	f.StringVarP(&o.Output, "output", "o", "text", "report format: "+strings.Join(report.FormatNames(), ", "))
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file")
 	f.StringSliceVar(&o.Steps, "step", nil, "check only these steps (repeatable)")
-	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
-	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
 	f.StringVar(&o.StudentID, "student-id", "", "your student id, printed in the report")
 	f.StringVar(&o.StudentName, "name", "", "your name, printed in the report")
 	f.Float64Var(&o.MinScore, "min-score", 0, "exit 1 when the score is below this")
 	f.BoolVar(&o.Evidence, "evidence", false, "print each check's evidence (text output)")
-	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
-	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
 	f.StringVar(&o.SignKey, "sign", "", "sign the report with this ed25519 private key (PEM, from kubelab keys generate)")
 	f.StringVar(&o.LessonURL, "lesson-url", "", "link each step of an html or markdown report to its lesson: URL#STEP, or URL with {step} in it")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
@@ -205,3 +198,17 @@ func isExit(err error) bool {
 }
 
 func fmtNum(f float64) string { return fmt.Sprintf("%g", f) }
+
+// addTargetFlags adds the flags that say whose work is graded and how to
+// reach it; check, serve and submit share them.
+func (o *checkOptions) addTargetFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
+	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
+	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
+	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
+}

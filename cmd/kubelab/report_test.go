@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -263,19 +264,7 @@ func TestCheckSignCLI(t *testing.T) {
 	if res := kubelabCLI(t, "", "keys", "generate", "--out", dir); res.code != 0 {
 		t.Fatal(res.stderr)
 	}
-	kubeconfig := write(t, dir, "dead.kubeconfig", `apiVersion: v1
-kind: Config
-clusters:
-- name: dead
-  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
-users:
-- name: u
-  user: {token: not-a-real-token}
-contexts:
-- name: dead
-  context: {cluster: dead, user: u, namespace: lab}
-current-context: dead
-`)
+	kubeconfig := testenv.DeadKubeconfig(t)
 	out := filepath.Join(dir, "report.json")
 	common := []string{"check", "--image", "127.0.0.1:1/budi/hello-flask", "--insecure-registry", "--kubeconfig", kubeconfig,
 		"--no-run", "--timeout", "20s", "--cache-dir", filepath.Join(dir, "cache"), "--student-id", "2201234", "--name", "Budi"}
@@ -288,7 +277,7 @@ current-context: dead
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Signature == nil || r.Fingerprint == nil || r.Fingerprint.Cluster != "" || r.Target.Namespace != "lab" || r.Student.ID != "2201234" {
+	if r.Signature == nil || r.Fingerprint == nil || r.Fingerprint.Cluster != "" || r.Target.Namespace != "default" || r.Student.ID != "2201234" {
 		t.Errorf("signed report: signature %v fingerprint %+v target %+v", r.Signature, r.Fingerprint, r.Target)
 	}
 	v := kubelabCLI(t, "", "report", "verify", out, "--pubkey", filepath.Join(dir, "kubelab.pub"))

@@ -50,16 +50,8 @@ image, like kubelab check. Stop it with Ctrl-C.`,
 	}
 	f := cmd.Flags()
 	c := &o.check
-	f.StringVar(&c.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask")
-	f.StringVarP(&c.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
-	f.StringVar(&c.Context, "context", "", "kubeconfig context to use")
-	f.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&c.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	c.addTargetFlags(f)
 	f.DurationVar(&c.Timeout, "timeout", 90*time.Second, "deadline for one check")
-	f.BoolVar(&c.NoRun, "no-run", false, "do not run the image in Docker")
-	f.BoolVar(&c.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
-	f.StringVar(&c.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
-	f.BoolVar(&c.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (keep it on 127.0.0.1)")
 	f.BoolVar(&o.Open, "open", false, "open the page in your browser")
 	return cmd

@@ -65,19 +65,11 @@ Exit codes: 0 written, 2 bad flags, 3 written, but some checks could not run
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
-	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
-	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
-	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
+	o.addTargetFlags(f)
 	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "deadline for all the checks")
 	f.StringVar(&o.OutputFile, "output-file", "submission.json", "the submission file to write")
-	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
-	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
 	f.StringVar(&o.StudentID, "student-id", "", "your student id (required)")
 	f.StringVar(&o.StudentName, "name", "", "your name")
-	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
-	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
 	f.StringVar(&o.Key, "key", "", "your ed25519 private key (PEM); default "+filepath.Join(defaultKeyDir(), "kubelab.key")+", made if missing")
 	return cmd
 }
