@@ -237,10 +237,9 @@ func Gather(ctx context.Context, req Request) (*Snapshot, map[Source]time.Durati
 
 // pinned returns the image's reference pinned to the digest that was read.
 func pinned(img *ImageInfo) string {
-	full, repo, err := NormalizeImage(img.Name)
+	_, repo, err := NormalizeImage(img.Name)
 	if err != nil || img.Digest == "" {
 		return img.Name
 	}
-	_ = full
 	return repo + "@" + img.Digest
 }

@@ -858,9 +858,9 @@ func imgEvalPort(expr, src string, env []string, depth int) (int, bool) {
 	return 0, false
 }
 
-// imgCallArgs returns the text up to the parenthesis closing a call whose
-// opening parenthesis precedes s.
-func imgCallArgs(s string) string {
+// imgScan walks s outside string literals, calling f with each byte's
+// index and the bracket depth before it; f returns false to stop.
+func imgScan(s string, f func(i int, ch byte, depth int) bool) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -872,45 +872,48 @@ func imgCallArgs(s string) string {
 			} else if ch == quote {
 				quote = 0
 			}
+			continue
 		case ch == '"' || ch == '\'':
 			quote = ch
-		case ch == '(' || ch == '[' || ch == '{':
+			continue
+		}
+		if !f(i, ch, depth) {
+			return
+		}
+		switch ch {
+		case '(', '[', '{':
 			depth++
-		case ch == ')' || ch == ']' || ch == '}':
-			if depth == 0 {
-				return s[:i]
-			}
+		case ')', ']', '}':
 			depth--
 		}
 	}
-	return s
+}
+
+// imgCallArgs returns the text up to the parenthesis closing a call whose
+// opening parenthesis precedes s.
+func imgCallArgs(s string) string {
+	end := len(s)
+	imgScan(s, func(i int, ch byte, depth int) bool {
+		if depth == 0 && (ch == ')' || ch == ']' || ch == '}') {
+			end = i
+			return false
+		}
+		return true
+	})
+	return s[:end]
 }
 
 // imgSplitArgs splits call arguments on top-level commas.
 func imgSplitArgs(s string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '"' || ch == '\'':
-			quote = ch
-		case ch == '(' || ch == '[' || ch == '{':
-			depth++
-		case ch == ')' || ch == ']' || ch == '}':
-			depth--
-		case ch == ',' && depth == 0:
+	start := 0
+	imgScan(s, func(i int, ch byte, depth int) bool {
+		if ch == ',' && depth == 0 {
 			out = append(out, s[start:i])
 			start = i + 1
 		}
-	}
+		return true
+	})
 	return append(out, s[start:])
 }
 

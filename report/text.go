@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 )
 
 // TextOptions control the terminal rendering.
@@ -92,23 +91,19 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	return err
 }
 
-func num(f float64) string {
-	s := fmt.Sprintf("%.2f", f)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
+func num(f float64) string { return FormatPoints(f) }
+
+// FormatPoints writes points the way every report shows them: at most two
+// decimals, no trailing zeros ("7.5", "10").
+func FormatPoints(f float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
 }
 
 // clean removes control characters (terminal escapes) from text that came
 // from a student's cluster or image, so it cannot repaint the grader's
 // terminal.
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return ' '
-		}
-		if unicode.IsControl(r) || isBidi(r) {
-			return -1
-		}
-		return r
-	}, s)
+	return cleanText(oneLine.Replace(s))
 }
+
+var oneLine = strings.NewReplacer("\n", " ", "\t", " ")

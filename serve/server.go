@@ -424,9 +424,7 @@ func inlineCode(s string) template.HTML {
 
 var backticks = regexp.MustCompile("`([^`]+)`")
 
-func num(f float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
-}
+func num(f float64) string { return report.FormatPoints(f) }
 
 var ui = map[string]map[string]string{
 	"en": {"check": "Check this step", "checkAll": "Check everything", "checking": "Checking…", "copy": "Copy", "copied": "Copied",
