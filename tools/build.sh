@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the simulated cluster's binaries (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, kwok) from the versions
+# kube-controller-manager, kube-scheduler, kubectl, kwok; kubelet and
+# kube-proxy for the real node) from the versions
 # pinned in tools/go.mod into a cache outside the work tree, and writes kwok's
 # stage configs beside them.
 #
@@ -36,12 +37,14 @@ for p in $cv $gv; do
 done
 ldflags+=" -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 
-echo "building cluster binaries into $dir (cold: ~10-15 min on 2 cores)" >&2
+echo "building cluster binaries into $dir (cold: ~15 min on 2 cores)" >&2
 go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kubectl \
+  k8s.io/kubernetes/cmd/kubelet \
+  k8s.io/kubernetes/cmd/kube-proxy \
   go.etcd.io/etcd/server/v3 \
   sigs.k8s.io/kwok/cmd/kwok
 # The etcd main package lives at the module root, so go names it "server".
