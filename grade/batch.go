@@ -49,7 +49,8 @@ type Options struct {
 	Deadline   time.Time
 	LatePolicy LatePolicy
 	// Resume grades only the students without a result in Out.
-	// RetryErrors also regrades those whose result has an error check.
+	// RetryErrors also regrades those whose result has an error check or
+	// points not graded (report.NeedsRegrade).
 	Resume, RetryErrors bool
 	// Force allows grading into an Out that already holds results without
 	// Resume (they are replaced).
@@ -191,7 +192,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		switch {
 		case have && !opt.Resume && !opt.Force:
 			return nil, fmt.Errorf("%w (%s): add --resume to grade only the students without one, or --force to grade everyone again", ErrExistingResults, opt.Out)
-		case have && opt.Resume && !(opt.RetryErrors && r.Counts[report.Error] > 0):
+		case have && opt.Resume && !(opt.RetryErrors && r.NeedsRegrade()):
 			res.Skipped++
 		default:
 			todo = append(todo, s)

@@ -303,9 +303,11 @@ func (c *Class) Reports() []*report.Report {
 }
 
 // WriteCSV writes grades.csv for an LMS: student_id, name, score,
-// max_score, percent, late (yes/no; empty without a deadline), then each
-// scored check's points. Cells a spreadsheet would read as a formula are
-// prefixed with an apostrophe.
+// max_score, percent, late (yes/no; empty without a deadline), incomplete
+// (yes when points or a required check were not graded: grade that student
+// again), not_graded_points (left out of max_score), then each scored
+// check's points (empty for a check not graded). Cells a spreadsheet would
+// read as a formula are prefixed with an apostrophe.
 func (c *Class) WriteCSV(w io.Writer) error {
 	var scored []string
 	for _, cs := range c.Summary.Checks {
@@ -314,7 +316,7 @@ func (c *Class) WriteCSV(w io.Writer) error {
 		}
 	}
 	cw := csv.NewWriter(w)
-	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late"}, scored...)
+	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late", "incomplete", "not_graded_points"}, scored...)
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -326,9 +328,17 @@ func (c *Class) WriteCSV(w io.Writer) error {
 				late = "yes"
 			}
 		}
-		row := []string{safeCell(e.ID), safeCell(e.Name), num(e.Score), num(e.MaxScore), num(e.Percent), late}
+		incomplete := "no"
+		if e.Report.Incomplete {
+			incomplete = "yes"
+		}
+		row := []string{safeCell(e.ID), safeCell(e.Name), num(e.Score), num(e.MaxScore), num(e.Percent), late, incomplete, num(e.Report.NotGradedPoints)}
 		for _, id := range scored {
 			ch, _ := findCheck(e.Report, id)
+			if ch.NotGraded {
+				row = append(row, "")
+				continue
+			}
 			row = append(row, num(ch.Points))
 		}
 		if err := cw.Write(row); err != nil {
