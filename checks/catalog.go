@@ -39,6 +39,10 @@ type Judgement struct {
 	// Hint is a cause-specific hint; the lab spec's hints follow it.
 	Hint     L
 	Evidence []report.Fact
+	// Env marks a skip that is not the student's: the grading machine
+	// could not judge the work (see evaluateOne). The check is then not
+	// graded: it earns nothing and is left out of the maximum.
+	Env bool
 }
 
 // Source is a part of the world a check reads; gathering skips what no

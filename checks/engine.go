@@ -119,7 +119,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 	}
 	if j.Status == "" {
 		j = judgeSafely(c, s, withDefaults(c, ref.Params))
-		if j.Status == report.Skipped && envSkip(c, s) {
+		if j.Status == report.Skipped && (j.Env || envSkip(c, s)) {
 			r.NotGraded = true
 		}
 	}
