@@ -119,7 +119,7 @@ func TestReportShowCLI(t *testing.T) {
 	}
 	// The golden has evidence; show without --evidence prints the rest.
 	for _, line := range strings.Split(string(want), "\n") {
-		if strings.Contains(line, "66/100") || strings.Contains(line, "pods.running") && strings.Contains(line, "gagal") {
+		if strings.Contains(line, "66/95") || strings.Contains(line, "pods.running") && strings.Contains(line, "gagal") {
 			if !strings.Contains(res.stdout, line) {
 				t.Errorf("show lacks %q", line)
 			}
