@@ -143,6 +143,9 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 			st.Pct = round2(100 * g.Step.Points / g.Step.MaxPoints)
 		}
 		switch {
+		case g.Step.MaxPoints == 0 && g.Step.NotGradedPoints > 0:
+			// Nothing of the step was graded: neither earned nor lost.
+			st.Fill = "notgraded"
 		case g.Step.MaxPoints > 0 && st.Pct >= 100:
 			st.Fill = "full"
 		case st.Pct > 0:

@@ -136,7 +136,7 @@ func TestNotGradedEveryFormat(t *testing.T) {
 				want = []string{`<span id="score">30/30</span>`, `<div class="note" id="not-graded-points">70 points not graded</div>`,
 					`class="verdict wait"`, `data-incomplete="true"`, `<div class="passed" id="passed">` + L.Undecided,
 					`<section class="notgraded" id="not-graded">`, `<code>cluster.reachable</code></a> (5): ` + reason,
-					`data-status="error" data-not-graded="true"`, `<span class="badge s-notgraded">not graded</span>`, `<span class="pts">-/60</span>`}
+					`data-status="error" data-not-graded="true"`, `<div class="bar notgraded" role="progressbar" aria-label="Deploy"`, `<span class="badge s-notgraded">not graded</span>`, `<span class="pts">-/60</span>`}
 			case "junit":
 				want = []string{`name="kubelab Kubernetes basics: 30/30 (70 points not graded) (Budi Santoso (2201234))"`,
 					`<error message="not graded (-/5 points): ` + reason, `<skipped message="not graded (-/60 points): Not graded: it needs cluster.reachable`,
