@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubelab/kubelab/internal/pysource"
+	"github.com/kubelab/kubelab/internal/shellwords"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -245,7 +247,7 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 	// Shell form: CMD python app.py is stored as /bin/sh -c "python app.py".
 	if len(argv) >= 3 && imgIsShell(argv[0]) && strings.HasPrefix(argv[1], "-") && strings.HasSuffix(argv[1], "c") {
 		var first imgCommand
-		for i, seg := range imgShellSegments(argv[2]) {
+		for i, seg := range shellwords.Commands(argv[2]) {
 			r := imgAnalyzeArgv(seg, c.Env)
 			if r.OK {
 				r.Line = res.Line
@@ -264,57 +266,6 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 	r := imgAnalyzeArgv(argv, c.Env)
 	r.Line = res.Line
 	return r
-}
-
-// imgShellSegments splits a shell script into simple commands (on && || ; |
-// and newlines) and each into words, honouring quotes.
-func imgShellSegments(script string) [][]string {
-	var segs [][]string
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	flushWord := func() {
-		if inWord {
-			words = append(words, cur.String())
-			cur.Reset()
-			inWord = false
-		}
-	}
-	flushSeg := func() {
-		flushWord()
-		if len(words) > 0 {
-			segs = append(segs, words)
-			words = nil
-		}
-	}
-	rs := []rune(script)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '"' || r == '\'':
-			quote, inWord = r, true
-		case r == '\\' && i+1 < len(rs):
-			i++
-			cur.WriteRune(rs[i])
-			inWord = true
-		case r == ' ' || r == '\t':
-			flushWord()
-		case r == ';' || r == '\n' || r == '&' || r == '|':
-			flushSeg()
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	flushSeg()
-	return segs
 }
 
 func imgNotAppWhy(line string) L {
@@ -758,190 +709,36 @@ type imgPortResult struct {
 	hostMissing bool
 }
 
-var (
-	imgFlaskVarRe = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:flask\.)?Flask\s*\(`)
-	imgRunCallRe  = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*run\s*\(`)
-	imgEnvGetRe   = regexp.MustCompile(`(?:environ\.get|getenv|environ\.setdefault)\s*\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']?(\d+)["']?)?\s*\)`)
-	imgEnvIndexRe = regexp.MustCompile(`environ\s*\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]`)
-	imgNumberRe   = regexp.MustCompile(`^\d+$`)
-	imgIdentRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
-// imgCodePort finds the port app.py's app.run(...) serves on. Flask's
-// default is 5000 when app.run() names none.
+// imgCodePort finds the port app.py's app.run(...) serves on; the reading
+// of the source is internal/pysource's. Flask's default is 5000 when
+// app.run() names none.
 func imgCodePort(src string, env []string) imgPortResult {
-	src = imgStripComments(src)
+	py := pysource.Scan(src)
 	appVar := "app"
-	if m := imgFlaskVarRe.FindStringSubmatch(src); m != nil {
-		appVar = m[1]
+	if v, ok := py.AssignedCall("Flask", "flask.Flask"); ok {
+		appVar = v
 	}
-	var args string
-	found := false
-	for _, m := range imgRunCallRe.FindAllStringSubmatchIndex(src, -1) {
-		recv := src[m[2]:m[3]]
-		if recv != appVar {
-			continue
-		}
-		args, found = imgCallArgs(src[m[1]:]), true
-		break
-	}
+	run, found := py.FindCall(appVar, "run")
 	if !found {
 		return imgPortResult{}
 	}
-	call := fmt.Sprintf("%s.run(%s)", appVar, strings.TrimSpace(args))
-	var pos []string
-	kw := map[string]string{}
-	for _, a := range imgSplitArgs(args) {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		if k, v, ok := strings.Cut(a, "="); ok && imgIdentRe.MatchString(strings.TrimSpace(k)) && !strings.HasPrefix(v, "=") {
-			kw[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		} else {
-			pos = append(pos, a)
-		}
-	}
+	call := fmt.Sprintf("%s.run(%s)", appVar, strings.TrimSpace(run.Args))
 	res := imgPortResult{found: true, how: call}
-	portExpr, hasPort := kw["port"]
-	if !hasPort && len(pos) >= 2 {
-		portExpr, hasPort = pos[1], true
+	portExpr, hasPort := run.Keyword["port"]
+	if !hasPort && len(run.Positional) >= 2 {
+		portExpr, hasPort = run.Positional[1], true
 	}
-	_, hasHost := kw["host"]
-	res.hostMissing = !hasHost && len(pos) == 0 && !strings.Contains(args, "**")
+	_, hasHost := run.Keyword["host"]
+	res.hostMissing = !hasHost && len(run.Positional) == 0 && !strings.Contains(run.Args, "**")
 	if !hasPort {
 		res.port = 5000
 		res.how = call + " (Flask's default port 5000)"
 		return res
 	}
-	if n, ok := imgEvalPort(portExpr, src, env, 0); ok {
+	if n, ok := py.Int(portExpr, func(k string) (string, bool) { return imgEnvValue(env, k) }); ok {
 		res.port = n
 		return res
 	}
 	// A port we cannot work out (computed at run time): say nothing.
 	return imgPortResult{}
-}
-
-// imgEvalPort evaluates the simple port expressions students write: a
-// number, int(os.environ.get("PORT", 5000)), or a module-level variable
-// holding one of those.
-func imgEvalPort(expr, src string, env []string, depth int) (int, bool) {
-	expr = strings.TrimSpace(expr)
-	if imgNumberRe.MatchString(expr) {
-		n, err := strconv.Atoi(expr)
-		return n, err == nil
-	}
-	if m := imgEnvGetRe.FindStringSubmatch(expr); m != nil {
-		if v, ok := imgEnvValue(env, m[1]); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-		if m[2] != "" {
-			n, err := strconv.Atoi(m[2])
-			return n, err == nil
-		}
-		return 0, false
-	}
-	if m := imgEnvIndexRe.FindStringSubmatch(expr); m != nil {
-		if v, ok := imgEnvValue(env, m[1]); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-		return 0, false
-	}
-	if imgIdentRe.MatchString(expr) && depth < 2 {
-		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(expr) + `\s*=\s*(.+)$`)
-		if ms := re.FindAllStringSubmatch(src, -1); len(ms) > 0 {
-			return imgEvalPort(ms[len(ms)-1][1], src, env, depth+1)
-		}
-	}
-	return 0, false
-}
-
-// imgScan walks s outside string literals, calling f with each byte's
-// index and the bracket depth before it; f returns false to stop.
-func imgScan(s string, f func(i int, ch byte, depth int) bool) {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-			continue
-		case ch == '"' || ch == '\'':
-			quote = ch
-			continue
-		}
-		if !f(i, ch, depth) {
-			return
-		}
-		switch ch {
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			depth--
-		}
-	}
-}
-
-// imgCallArgs returns the text up to the parenthesis closing a call whose
-// opening parenthesis precedes s.
-func imgCallArgs(s string) string {
-	end := len(s)
-	imgScan(s, func(i int, ch byte, depth int) bool {
-		if depth == 0 && (ch == ')' || ch == ']' || ch == '}') {
-			end = i
-			return false
-		}
-		return true
-	})
-	return s[:end]
-}
-
-// imgSplitArgs splits call arguments on top-level commas.
-func imgSplitArgs(s string) []string {
-	var out []string
-	start := 0
-	imgScan(s, func(i int, ch byte, depth int) bool {
-		if ch == ',' && depth == 0 {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-		return true
-	})
-	return append(out, s[start:])
-}
-
-// imgStripComments removes Python # comments (not inside strings).
-func imgStripComments(src string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(src, "\n") {
-		var quote byte
-		cut := len(line)
-		for i := 0; i < len(line); i++ {
-			ch := line[i]
-			if quote != 0 {
-				if ch == '\\' {
-					i++
-				} else if ch == quote {
-					quote = 0
-				}
-				continue
-			}
-			if ch == '"' || ch == '\'' {
-				quote = ch
-			} else if ch == '#' {
-				cut = i
-				break
-			}
-		}
-		b.WriteString(line[:cut])
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
