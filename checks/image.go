@@ -27,6 +27,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/kubelab/kubelab/internal/atomicfile"
 )
 
 // ImageOptions tune GatherImage.
@@ -626,15 +628,7 @@ func (g *imgGatherer) writeCache(h v1.Hash) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*.json")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.WriteFile(p, b, 0o600) // a cache: a failed write only costs a later re-read
 }
 
 // imgCapture remembers the Retry-After of the last 429 answer, which

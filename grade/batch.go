@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
@@ -652,30 +653,7 @@ const StudentsDir = "students"
 
 func studentPath(out, id, ext string) string { return filepath.Join(out, StudentsDir, id+ext) }
 
-// writeAtomic writes path in full or not at all: a temp file in the same
-// directory, synced, then renamed over path.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeAtomic writes a class file (mode 0644) in full or not at all.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o644, write)
 }

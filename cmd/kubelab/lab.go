@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
 )
 
@@ -185,26 +186,17 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	if path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := os.CreateTemp(dirOf(path), ".kubelab-*")
+	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return nil, nil, exitf(ExitInternal, "--output-file: %v", err)
 	}
 	return f, func(ok bool) error {
-		err := f.Close()
-		if !ok || err != nil {
-			os.Remove(f.Name())
-			return err
+		if !ok {
+			f.Abort()
+			return nil
 		}
-		_ = os.Chmod(f.Name(), 0o644)
-		return os.Rename(f.Name(), path)
+		return f.Commit()
 	}, nil
-}
-
-func dirOf(p string) string {
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		return p[:i+1]
-	}
-	return "."
 }
 
 func isTerminal(w io.Writer) bool {
