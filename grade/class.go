@@ -9,7 +9,6 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kubelab/kubelab/checks"
@@ -364,9 +363,4 @@ func safeCell(s string) string {
 	return s
 }
 
-func num(f float64) string {
-	if f == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
+func num(f float64) string { return report.FormatPoints(f) }

@@ -402,7 +402,7 @@ func diffChecks(want, got []report.Result) []string {
 
 func same(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
-func num(f float64) string { return fmt.Sprintf("%g", f) }
+func num(f float64) string { return report.FormatPoints(f) }
 
 // T is checks.T, for the flags' messages.
 func T(en, id string, args ...any) checks.L { return checks.T(en, id, args...) }

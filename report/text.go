@@ -115,10 +115,16 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 
 func num(f float64) string { return FormatPoints(f) }
 
-// FormatPoints writes points the way every report shows them: at most two
-// decimals, no trailing zeros ("7.5", "10").
+// FormatPoints writes points (and percentages) the way every report,
+// class file and command shows them: at most two decimals, no trailing
+// zeros, never "-0" ("7.5", "10", "66.67"). Two decimals also hide float
+// noise such as 0.30000000000000004.
 func FormatPoints(f float64) string {
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
 }
 
 // clean removes control characters (terminal escapes) from text that came

@@ -51,7 +51,7 @@ func newLabListCmd(g *globalOptions) *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tVERSION\tSTEPS\tPOINTS\tSOURCE\tTITLE")
 			for _, l := range all {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%g\t%s\t%s\n", l.ID, l.Version, len(l.Steps), l.MaxScore(), l.Source, l.Title.Get(g.Lang))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", l.ID, l.Version, len(l.Steps), fmtNum(l.MaxScore()), l.Source, l.Title.Get(g.Lang))
 			}
 			return tw.Flush()
 		},
@@ -153,8 +153,8 @@ func newLabValidateCmd(g *globalOptions) *cobra.Command {
 				}
 				return exitf(ExitUsage, "%s: %v", dir, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %g points, languages %s\n",
-				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), l.MaxScore(), strings.Join(l.Languages, ", "))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %s points, languages %s\n",
+				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()), strings.Join(l.Languages, ", "))
 			return nil
 		},
 	}
