@@ -130,8 +130,4 @@ func FormatPoints(f float64) string {
 // clean removes control characters (terminal escapes) from text that came
 // from a student's cluster or image, so it cannot repaint the grader's
 // terminal.
-func clean(s string) string {
-	return cleanText(oneLine.Replace(s))
-}
-
-var oneLine = strings.NewReplacer("\n", " ", "\t", " ")
+func clean(s string) string { return CleanLine(s) }

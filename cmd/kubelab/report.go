@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -265,13 +264,6 @@ func lessonURL(base string) func(string) string {
 	}
 }
 
-// printable drops control characters from report text printed in a
-// terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// printable makes report text safe to print on one terminal line
+// (report.CleanLine: no control characters, no bidi overrides).
+func printable(s string) string { return report.CleanLine(s) }
