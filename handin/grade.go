@@ -390,6 +390,10 @@ func diffChecks(want, got []report.Result) []string {
 		}
 		if w.Status != g.Status || !same(w.Points, g.Points) || !same(w.MaxPoints, g.MaxPoints) {
 			out = append(out, fmt.Sprintf("%s: handed in %s %s/%s, judged %s %s/%s", w.ID, w.Status, num(w.Points), num(w.MaxPoints), g.Status, num(g.Points), num(g.MaxPoints)))
+		} else if w.NotGraded != g.NotGraded {
+			// A check marked not graded leaves the maximum: a forged mark
+			// would raise the percentage.
+			out = append(out, fmt.Sprintf("%s: handed in not graded %t, judged not graded %t", w.ID, w.NotGraded, g.NotGraded))
 		}
 	}
 	for _, g := range got {
