@@ -22,21 +22,22 @@ var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncM
 type dashLabels struct {
 	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
 	ID, Name, Score, Deadline, Yes, No, StatusPass, StatusPartial string
-	// Incomplete heads the cards and the column of students with checks
-	// not graded; IncompleteNote says what to do about them.
-	Incomplete, IncompleteNote string
+	// Incomplete heads the card of students with checks not graded,
+	// NotGradedCol the column of their points not graded; IncompleteNote
+	// says what to do about them.
+	Incomplete, NotGradedCol, IncompleteNote string
 }
 
 var dashL = map[string]dashLabels{
 	"en": {Title: "Class results", Students: "Students", Passed: "Lab passed", Mean: "Mean score", Median: "Median score",
 		Late: "Late", WithErrors: "With errors", PassRate: "Pass rate per check", Distribution: "Score distribution (% of the maximum)",
 		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial",
-		Incomplete:     "Not graded",
+		Incomplete: "Incomplete", NotGradedCol: "Not graded (points)",
 		IncompleteNote: "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."},
 	"id": {Title: "Hasil kelas", Students: "Mahasiswa", Passed: "Lulus lab", Mean: "Rata-rata nilai", Median: "Median nilai",
 		Late: "Terlambat", WithErrors: "Dengan error", PassRate: "Tingkat kelulusan per pemeriksaan", Distribution: "Sebaran nilai (% dari maksimum)",
 		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian",
-		Incomplete:     "Tidak dinilai",
+		Incomplete: "Belum lengkap", NotGradedCol: "Tidak dinilai (poin)",
 		IncompleteNote: "Mahasiswa yang pemeriksaannya tidak semua bisa dinilai (masalah mesin penilai, bukan mereka): poin yang tidak dinilai tidak dihitung dalam nilai maksimumnya. Nilai ulang di tempat pemeriksaan itu bisa berjalan: kubelab grade --resume --retry-errors."},
 }
 

@@ -87,9 +87,9 @@ func TestNotGradedDashboard(t *testing.T) {
 	}
 	html := b.String()
 	for _, want := range []string{
-		`<dt>Not graded</dt><dd data-count="incomplete">2</dd>`,
+		`<dt>Incomplete</dt><dd data-count="incomplete">2</dd>`,
 		`<p class="note" id="incomplete-note">Students whose checks could not all be graded`,
-		`<th data-sort="num" scope="col">Not graded</th>`,
+		`<th data-sort="num" scope="col">Not graded (points)</th>`,
 		`<span class="notgraded">○ not graded</span>`,
 	} {
 		if !strings.Contains(html, want) {
