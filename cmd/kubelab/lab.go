@@ -63,6 +63,7 @@ type labShowOptions struct {
 	Step   string
 	Format string
 	Out    string
+	Width  int
 }
 
 func newLabShowCmd(g *globalOptions) *cobra.Command {
@@ -85,6 +86,7 @@ func newLabShowCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.Step, "step", "", "show only this step (see the step ids in `kubelab lab show --format md`)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "text (terminal), html (one self-contained page) or md (the Markdown)")
 	cmd.Flags().StringVar(&o.Out, "output-file", "", "write to this file instead of standard output")
+	cmd.Flags().IntVar(&o.Width, "width", 0, "wrap --format text to this many columns (default: the terminal's width, else 80)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "html", "md"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -114,7 +116,11 @@ func (o *labShowOptions) run(stdout io.Writer, lab *labs.Lab) (err error) {
 		}
 		return nil
 	case "text":
-		opt := labs.TermOptions{Color: o.Out == "" && isTerminal(stdout), Width: termWidth(stdout)}
+		width := o.Width
+		if width <= 0 {
+			width = termWidth(stdout)
+		}
+		opt := labs.TermOptions{Color: o.Out == "" && isTerminal(stdout), Width: width}
 		for i, st := range lab.Steps {
 			if o.Step != "" && st.ID != o.Step {
 				continue
@@ -199,12 +205,10 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	}, nil
 }
 
+// isTerminal says whether w may get colour: a terminal, and NO_COLOR unset.
 func isTerminal(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" {
-		return false
-	}
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return labs.UseColor(ok && term.IsTerminal(int(f.Fd())), os.Getenv("NO_COLOR"))
 }
 
 func termWidth(w io.Writer) int {
