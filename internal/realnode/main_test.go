@@ -33,6 +33,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envInside) != "" || os.Geteuid() != 0 || len(Missing()) > 0 {
 		os.Exit(m.Run())
 	}
+	// apt's network is out of reach inside; fetch the Python base's
+	// Debian packages first.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if err := FetchPythonDebs(ctx, testCacheDir()); err != nil {
+		fmt.Fprintln(os.Stderr, "realnode tests:", err)
+	}
+	cancel()
 	name := fmt.Sprintf("kl-test-%d", os.Getpid())
 	if err := CreateNetns(name); err != nil {
 		fmt.Fprintln(os.Stderr, "realnode tests:", err)
@@ -153,4 +160,16 @@ func readState(t *testing.T, dir string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testCacheDir keeps the Debian packages and the Python base layer between
+// runs.
+func testCacheDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	d := filepath.Join(base, "kubelab", "realnode")
+	_ = os.MkdirAll(d, 0o755)
+	return d
 }

@@ -17,6 +17,8 @@ package realnode
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -62,7 +64,8 @@ type Node struct {
 	// ContainerdSock is containerd's socket (for ctr).
 	ContainerdSock string
 
-	regSrv *http.Server
+	regSrv     *http.Server
+	dockerHost string
 	// sysctls holds the host's values of the kernel settings the kubelet
 	// changes, restored by Stop.
 	sysctls map[string]string
@@ -162,7 +165,8 @@ func (n *Node) startRegistry() error {
 	}
 	n.Registry = l.Addr().String()
 	n.regSrv = &http.Server{
-		Handler:           registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry")))),
+		Handler:           registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
+			registry.Logger(log.New(io.Discard, "", 0))),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = n.regSrv.Serve(l) }()
@@ -360,6 +364,7 @@ func waitFile(ctx context.Context, p string, timeout time.Duration, c *simcluste
 // call twice. The namespace itself is the caller's (DeleteNetns).
 func (n *Node) Stop() {
 	podNS := n.podNetns()
+	n.stopDocker()
 	if n.Cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		n.deleteWorkloads(ctx)
