@@ -165,7 +165,7 @@ func (n *Node) startRegistry() error {
 	}
 	n.Registry = l.Addr().String()
 	n.regSrv = &http.Server{
-		Handler:           registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
+		Handler: registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
 			registry.Logger(log.New(io.Discard, "", 0))),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
