@@ -260,8 +260,15 @@ feed:
 		res.Interrupted = true
 		return res, nil
 	}
+	// The class keeps a summary of each report (kept by write, or read
+	// back for a student graded before --resume); results.json copies the
+	// full reports from their files.
 	reports := make([]*report.Report, 0, len(slice))
 	for _, s := range slice {
+		if r := b.kept[s.ID]; r != nil {
+			reports = append(reports, r)
+			continue
+		}
 		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
 		if err != nil {
 			return res, fmt.Errorf("reading back %s's result: %w", s.ID, err)
@@ -273,12 +280,13 @@ feed:
 				}
 			}
 		}
-		reports = append(reports, r)
+		reports = append(reports, summaryReport(r))
 	}
-	class, err := NewClass(reports)
+	class, err := classFromDir(opt.Out, reports)
 	if err != nil {
 		return res, err
 	}
+	class.SetRoster(slice)
 	class.HTMLReports = opt.StudentHTML != nil
 	if err := class.WriteFiles(opt.Out); err != nil {
 		return res, err
@@ -294,6 +302,8 @@ type batch struct {
 	images *imageSet
 	runs   *runSet
 	groups map[string]*clusterGroup
+	// kept are the summaries (summaryReport) of the reports written now.
+	kept map[string]*report.Report
 }
 
 // clusterGroup is the students reached through one kubeconfig and context:
@@ -450,7 +460,7 @@ func (b *batch) gradeGuarded(ctx context.Context, s Student) *report.Report {
 		b.res.Graded++
 		b.res.ErrorRows++
 		b.mu.Unlock()
-		r := ErrorReport(b.opt.Lab, b.opt.Lang, s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
+		r := ErrorReport(b.opt.Lab, s.LangOr(b.opt.Lang), s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
 		r.FinishedAt = b.opt.Clock().UTC()
 		return r
 	}
@@ -541,11 +551,11 @@ func (b *batch) grade(ctx, runCtx context.Context, s Student) *report.Report {
 		dur[checks.SrcRun] = now().Sub(t0)
 	}
 
-	r := checks.NewReport(lab, b.opt.Lang)
+	r := checks.NewReport(lab, s.LangOr(b.opt.Lang))
 	r.Student = report.Student{ID: s.ID, Name: s.Name}
 	r.StartedAt = started
 	r.Target = checks.TargetOf(checks.Request{Image: s.Image, Kube: checks.Kube{Server: g.kube.Server, Context: g.kube.Context, Namespace: ns}}, snap)
-	r.Checks = checks.Evaluate(lab, snap, b.opt.Lang, nil, dur)
+	r.Checks = checks.Evaluate(lab, snap, s.LangOr(b.opt.Lang), nil, dur)
 	// A check's duration is that of the sources it read (judging takes
 	// microseconds); this keeps a report a function of what was gathered.
 	for i := range r.Checks {
@@ -559,7 +569,7 @@ func (b *batch) grade(ctx, runCtx context.Context, s Student) *report.Report {
 	}
 	report.Summarize(r)
 	if !b.opt.Deadline.IsZero() {
-		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, b.opt.Lang)
+		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, s.LangOr(b.opt.Lang))
 	}
 	r.FinishedAt = now().UTC()
 	return r
@@ -643,8 +653,17 @@ func (b *batch) write(r *report.Report) error {
 		return err
 	}
 	if b.opt.StudentHTML != nil {
-		return writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) })
+		if err := writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) }); err != nil {
+			return err
+		}
 	}
+	sum := summaryReport(r)
+	b.mu.Lock()
+	if b.kept == nil {
+		b.kept = map[string]*report.Report{}
+	}
+	b.kept[id] = sum
+	b.mu.Unlock()
 	return nil
 }
 
