@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubelab/kubelab/internal/netguard"
+	"github.com/kubelab/kubelab/report"
 )
 
 // AppOptions control how the app is reached.
@@ -165,7 +166,8 @@ func shortErr(err error) string {
 func init() {
 	register(&Check{ID: "app.responds", Doc: "the app answers HTTP 2xx the way a browser reaches it (LoadBalancer ingress, else node address + NodePort, else the API server's service proxy)",
 		Sources: []Source{SrcNamespace, SrcApp}, Judge: judgeApp,
-		Params: []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}}})
+		Params:   []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 }
 
 func judgeApp(s *Snapshot, p Params) Judgement {

@@ -76,6 +76,11 @@ type Check struct {
 	Params []Param
 	// Judge decides the check from the snapshot. It must not do I/O.
 	Judge func(s *Snapshot, p Params) Judgement
+	// Outcomes lists every status Judge can return. The fixture test
+	// (fixtures_test.go) requires a fixture in testdata/<id>/ for each one,
+	// so a reader learns from here, not from the code, whether the check
+	// can give part of its points.
+	Outcomes []report.Status
 }
 
 var catalog = map[string]*Check{}

@@ -13,11 +13,14 @@ import (
 
 func init() {
 	register(&Check{ID: "cluster.reachable", Doc: "the API server answers with the given kubeconfig/context",
-		Sources: []Source{SrcCluster}, Judge: judgeReachable})
+		Sources: []Source{SrcCluster}, Judge: judgeReachable,
+		Outcomes: []report.Status{report.Pass, report.Error}})
 	register(&Check{ID: "cluster.node-ready", Doc: "at least one Node is Ready",
-		Sources: []Source{SrcCluster}, Judge: judgeNodeReady})
+		Sources: []Source{SrcCluster}, Judge: judgeNodeReady,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "cluster.components", Doc: "the lesson's control-plane and node components are visible in the cluster (informational)",
-		Sources: []Source{SrcCluster}, Judge: judgeComponents})
+		Sources: []Source{SrcCluster}, Judge: judgeComponents,
+		Outcomes: []report.Status{report.Pass, report.Error}})
 }
 
 func judgeReachable(s *Snapshot, _ Params) Judgement {
@@ -175,26 +178,35 @@ func notGathered(what string) Judgement {
 
 func init() {
 	register(&Check{ID: "deployment.exists", Doc: "a Deployment in the namespace runs the student's image",
-		Sources: []Source{SrcNamespace}, Judge: judgeDeploymentExists})
+		Sources: []Source{SrcNamespace}, Judge: judgeDeploymentExists,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 	register(&Check{ID: "deployment.available", Doc: "the deployment's desired replicas are available",
-		Sources: []Source{SrcNamespace}, Judge: judgeDeploymentAvailable})
+		Sources: []Source{SrcNamespace}, Judge: judgeDeploymentAvailable,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "pods.running", Doc: "the deployment's pods are Running and Ready; ImagePullBackOff, CrashLoopBackOff and Pending explained",
-		Sources: []Source{SrcNamespace}, Judge: judgePodsRunning})
+		Sources: []Source{SrcNamespace}, Judge: judgePodsRunning,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "pods.stable", Doc: "the pods' restarts stay low",
 		Sources: []Source{SrcNamespace}, Judge: judgePodsStable,
-		Params: []Param{{Name: "max_restarts", Default: 3, Doc: "most restarts a pod may have"}}})
+		Params:   []Param{{Name: "max_restarts", Default: 3, Doc: "most restarts a pod may have"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Skipped, report.Error}})
 	register(&Check{ID: "events.recorded", Doc: "the cluster recorded the pod's lifecycle (Scheduled, Pulled/Created/Started)",
-		Sources: []Source{SrcNamespace}, Judge: judgeEvents})
+		Sources: []Source{SrcNamespace}, Judge: judgeEvents,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "service.exists", Doc: "a Service selects the deployment's pods",
-		Sources: []Source{SrcNamespace}, Judge: judgeServiceExists})
+		Sources: []Source{SrcNamespace}, Judge: judgeServiceExists,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Skipped, report.Error}})
 	register(&Check{ID: "service.type", Doc: "the service is of type LoadBalancer (NodePort earns part)",
 		Sources: []Source{SrcNamespace}, Judge: judgeServiceType,
-		Params: []Param{{Name: "type", Default: "LoadBalancer", Doc: "the expected service type"}}})
+		Params:   []Param{{Name: "type", Default: "LoadBalancer", Doc: "the expected service type"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "service.port", Doc: "the service listens on the port (5000) and its targetPort reaches the container's port",
 		Sources: []Source{SrcNamespace}, Judge: judgeServicePort,
-		Params: []Param{{Name: "port", Default: 5000, Doc: "the expected service port"}, {Name: "target_port", Default: 5000, Doc: "the port the app listens on, when the container declares none"}}})
+		Params:   []Param{{Name: "port", Default: 5000, Doc: "the expected service port"}, {Name: "target_port", Default: 5000, Doc: "the port the app listens on, when the container declares none"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "service.endpoints", Doc: "ready endpoints stand behind the service",
-		Sources: []Source{SrcNamespace}, Judge: judgeEndpoints})
+		Sources: []Source{SrcNamespace}, Judge: judgeEndpoints,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Skipped, report.Error}})
 }
 
 // nsState returns the target, or a judgement when the namespace could not be

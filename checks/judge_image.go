@@ -19,19 +19,25 @@ import (
 func init() {
 	wd := Param{Name: "workdir", Default: "/app", Doc: "the working directory the image must use; the app's files are looked for in it"}
 	register(&Check{ID: "image.pushed", Doc: "the repository:tag exists on the registry (HEAD; digest as evidence)",
-		Sources: []Source{SrcImage}, Judge: judgeImagePushed})
+		Sources: []Source{SrcImage}, Judge: judgeImagePushed,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.platform", Doc: "a linux/amd64 image is present (index or single manifest)",
 		Sources: []Source{SrcImage}, Judge: judgeImagePlatform,
-		Params: []Param{{Name: "platform", Default: "linux/amd64", Doc: "the platform the cluster's nodes run (os/arch[/variant])"}}})
+		Params:   []Param{{Name: "platform", Default: "linux/amd64", Doc: "the platform the cluster's nodes run (os/arch[/variant])"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.entrypoint", Doc: "Entrypoint/Cmd start the Flask app (python app.py or equivalent)",
-		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint})
+		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.workdir", Doc: "the image's working directory is /app",
-		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd}})
+		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.files", Doc: "/app/app.py and /app/requirements.txt are in the image; requirements name Flask",
-		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd}})
+		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 	register(&Check{ID: "image.port", Doc: "the app is set to serve on port 5000 (EXPOSE or the app's own code)",
 		Sources: []Source{SrcImage}, Judge: judgeImagePort,
-		Params: []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd}})
+		Params:   []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 }
 
 // imageState returns the image info, or the judgement every image check gives

@@ -15,7 +15,8 @@ func init() {
 			{Name: "port", Default: DefaultRunPort, Doc: "container port the app must answer on"},
 			{Name: "startup_timeout_seconds", Default: int(DefaultRunStartupTimeout.Seconds()), Doc: "how long the app may take to answer after the container starts"},
 		},
-		Judge: judgeRun,
+		Judge:    judgeRun,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error},
 	})
 }
 
