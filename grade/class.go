@@ -96,12 +96,12 @@ type StudentEntry struct {
 	// Passed is the report's verdict (every required check passed and the
 	// checks' score reached the lab's pass mark): a late penalty lowers the
 	// grade, not this.
-	Passed    bool           `json:"passed"`
-	Late      bool           `json:"late"`
-	LateDays  int            `json:"late_days,omitempty"`
-	Penalty   float64        `json:"penalty,omitempty"`
-	Errors    int            `json:"errors"`
-	ErrorRow  bool           `json:"error_row"`
+	Passed   bool    `json:"passed"`
+	Late     bool    `json:"late"`
+	LateDays int     `json:"late_days,omitempty"`
+	Penalty  float64 `json:"penalty,omitempty"`
+	Errors   int     `json:"errors"`
+	ErrorRow bool    `json:"error_row"`
 	// Email, SISID, Section, Lang and Columns are the student's roster
 	// columns (for the LMS export); empty when the class was graded
 	// without them.
