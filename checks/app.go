@@ -201,7 +201,7 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 	if last.Status != 0 {
 		return fail(T("The app answered HTTP %d at %s.", "Aplikasi menjawab HTTP %d di %s.", last.Status, last.URL), L{}, facts...)
 	}
-	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), L{}, facts...)
+	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), appHint(s, t), facts...)
 }
 
 type fact2 struct{ name, value string }

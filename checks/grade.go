@@ -146,7 +146,7 @@ func needed(lab *labs.Lab, steps map[string]bool) []*labs.CheckRef {
 func Gather(ctx context.Context, req Request) (*Snapshot, map[Source]time.Duration) {
 	refs := needed(req.Lab, req.Steps)
 	src := Sources(refs)
-	s := &Snapshot{}
+	s := &Snapshot{Now: time.Now()} // judges take the time from here
 	var mu sync.Mutex
 	dur := map[Source]time.Duration{}
 	took := func(k Source, since time.Time) {

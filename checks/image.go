@@ -432,6 +432,10 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 	resolved := map[string]bool{}
 	pending := func() int { return len(wanted) - len(resolved) }
 	budget := &imgBudget{left: g.opt.MaxReadBytes, max: g.opt.MaxReadBytes}
+	// Every regular file seen, for ImageInfo.Paths (near-miss names);
+	// gone holds what upper layers' whiteouts deleted.
+	seen, gone := map[string]bool{}, map[string]bool{}
+	defer func() { g.info.Paths = imgSortedPaths(seen) }()
 
 	for i := len(layers) - 1; i >= 0 && pending() > 0; i-- {
 		d := layers[i]
@@ -464,8 +468,12 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 				p := imgEntryPath(h.Name)
 				dir, base := path.Split(p)
 				dir = path.Clean(dir)
+				if (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) && len(seen) < MaxImagePaths && !systemDir(p) && !imgGone(gone, p) {
+					seen[p] = true
+				}
 				switch {
 				case base == ".wh..wh..opq":
+					hidden[strings.TrimSuffix(dir, "/")+"/"] = true
 					for _, w := range wanted {
 						if strings.HasPrefix(w, strings.TrimSuffix(dir, "/")+"/") {
 							hidden[w] = true
@@ -474,6 +482,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 					continue
 				case strings.HasPrefix(base, ".wh."):
 					gone := path.Join(dir, strings.TrimPrefix(base, ".wh."))
+					hidden[gone] = true
 					for _, w := range wanted {
 						if w == gone || strings.HasPrefix(w, gone+"/") {
 							hidden[w] = true
@@ -515,10 +524,38 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 		// Whiteouts hide lower layers only: what this layer itself holds
 		// was resolved above.
 		for w := range hidden {
-			resolved[w] = true
+			if slices.Contains(wanted, w) {
+				resolved[w] = true
+			}
+			gone[w] = true
 		}
 	}
 	return found, nil
+}
+
+// imgGone says whether p was deleted by an upper layer's whiteout (a path,
+// or a directory ending in / for an opaque marker).
+func imgGone(gone map[string]bool, p string) bool {
+	if gone[p] {
+		return true
+	}
+	for a := path.Dir(p); ; a = path.Dir(a) {
+		if gone[a] && a != "/" || gone[strings.TrimSuffix(a, "/")+"/"] {
+			return true
+		}
+		if a == "/" || a == "." {
+			return false
+		}
+	}
+}
+
+func imgSortedPaths(seen map[string]bool) []string {
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // imgBudget is what may still be read of an image's layers, uncompressed.
@@ -567,6 +604,7 @@ type imgCacheEntry struct {
 	Platform     string                `json:"platform,omitempty"`
 	Config       *ImageConfig          `json:"config,omitempty"`
 	Files        map[string]*ImageFile `json:"files,omitempty"`
+	Paths        []string              `json:"paths,omitempty"`
 	Wanted       []string              `json:"wanted"`
 	MaxFileBytes int64                 `json:"max_file_bytes"`
 }
@@ -601,7 +639,7 @@ func (g *imgGatherer) loadCache(h v1.Hash) bool {
 	info := g.info
 	info.MediaType, info.IsIndex = e.MediaType, e.IsIndex
 	info.Platforms, info.Platform = e.Platforms, e.Platform
-	info.Config, info.Files = e.Config, e.Files
+	info.Config, info.Files, info.Paths = e.Config, e.Files, e.Paths
 	if info.Files == nil && info.Config != nil {
 		info.Files = map[string]*ImageFile{}
 	}
@@ -618,7 +656,7 @@ func (g *imgGatherer) writeCache(h v1.Hash) {
 	info := g.info
 	e := imgCacheEntry{
 		Version: imgCacheVersion, Digest: h.String(), MediaType: info.MediaType, IsIndex: info.IsIndex,
-		Platforms: info.Platforms, Platform: info.Platform, Config: info.Config, Files: info.Files,
+		Platforms: info.Platforms, Platform: info.Platform, Config: info.Config, Files: info.Files, Paths: info.Paths,
 		Wanted: g.wanted(), MaxFileBytes: g.opt.MaxFileBytes,
 	}
 	b, err := json.Marshal(e)

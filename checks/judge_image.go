@@ -21,9 +21,9 @@ func init() {
 	register(&Check{ID: "image.pushed", Doc: "the repository:tag exists on the registry (HEAD; digest as evidence)",
 		Sources: []Source{SrcImage}, Judge: judgeImagePushed,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
-	register(&Check{ID: "image.platform", Doc: "a linux/amd64 image is present (index or single manifest)",
-		Sources: []Source{SrcImage}, Judge: judgeImagePlatform,
-		Params:   []Param{{Name: "platform", Default: "linux/amd64", Doc: "the platform the cluster's nodes run (os/arch[/variant])"}},
+	register(&Check{ID: "image.platform", Doc: "the image holds a build for the architecture of the cluster's Ready nodes (and the lab's platform, if set)",
+		Sources: []Source{SrcImage, SrcCluster}, Judge: judgeImagePlatform,
+		Params:   []Param{{Name: "platform", Default: "", Doc: "a platform the image must hold besides its cluster's nodes' (os/arch[/variant], e.g. linux/amd64 for the lecturer's cluster); empty: the nodes decide"}},
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.entrypoint", Doc: "Entrypoint/Cmd start the Flask app (python app.py or equivalent)",
 		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint,
@@ -142,48 +142,7 @@ func imgShortDigest(d string) string {
 	return d
 }
 
-// image.platform
-
-func judgeImagePlatform(s *Snapshot, p Params) Judgement {
-	im, j := imageState(s, false)
-	if j != nil {
-		return *j
-	}
-	want := strings.ToLower(strings.TrimSpace(p.String("platform", "linux/amd64")))
-	plats := im.Platforms
-	if len(plats) == 0 && im.Config != nil {
-		if pl := imgPlatformString(im.Config.OS, im.Config.Architecture, ""); pl != "" {
-			plats = []string{pl}
-		}
-	}
-	kind := "single image"
-	if im.IsIndex {
-		kind = "multi-platform index"
-	}
-	ev := []report.Fact{fact("platforms", strings.Join(plats, ", ")), fact("manifest", kind)}
-	if len(plats) == 0 {
-		return fail(T("The image does not say which platform it is built for; the cluster needs %s.",
-			"Image tidak menyebutkan untuk platform apa ia dibuat; klaster membutuhkan %s.", want),
-			imgPlatformHint(want), ev...)
-	}
-	for _, pl := range plats {
-		if imgPlatformMatches(pl, want) {
-			if len(plats) == 1 {
-				return pass(T("The image is built for %s.", "Image dibuat untuk %s.", pl), ev...)
-			}
-			return pass(T("The image includes %s (platforms: %s).", "Image memuat %s (platform: %s).", want, strings.Join(plats, ", ")), ev...)
-		}
-	}
-	return fail(T("The image is built only for %s; the cluster needs %s, so its pods cannot start it (exec format error / no matching manifest).",
-		"Image hanya dibuat untuk %s; klaster membutuhkan %s, sehingga pod tidak dapat menjalankannya (exec format error / no matching manifest).",
-		strings.Join(plats, ", "), want),
-		imgPlatformHint(want), ev...)
-}
-
-func imgPlatformHint(want string) L {
-	return T("Build for the cluster's platform and push again: docker buildx build --platform %s -t user/repository:tag --push . (Apple Silicon Macs build linux/arm64 unless told otherwise).",
-		"Build untuk platform klaster lalu push ulang: docker buildx build --platform %s -t user/repository:tag --push . (Mac Apple Silicon membuat linux/arm64 kecuali diminta lain).", want)
-}
+// image.platform: see judge_platform.go.
 
 // imgPlatformMatches: "linux/amd64" matches any amd64 variant; a wanted
 // variant must match, with arm64's default v8 implied.
@@ -542,29 +501,8 @@ func judgeImageFiles(s *Snapshot, p Params) Judgement {
 	}
 	ev := []report.Fact{fact("files found", imgOrNone(strings.Join(seen, ", ")))}
 
-	var missing []string
-	var elsewhere []string
-	for _, want := range []string{appPath, reqPath} {
-		if im.Files[want] != nil {
-			continue
-		}
-		missing = append(missing, want)
-		for f := range im.Files {
-			if f != want && path.Base(f) == path.Base(want) {
-				elsewhere = append(elsewhere, f)
-			}
-		}
-	}
-	slices.Sort(elsewhere)
-	if len(missing) > 0 {
-		msg := T("Missing from the image: %s.", "Tidak ada di dalam image: %s.", strings.Join(missing, ", "))
-		if len(elsewhere) > 0 {
-			msg = T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",
-				"Tidak ada di dalam image: %s (yang ditemukan: %s; file tersalin ke direktori lain).",
-				strings.Join(missing, ", "), strings.Join(elsewhere, ", "))
-		}
-		return fail(msg, T("With WORKDIR %s, copy both files in: COPY requirements.txt app.py ./ (a deleted file, e.g. RUN rm, is gone from the image too). Then build and push again.",
-			"Dengan WORKDIR %s, salin kedua file: COPY requirements.txt app.py ./ (file yang dihapus, misalnya dengan RUN rm, juga hilang dari image). Lalu build dan push ulang.", wd), ev...)
+	if j, missing := imgMissingFiles(im, wd, []string{appPath, reqPath}, ev); missing {
+		return j
 	}
 	names := imgRequirementNames(req.Content)
 	ev = append(ev, fact("requirements", imgOrNone(strings.Join(names, ", "))))

@@ -190,6 +190,13 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 				}
 			}
 		}
+		// Old ReplicaSets are pruned (revisionHistoryLimit): the current
+		// template counts even when its ReplicaSet is gone from the list.
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if found == "" && imageTag(c.Image) == tag {
+				found = fmt.Sprintf("revision %d", current)
+			}
+		}
 		if found == "" {
 			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", "Deployment %s berada di revisi %d, tetapi tidak ada revisi dalam riwayatnya yang menjalankan tag %s.", d.Name, current, tag),
 				T("Push the version tagged %s and roll it out: kubectl set image deployment/%s <container>=<image>:%s", "Push versi dengan tag %s lalu luncurkan: kubectl set image deployment/%s <container>=<image>:%s", tag, d.Name, tag), ev...)

@@ -19,6 +19,10 @@ type Snapshot struct {
 	Image  *ImageInfo
 	Run    *RunProbe
 	App    *AppProbe
+	// Now is when gathering took place. Judges read the time from here,
+	// never from the clock, so a saved snapshot is judged the same way
+	// tomorrow (events expire, restarts age). Zero: see SnapshotNow.
+	Now time.Time
 }
 
 // ErrKind classifies why gathering failed. None of them is the student's fault.
@@ -170,7 +174,18 @@ type ImageInfo struct {
 	// absent from the map.
 	Files    map[string]*ImageFile
 	FilesErr *GatherError
+	// Paths are the regular files seen while reading the layers, sorted
+	// (whiteouts honoured; base-image and pip folders such as /usr/lib,
+	// /etc and site-packages left out, see systemDir; at most
+	// MaxImagePaths), so that a missing
+	// file can be matched with what the student copied instead
+	// (app.py.txt, App.py, requirement.txt). Complete only when a wanted
+	// file was missing (every layer was then read); empty when not gathered.
+	Paths []string
 }
+
+// MaxImagePaths caps ImageInfo.Paths (it travels in submissions).
+const MaxImagePaths = 4000
 
 // ImageConfig is the part of the image config checks judge.
 type ImageConfig struct {
