@@ -62,6 +62,9 @@ type fixture struct {
 	Registry *fxRegistry `yaml:"registry"`
 	Run      *fxRun      `yaml:"run"`
 	App      *fxAppProbe `yaml:"app"`
+	// Now is Snapshot.Now, when gathering took place (RFC 3339); empty:
+	// derived from the newest timestamp in the snapshot.
+	Now time.Time `yaml:"now"`
 
 	src string // file name, for messages
 }
@@ -135,6 +138,8 @@ type fxRegistry struct {
 	Files      map[string]string `yaml:"files"`
 	Sizes      map[string]int64  `yaml:"sizes"`
 	FilesError *fxError          `yaml:"files_error"`
+	// Paths are ImageInfo.Paths: the student's files seen in the layers.
+	Paths []string `yaml:"paths"`
 }
 
 type fxConfig struct {
@@ -478,7 +483,7 @@ func loadFixture(t *testing.T, file string) (*fixture, *Snapshot) {
 			t.Fatalf("%s: errors: unknown kind %q (deployments, pods, services, endpointslices, events, replicasets)", file, kind)
 		}
 	}
-	s := &Snapshot{Cluster: &ClusterInfo{}, NS: ns, Target: Discover(ns, fx.Image, fx.Deployment)}
+	s := &Snapshot{Cluster: &ClusterInfo{}, NS: ns, Target: Discover(ns, fx.Image, fx.Deployment), Now: fx.Now}
 	if c := fx.Cluster; c != nil {
 		ci := s.Cluster
 		ci.Server, ci.Context, ci.Version = c.Server, c.Context, c.Version
@@ -534,6 +539,7 @@ func loadFixture(t *testing.T, file string) (*fixture, *Snapshot) {
 			}
 			im.Files[p].Size = size
 		}
+		im.Paths = r.Paths
 		s.Image = im
 	}
 	if r := fx.Run; r != nil {
