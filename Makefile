@@ -69,3 +69,11 @@ real-up: cluster-bins
 real-down:
 	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
 	@$(BIN)/kubelab-real down --dir $(REALDIR) --netns $(REALNETNS)
+
+# The lesson played on a real node: the Debian-built Python base, the
+# lesson's Dockerfile through docker build/push, kubectl create deployment
+# and expose, the app through the NodePort and the LoadBalancer ingress,
+# kubelab check (reports in out/demo-real); then everything is torn down.
+demo-real: build cluster-bins
+	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
+	$(BIN)/kubelab-real demo --kubelab $(BIN)/kubelab --out out/demo-real

@@ -5,6 +5,7 @@
 //
 //	kubelab-real up   [--dir .real] [--netns kubelab-real]
 //	kubelab-real down [--dir .real] [--netns kubelab-real]
+//	kubelab-real demo [--kubelab bin/kubelab] [--out out/demo-real]
 //
 // up prints the `export KUBECONFIG=...` line and, on a line of its own, the
 // `nsenter --net=...` prefix that runs a command inside the namespace.
@@ -40,6 +41,8 @@ func main() {
 		err = down(os.Args[2:])
 	case "node":
 		err = node(os.Args[2:])
+	case "demo":
+		err = demo(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -57,6 +60,8 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   kubelab-real up   [--dir .real] [--netns kubelab-real]   start a real node and leave it running
   kubelab-real down [--dir .real] [--netns kubelab-real]   stop it and remove everything it made
+  kubelab-real demo [--kubelab bin/kubelab] [--out out/demo-real]
+                                                          the lesson played on a real node, graded, torn down
 Needs root and Debian's containerd, runc, containernetworking-plugins,
 iptables, conntrack and gcc.
 `)
