@@ -335,17 +335,26 @@ func findCheck(r *report.Report, id string) (report.Result, bool) {
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // WriteFiles writes index.html, grades.csv and results.json into dir, each
-// atomically.
+// atomically. The three are written at once (results.json is mostly
+// copying, index.html mostly rendering); they only read the class.
 func (c *Class) WriteFiles(dir string) error {
-	for _, f := range []struct {
+	files := []struct {
 		name  string
 		write func(io.Writer) error
-	}{{ResultsFile, c.WriteJSON}, {GradesFile, c.WriteCSV}, {IndexFile, c.WriteDashboard}} {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return fmt.Errorf("writing %s: %w", f.name, err)
-		}
+	}{{ResultsFile, c.WriteJSON}, {GradesFile, c.WriteCSV}, {IndexFile, c.WriteDashboard}}
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := writeAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+				errs[i] = fmt.Errorf("writing %s: %w", f.name, err)
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // WriteJSON writes results.json: the summary and every report. It is
@@ -424,6 +433,21 @@ func (c *Class) WriteJSON(w io.Writer) error {
 // student, each with every student in turn. Memory does not grow with the
 // class.
 func ScanClass(r io.Reader, head func(*Class) error, each func(StudentEntry) error) error {
+	return scanClass(r, head, func(dec *json.Decoder) error {
+		var e StudentEntry
+		if err := dec.Decode(&e); err != nil {
+			return fmt.Errorf("not a kubelab results.json: %v", err)
+		}
+		if e.Report == nil {
+			return fmt.Errorf("results.json: student %s has no report", e.ID)
+		}
+		e.hasLateRe = hasLateCheck(e.Report)
+		return each(e)
+	})
+}
+
+// scanClass is ScanClass with each student's decoding left to entry.
+func scanClass(r io.Reader, head func(*Class) error, entry func(*json.Decoder) error) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 	bad := func(err error) error { return fmt.Errorf("not a kubelab results.json: %v", err) }
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -478,15 +502,7 @@ func ScanClass(r io.Reader, head func(*Class) error, each func(StudentEntry) err
 				return bad(errors.New("students is not a list"))
 			}
 			for dec.More() {
-				var e StudentEntry
-				if err := dec.Decode(&e); err != nil {
-					return bad(err)
-				}
-				if e.Report == nil {
-					return fmt.Errorf("results.json: student %s has no report", e.ID)
-				}
-				e.hasLateRe = hasLateCheck(e.Report)
-				if err := each(e); err != nil {
+				if err := entry(dec); err != nil {
 					return err
 				}
 			}

@@ -1,11 +1,13 @@
 package grade
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -22,10 +24,17 @@ func Merge(dirs []string, out string, studentHTML func(io.Writer, *report.Report
 	if err := os.MkdirAll(filepath.Join(out, StudentsDir), 0o755); err != nil {
 		return nil, err
 	}
+	// Each shard's results.json is read a student at a time for who is in
+	// it and their roster columns (the reports in it are skipped, not
+	// decoded); each report is then read from its own file, by a few
+	// workers, and only a summary of it is kept.
+	type job struct {
+		dir  string
+		e    StudentEntry
+		same bool
+	}
 	from := map[string]string{}
-	var summaries []*report.Report
-	var roster []Student
-	allHTML := true
+	var jobs []job
 	for _, dir := range dirs {
 		f, err := os.Open(filepath.Join(dir, ResultsFile))
 		if err != nil {
@@ -34,47 +43,55 @@ func Merge(dirs []string, out string, studentHTML func(io.Writer, *report.Report
 			}
 			return nil, err
 		}
-		// The shard's results.json is read a student at a time: it names
-		// the students and carries their roster columns; each report is
-		// read from its own file, and only a summary of it is kept.
-		err = ScanClass(f, nil, func(e StudentEntry) error {
+		same, _ := samePath(dir, out)
+		err = scanClass(f, nil, func(dec *json.Decoder) error {
+			var e struct {
+				StudentEntry
+				Report json.RawMessage `json:"report"`
+			}
+			if err := dec.Decode(&e); err != nil {
+				return fmt.Errorf("not a kubelab results.json: %v", err)
+			}
 			if prev, dup := from[e.ID]; dup {
 				return fmt.Errorf("student %s is in both %s and %s", e.ID, prev, dir)
 			}
 			from[e.ID] = dir
-			roster = append(roster, Student{ID: e.ID, Email: e.Email, SISID: e.SISID, Section: e.Section, Lang: e.Lang, Extra: e.Columns})
-			src := studentPath(dir, e.ID, ".json")
-			r, err := report.ReadFile(src)
-			if err != nil {
-				return err
-			}
-			same, _ := samePath(dir, out)
-			if !same {
-				if err := copyFile(src, studentPath(out, e.ID, ".json")); err != nil {
-					return err
-				}
-			}
-			html := studentPath(dir, e.ID, ".html")
-			if _, err := os.Stat(html); err == nil {
-				if !same {
-					if err := copyFile(html, studentPath(out, e.ID, ".html")); err != nil {
-						return err
-					}
-				}
-			} else if studentHTML != nil {
-				if err := writeAtomic(studentPath(out, e.ID, ".html"), func(w io.Writer) error { return studentHTML(w, r) }); err != nil {
-					return err
-				}
-			} else {
-				allHTML = false
-			}
-			summaries = append(summaries, summaryReport(r))
+			jobs = append(jobs, job{dir: dir, e: e.StudentEntry, same: same})
 			return nil
 		})
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
 		}
+	}
+	summaries := make([]*report.Report, len(jobs))
+	noHTML := make([]bool, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				summaries[i], noHTML[i], errs[i] = mergeStudent(jobs[i].dir, out, jobs[i].e.ID, jobs[i].same, studentHTML)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	roster := make([]Student, len(jobs))
+	allHTML := true
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		allHTML = allHTML && !noHTML[i]
+		e := j.e
+		roster[i] = Student{ID: e.ID, Email: e.Email, SISID: e.SISID, Section: e.Section, Lang: e.Lang, Extra: e.Columns}
 	}
 	c, err := classFromDir(out, summaries)
 	if err != nil {
@@ -86,6 +103,37 @@ func Merge(dirs []string, out string, studentHTML func(io.Writer, *report.Report
 		return nil, err
 	}
 	return c, nil
+}
+
+// mergeStudent copies one student's reports from dir into out (writing
+// the HTML report when dir has none and studentHTML is given) and returns
+// the summary of the report; noHTML: there is no HTML report.
+func mergeStudent(dir, out, id string, same bool, studentHTML func(io.Writer, *report.Report) error) (sum *report.Report, noHTML bool, err error) {
+	src := studentPath(dir, id, ".json")
+	r, err := report.ReadFile(src)
+	if err != nil {
+		return nil, false, err
+	}
+	if !same {
+		if err := copyFile(src, studentPath(out, id, ".json")); err != nil {
+			return nil, false, err
+		}
+	}
+	html := studentPath(dir, id, ".html")
+	if _, err := os.Stat(html); err == nil {
+		if !same {
+			if err := copyFile(html, studentPath(out, id, ".html")); err != nil {
+				return nil, false, err
+			}
+		}
+	} else if studentHTML != nil {
+		if err := writeAtomic(studentPath(out, id, ".html"), func(w io.Writer) error { return studentHTML(w, r) }); err != nil {
+			return nil, false, err
+		}
+	} else {
+		noHTML = true
+	}
+	return summaryReport(r), noHTML, nil
 }
 
 func samePath(a, b string) (bool, error) {
