@@ -158,8 +158,8 @@ func (r *termRenderer) list(t *ast.List) {
 			bullet = fmt.Sprintf("%d. ", i)
 			i++
 		}
-		pad := strings.Repeat(" ", len(bullet))
-		for j, line := range r.sub(item, 2+len(bullet)) {
+		pad := strings.Repeat(" ", utf8.RuneCountInString(bullet))
+		for j, line := range r.sub(item, 2+len(pad)) {
 			switch {
 			case j == 0:
 				r.b.WriteString("  " + bullet + line + "\n")
@@ -189,7 +189,10 @@ func (r *termRenderer) htmlBlock(t *ast.HTMLBlock) {
 		parts = append(parts, l)
 	}
 	for _, p := range parts {
-		for _, l := range wrapWords(p, "", r.width) {
+		for i, l := range wrapWords(p, "", r.width-2) {
+			if i > 0 {
+				l = "  " + l // under the text, after the "▸ "
+			}
 			r.b.WriteString(r.style(sBold, l) + "\n")
 		}
 	}
@@ -225,7 +228,15 @@ func (r *termRenderer) table(t *extast.Table) {
 		}
 	}
 	const gap, margin, minCol = 2, 2, 8
-	widths := fitColumns(natural, r.width-margin-gap*(cols-1), minCol)
+	longest := make([]int, cols) // the longest word of each column
+	for _, row := range rows {
+		for i, c := range row {
+			for _, w := range strings.Fields(c) {
+				longest[i] = max(longest[i], visibleLen(w))
+			}
+		}
+	}
+	widths := fitColumns(natural, longest, r.width-margin-gap*(cols-1), minCol)
 	if widths == nil {
 		r.records(rows)
 		return
@@ -294,8 +305,33 @@ func (r *termRenderer) records(rows [][]string) {
 
 // fitColumns gives each column its natural width if all fit in avail;
 // otherwise columns narrower than an equal share keep theirs and the others
-// split the rest. nil when even minCol per column does not fit.
-func fitColumns(natural []int, avail, minCol int) []int {
+// split the rest, then columns too narrow for their longest word take room
+// from columns that have more than theirs (so words are cut only when
+// nothing else fits). nil when even minCol per column does not fit.
+func fitColumns(natural, longest []int, avail, minCol int) []int {
+	widths := shareColumns(natural, avail, minCol)
+	if widths == nil {
+		return nil
+	}
+	for i := range widths {
+		for widths[i] < min(longest[i], natural[i]) {
+			donor, slack := -1, 0
+			for j := range widths {
+				if s := widths[j] - max(minCol, min(longest[j], natural[j])); j != i && s > slack {
+					donor, slack = j, s
+				}
+			}
+			if donor < 0 {
+				break
+			}
+			widths[donor]--
+			widths[i]++
+		}
+	}
+	return widths
+}
+
+func shareColumns(natural []int, avail, minCol int) []int {
 	total := 0
 	for _, n := range natural {
 		total += n
