@@ -2,6 +2,7 @@ package checks
 
 import (
 	"strings"
+	"time"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -16,6 +17,10 @@ func init() {
 			{Name: "startup_timeout_seconds", Default: int(DefaultRunStartupTimeout.Seconds()), Doc: "how long the app may take to answer after the container starts"},
 		},
 		Judge: judgeRun,
+		Gathers: func(p Params, plan *Plan) {
+			plan.RunPort = p.Int("port", DefaultRunPort)
+			plan.RunStartup = time.Duration(p.Int("startup_timeout_seconds", int(DefaultRunStartupTimeout/time.Second))) * time.Second
+		},
 	})
 }
 

@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"archive/tar"
@@ -27,6 +27,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // ImageOptions tune GatherImage.
@@ -59,14 +61,7 @@ type ImageOptions struct {
 }
 
 // DefaultImageFiles are the files the lesson's image must hold.
-var DefaultImageFiles = []string{"/app/app.py", "/app/requirements.txt"}
-
-// ImageFilesFor returns the lesson's files under workdir, for ImageOptions.Files
-// when a lab sets the checks' workdir parameter.
-func ImageFilesFor(workdir string) []string {
-	wd := imgCleanDir(workdir)
-	return []string{path.Join(wd, "app.py"), path.Join(wd, "requirements.txt")}
-}
+var DefaultImageFiles = snapshot.LessonFiles("/app")
 
 const (
 	imgDefaultTimeout  = 20 * time.Second
@@ -81,8 +76,8 @@ const (
 // and the wanted files, streaming layers from the top down and stopping as
 // soon as every file is resolved. It never pulls the whole image. Problems
 // are recorded in the result, never returned.
-func GatherImage(ctx context.Context, ref string, opt ImageOptions) *ImageInfo {
-	info := &ImageInfo{Ref: ref}
+func GatherImage(ctx context.Context, ref string, opt ImageOptions) *snapshot.ImageInfo {
+	info := &snapshot.ImageInfo{Ref: ref}
 	opt = opt.withDefaults()
 
 	s := strings.TrimSpace(ref)
@@ -90,7 +85,7 @@ func GatherImage(ctx context.Context, ref string, opt ImageOptions) *ImageInfo {
 		info.Invalid = "no image reference was given"
 		return info
 	}
-	if why := badRefText(s); why != "" {
+	if why := snapshot.BadRefText(s); why != "" {
 		info.Invalid = fmt.Sprintf("%q is not a valid image reference (%s); write it as user/repository:tag", s, why)
 		return info
 	}
@@ -153,7 +148,7 @@ func imgParseReason(ref string, err error) string {
 type imgGatherer struct {
 	opt     ImageOptions
 	ref     name.Reference
-	info    *ImageInfo
+	info    *snapshot.ImageInfo
 	capture *imgCapture
 	puller  *remote.Puller
 }
@@ -168,7 +163,7 @@ func (g *imgGatherer) step(ctx context.Context, f func(ctx context.Context) erro
 // fail records err. Only the look-up decides "not found" or "private": a
 // registry that answers so after serving the manifest is inconsistent, which
 // is not the student's doing.
-func (g *imgGatherer) fail(what string, err error, lookup bool) *GatherError {
+func (g *imgGatherer) fail(what string, err error, lookup bool) *snapshot.GatherError {
 	ge, notFound, private := imgClassify(err, g.capture.retryAfter())
 	switch {
 	case lookup && notFound:
@@ -178,7 +173,7 @@ func (g *imgGatherer) fail(what string, err error, lookup bool) *GatherError {
 		g.info.Private = true
 		return nil
 	case ge == nil:
-		ge = &GatherError{Kind: ErrOther, Detail: imgDetail(err)}
+		ge = &snapshot.GatherError{Kind: snapshot.ErrOther, Detail: imgDetail(err)}
 	}
 	ge.What = what
 	return ge
@@ -190,7 +185,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 	// as such rather than as a registry failure.
 	auth, err := authn.Resolve(ctx, g.opt.Keychain, g.ref.Context())
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
 		return
 	}
 	p, err := remote.NewPuller(
@@ -203,7 +198,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 		remote.WithUserAgent("kubelab"),
 	)
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrConfig, What: "set up the registry client", Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "set up the registry client", Detail: err.Error()}
 		return
 	}
 	g.puller = p
@@ -245,7 +240,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 	if info.IsIndex {
 		child, ok, err := g.choosePlatform(top.Manifest)
 		if err != nil {
-			info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the index of %s", info.Name), Detail: err.Error()}
+			info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the index of %s", info.Name), Detail: err.Error()}
 			return
 		}
 		if !ok {
@@ -264,13 +259,13 @@ func (g *imgGatherer) run(ctx context.Context) {
 		}
 		manifestBytes = d.Manifest
 	} else if !top.MediaType.IsImage() {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read %s", info.Name),
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read %s", info.Name),
 			Detail: fmt.Sprintf("unsupported manifest type %q (not a container image)", top.MediaType)}
 		return
 	}
 	m, err := v1.ParseManifest(bytes.NewReader(manifestBytes))
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the manifest of %s", info.Name), Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the manifest of %s", info.Name), Detail: err.Error()}
 		return
 	}
 
@@ -295,12 +290,12 @@ func (g *imgGatherer) run(ctx context.Context) {
 	}
 	cf, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the config of %s", info.Name), Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the config of %s", info.Name), Detail: err.Error()}
 		return
 	}
 	info.Config = imgConfig(cf)
 	if !info.IsIndex {
-		pl := imgPlatformString(cf.OS, cf.Architecture, cf.Variant)
+		pl := snapshot.PlatformString(cf.OS, cf.Architecture, cf.Variant)
 		info.Platform = pl
 		if pl != "" {
 			info.Platforms = []string{pl}
@@ -332,7 +327,7 @@ func (g *imgGatherer) wanted() []string {
 		add(f)
 	}
 	if c := g.info.Config; c != nil && c.WorkingDir != "" {
-		wd := imgCleanDir(c.WorkingDir)
+		wd := snapshot.CleanDir(c.WorkingDir)
 		for _, f := range g.opt.Files {
 			add(path.Join(wd, path.Base(f)))
 		}
@@ -362,7 +357,7 @@ func (g *imgGatherer) choosePlatform(raw []byte) (v1.Descriptor, bool, error) {
 			if d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown" {
 				continue
 			}
-			if s := imgPlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant); s != "" {
+			if s := snapshot.PlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant); s != "" {
 				pl = s
 			}
 		}
@@ -384,19 +379,8 @@ func (g *imgGatherer) choosePlatform(raw []byte) (v1.Descriptor, bool, error) {
 	return images[pick], true, nil
 }
 
-func imgPlatformString(os, arch, variant string) string {
-	if os == "" && arch == "" {
-		return ""
-	}
-	s := os + "/" + arch
-	if variant != "" {
-		s += "/" + variant
-	}
-	return s
-}
-
-func imgConfig(cf *v1.ConfigFile) *ImageConfig {
-	c := &ImageConfig{
+func imgConfig(cf *v1.ConfigFile) *snapshot.ImageConfig {
+	c := &snapshot.ImageConfig{
 		Entrypoint:   cf.Config.Entrypoint,
 		Cmd:          cf.Config.Cmd,
 		WorkingDir:   cf.Config.WorkingDir,
@@ -413,20 +397,12 @@ func imgConfig(cf *v1.ConfigFile) *ImageConfig {
 	return c
 }
 
-func imgCleanDir(d string) string {
-	d = strings.TrimSpace(d)
-	if d == "" {
-		return "/"
-	}
-	return path.Clean("/" + d)
-}
-
 // readFiles resolves each wanted path from the top layer down. A file found
 // in a layer is the image's version; a whiteout (.wh.<name>), an opaque
 // directory marker (.wh..wh..opq) or a non-directory replacing a parent hides
 // what lower layers hold. It stops reading as soon as every path is resolved.
-func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layers []v1.Descriptor, wanted []string) (map[string]*ImageFile, error) {
-	found := map[string]*ImageFile{}
+func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layers []v1.Descriptor, wanted []string) (map[string]*snapshot.ImageFile, error) {
+	found := map[string]*snapshot.ImageFile{}
 	resolved := map[string]bool{}
 	pending := func() int { return len(wanted) - len(resolved) }
 	budget := &imgBudget{left: g.opt.MaxReadBytes, max: g.opt.MaxReadBytes}
@@ -485,7 +461,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 					}
 					switch {
 					case w == p && h.Typeflag != tar.TypeDir:
-						f := &ImageFile{Size: h.Size}
+						f := &snapshot.ImageFile{Size: h.Size}
 						if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
 							b, err := io.ReadAll(io.LimitReader(tr, g.opt.MaxFileBytes))
 							if err != nil {
@@ -557,16 +533,16 @@ func imgEntryPath(n string) string {
 // The cache: one JSON file per manifest digest.
 
 type imgCacheEntry struct {
-	Version      int                   `json:"version"`
-	Digest       string                `json:"digest"`
-	MediaType    string                `json:"media_type"`
-	IsIndex      bool                  `json:"is_index"`
-	Platforms    []string              `json:"platforms,omitempty"`
-	Platform     string                `json:"platform,omitempty"`
-	Config       *ImageConfig          `json:"config,omitempty"`
-	Files        map[string]*ImageFile `json:"files,omitempty"`
-	Wanted       []string              `json:"wanted"`
-	MaxFileBytes int64                 `json:"max_file_bytes"`
+	Version      int                            `json:"version"`
+	Digest       string                         `json:"digest"`
+	MediaType    string                         `json:"media_type"`
+	IsIndex      bool                           `json:"is_index"`
+	Platforms    []string                       `json:"platforms,omitempty"`
+	Platform     string                         `json:"platform,omitempty"`
+	Config       *snapshot.ImageConfig          `json:"config,omitempty"`
+	Files        map[string]*snapshot.ImageFile `json:"files,omitempty"`
+	Wanted       []string                       `json:"wanted"`
+	MaxFileBytes int64                          `json:"max_file_bytes"`
 }
 
 func (g *imgGatherer) cachePath(h v1.Hash) string {
@@ -601,7 +577,7 @@ func (g *imgGatherer) loadCache(h v1.Hash) bool {
 	info.Platforms, info.Platform = e.Platforms, e.Platform
 	info.Config, info.Files = e.Config, e.Files
 	if info.Files == nil && info.Config != nil {
-		info.Files = map[string]*ImageFile{}
+		info.Files = map[string]*snapshot.ImageFile{}
 	}
 	return true
 }
@@ -684,8 +660,8 @@ func imgParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 
 // imgClassify sorts a registry error: not found and private are the
 // student's to fix; the rest are the environment's.
-func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound, private bool) {
-	ge = &GatherError{Kind: ErrOther, Detail: imgDetail(err)}
+func imgClassify(err error, retryAfter time.Duration) (ge *snapshot.GatherError, notFound, private bool) {
+	ge = &snapshot.GatherError{Kind: snapshot.ErrOther, Detail: imgDetail(err)}
 	var te *transport.Error
 	if errors.As(err, &te) {
 		codes := map[transport.ErrorCode]bool{}
@@ -699,7 +675,7 @@ func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound
 			codes[transport.UnauthorizedErrorCode] || codes[transport.DeniedErrorCode]:
 			return nil, false, true
 		case te.StatusCode == http.StatusTooManyRequests || codes[transport.TooManyRequestsErrorCode]:
-			ge.Kind, ge.RetryAfter = ErrRateLimited, retryAfter
+			ge.Kind, ge.RetryAfter = snapshot.ErrRateLimited, retryAfter
 			return ge, false, false
 		case te.StatusCode >= 500:
 			ge.Detail = fmt.Sprintf("the registry answered HTTP %d %s", te.StatusCode, http.StatusText(te.StatusCode))
@@ -718,15 +694,15 @@ func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		ge.Kind = ErrTimeout
+		ge.Kind = snapshot.ErrTimeout
 	case errors.Is(err, context.Canceled):
-		ge.Kind, ge.Detail = ErrOther, "canceled"
+		ge.Kind, ge.Detail = snapshot.ErrOther, "canceled"
 	case errors.As(err, &netErr) && netErr.Timeout():
-		ge.Kind = ErrTimeout
+		ge.Kind = snapshot.ErrTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
 		errors.Is(err, syscall.ECONNRESET), errors.As(err, &dnsErr),
 		errors.As(err, &tlsRec), errors.As(err, &tlsVer), errors.As(err, &unknAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
-		ge.Kind = ErrUnreachable
+		ge.Kind = snapshot.ErrUnreachable
 	}
 	return ge, false, false
 }
