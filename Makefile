@@ -9,7 +9,7 @@ SIMDIR    ?= .sim
 # Tests that need a real component fail instead of skipping when CI is set.
 TESTFLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build test lint demo cluster-bins sim-up sim-down bench fuzz clean
+.PHONY: all build test lint demo cluster-bins sim-up sim-down bench fuzz clean real-up real-down demo-real
 
 all: build
 
@@ -55,3 +55,17 @@ sim-down:
 
 clean:
 	rm -rf $(BIN) out $(SIMDIR)
+
+# A real node (internal/realnode): kubelet, kube-proxy, containerd and the
+# control plane inside the network namespace $(REALNETNS); needs root and the
+# Debian packages .ci/run installs. real-up prints the KUBECONFIG line and
+# the nsenter prefix; real-down leaves nothing behind.
+REALDIR   ?= .real
+REALNETNS ?= kubelab-real
+real-up: cluster-bins
+	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
+	@$(BIN)/kubelab-real up --dir $(REALDIR) --netns $(REALNETNS)
+
+real-down:
+	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
+	@$(BIN)/kubelab-real down --dir $(REALDIR) --netns $(REALNETNS)

@@ -39,6 +39,10 @@ type Judgement struct {
 	// Hint is a cause-specific hint; the lab spec's hints follow it.
 	Hint     L
 	Evidence []report.Fact
+	// Env marks a skip that is not the student's: the grading machine
+	// could not judge the work (see evaluateOne). The check is then not
+	// graded: it earns nothing and is left out of the maximum.
+	Env bool
 }
 
 // Param documents one parameter a check accepts in a lab spec.
@@ -63,6 +67,11 @@ type Check struct {
 	// gathered (the files read from the image, the path requested of the
 	// app, ...). It only writes its own fields of the plan.
 	Gathers func(p Params, plan *Plan)
+	// Outcomes lists every status Judge can return. The fixture test
+	// (fixtures_test.go) requires a fixture in testdata/<id>/ for each one,
+	// so a reader learns from here, not from the code, whether the check
+	// can give part of its points.
+	Outcomes []report.Status
 }
 
 var catalog = map[string]*Check{}

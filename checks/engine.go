@@ -49,12 +49,14 @@ func PlanFor(refs []*labs.CheckRef) *Plan {
 func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, durations map[Source]time.Duration) []report.Result {
 	var out []report.Result
 	status := map[string]report.Status{}
+	notGraded := map[string]bool{}
 	hidden := map[string]report.Result{}
 	shown := map[string]bool{}
 	for _, st := range lab.Steps {
 		for _, ref := range st.Checks {
-			r := evaluateOne(ref, st, s, lang, status, durations)
+			r := evaluateOne(ref, st, s, lang, status, notGraded, durations)
 			status[ref.ID] = r.Status
+			notGraded[ref.ID] = r.NotGraded
 			if steps != nil && !steps[st.ID] {
 				// Judged silently so that needs resolve.
 				hidden[ref.ID] = r
@@ -75,7 +77,17 @@ func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, du
 	return out
 }
 
-func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, done map[string]report.Status, durations map[Source]time.Duration) report.Result {
+// evaluateOne judges one check. done holds the status of every check judged
+// so far and notGraded which of them were not graded.
+//
+// Not graded is not failed: a check that could not be judged because of the
+// grading machine earns nothing and is left out of the maximum
+// (report.Summarize). That is every error; a skip for the environment (the
+// container run not attempted: no Docker engine, --no-run, image runs off);
+// and a skip because a needed check was itself not graded. A skip because a
+// needed check failed (or was skipped for the student's own mistake) still
+// counts as 0: the student's earlier step failed.
+func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, done map[string]report.Status, notGraded map[string]bool, durations map[Source]time.Duration) report.Result {
 	r := report.Result{ID: ref.ID, Step: st.ID, Required: ref.Required}
 	if !ref.Informational {
 		r.MaxPoints = ref.Points
@@ -83,23 +95,42 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 	c, ok := catalog[ref.ID]
 	if !ok {
 		r.Status = report.Error
+		r.NotGraded = true
 		r.Message = fmt.Sprintf("unknown check %q", ref.ID)
 		return r
 	}
 	var j Judgement
+	// A needed check the student failed decides first: then this one
+	// counts as 0 whatever else could not be graded.
+	var waitsOn string
 	for _, n := range ref.Needs {
 		// A partial result (a deployment of another tag, a NodePort service)
 		// is still the student's object: what needs it can be judged.
-		if st, seen := done[n]; !seen || (st != report.Pass && st != report.Partial) {
-			if !seen {
-				st = "not run"
+		st, seen := done[n]
+		switch {
+		case !seen || notGraded[n]:
+			if waitsOn == "" {
+				waitsOn = n
 			}
+		case st != report.Pass && st != report.Partial:
 			j = skip(T("Skipped: it needs %s, which did not pass (%s).", "Dilewati: memerlukan %s, yang belum lulus (%s).", n, st))
+		}
+		if j.Status != "" {
 			break
 		}
 	}
+	if j.Status == "" && waitsOn != "" {
+		r.NotGraded = true
+		j = skip(T("Not graded: it needs %s, which could not be graded (not your fault).", "Tidak dinilai: memerlukan %s, yang tidak dapat dinilai (bukan kesalahan kamu).", waitsOn))
+	}
 	if j.Status == "" {
 		j = judgeSafely(c, s, withDefaults(c, ref.Params))
+		if j.Status == report.Skipped && (j.Env || envSkip(c, s)) {
+			r.NotGraded = true
+		}
+	}
+	if j.Status == report.Error {
+		r.NotGraded = true
 	}
 	r.Status = j.Status
 	r.Message = j.Message.In(lang)
@@ -127,6 +158,24 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 	}
 	r.DurationMS = d.Milliseconds()
 	return r
+}
+
+// envSkip reports whether a check's skip comes from the grading machine, not
+// from the student's work: the container run was not attempted (no Docker
+// engine, --no-run, image runs off for batch grading). When the run was
+// skipped because the image is not on the registry (the registry answered,
+// without an environment error, that there is no such image), the skip is
+// the student's.
+func envSkip(c *Check, s *Snapshot) bool {
+	reads := false
+	for _, src := range c.Sources {
+		reads = reads || src == SrcRun
+	}
+	if !reads || s.Run == nil || s.Run.SkipReason == "" {
+		return false
+	}
+	im := s.Image
+	return !(im != nil && im.Err == nil && im.Digest == "")
 }
 
 // judgeSafely turns a judge's panic into an error result: one bad check

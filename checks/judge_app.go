@@ -9,8 +9,9 @@ import (
 func init() {
 	register(&Check{ID: "app.responds", Doc: "the app answers HTTP 2xx the way a browser reaches it (LoadBalancer ingress, else node address + NodePort, else the API server's service proxy)",
 		Sources: []Source{SrcNamespace, SrcApp}, Judge: judgeApp,
-		Gathers: func(p Params, plan *Plan) { plan.AppPath = p.String("path", "/") },
-		Params:  []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}}})
+		Gathers:  func(p Params, plan *Plan) { plan.AppPath = p.String("path", "/") },
+		Params:   []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 }
 
 func judgeApp(s *Snapshot, p Params) Judgement {
@@ -43,7 +44,7 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 	if last.Status != 0 {
 		return fail(T("The app answered HTTP %d at %s.", "Aplikasi menjawab HTTP %d di %s.", last.Status, last.URL), L{}, facts...)
 	}
-	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), L{}, facts...)
+	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), appHint(s, t), facts...)
 }
 
 func firstLine(s string) string {

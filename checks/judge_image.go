@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubelab/kubelab/internal/pysource"
+	"github.com/kubelab/kubelab/internal/shellwords"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/snapshot"
 )
@@ -18,19 +20,26 @@ import (
 func init() {
 	wd := Param{Name: "workdir", Default: "/app", Doc: "the working directory the image must use; the app's files are looked for in it"}
 	register(&Check{ID: "image.pushed", Doc: "the repository:tag exists on the registry (HEAD; digest as evidence)",
-		Sources: []Source{SrcImage}, Judge: judgeImagePushed})
-	register(&Check{ID: "image.platform", Doc: "a linux/amd64 image is present (index or single manifest)",
-		Sources: []Source{SrcImage}, Judge: judgeImagePlatform,
-		Params: []Param{{Name: "platform", Default: "linux/amd64", Doc: "the platform the cluster's nodes run (os/arch[/variant])"}}})
+		Sources: []Source{SrcImage}, Judge: judgeImagePushed,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
+	register(&Check{ID: "image.platform", Doc: "the image holds a build for the architecture of the cluster's Ready nodes (and the lab's platform, if set)",
+		Sources: []Source{SrcImage, SrcCluster}, Judge: judgeImagePlatform,
+		Params:   []Param{{Name: "platform", Default: "", Doc: "a platform the image must hold besides its cluster's nodes' (os/arch[/variant], e.g. linux/amd64 for the lecturer's cluster); empty: the nodes decide"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.entrypoint", Doc: "Entrypoint/Cmd start the Flask app (python app.py or equivalent)",
-		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint})
+		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.workdir", Doc: "the image's working directory is /app",
-		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd}, Gathers: gatherLessonFiles})
+		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd}, Gathers: gatherLessonFiles,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.files", Doc: "/app/app.py and /app/requirements.txt are in the image; requirements name Flask",
-		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd}, Gathers: gatherLessonFiles})
+		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd}, Gathers: gatherLessonFiles,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 	register(&Check{ID: "image.port", Doc: "the app is set to serve on port 5000 (EXPOSE or the app's own code)",
 		Sources: []Source{SrcImage}, Judge: judgeImagePort,
-		Params: []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd}, Gathers: gatherLessonFiles})
+		Params:   []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd},
+		Gathers:  gatherLessonFiles,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 }
 
 // gatherLessonFiles asks gathering for the lesson's files under the workdir
@@ -145,48 +154,7 @@ func imgShortDigest(d string) string {
 	return d
 }
 
-// image.platform
-
-func judgeImagePlatform(s *Snapshot, p Params) Judgement {
-	im, j := imageState(s, false)
-	if j != nil {
-		return *j
-	}
-	want := strings.ToLower(strings.TrimSpace(p.String("platform", "linux/amd64")))
-	plats := im.Platforms
-	if len(plats) == 0 && im.Config != nil {
-		if pl := imgPlatformString(im.Config.OS, im.Config.Architecture, ""); pl != "" {
-			plats = []string{pl}
-		}
-	}
-	kind := "single image"
-	if im.IsIndex {
-		kind = "multi-platform index"
-	}
-	ev := []report.Fact{fact("platforms", strings.Join(plats, ", ")), fact("manifest", kind)}
-	if len(plats) == 0 {
-		return fail(T("The image does not say which platform it is built for; the cluster needs %s.",
-			"Image tidak menyebutkan untuk platform apa ia dibuat; klaster membutuhkan %s.", want),
-			imgPlatformHint(want), ev...)
-	}
-	for _, pl := range plats {
-		if imgPlatformMatches(pl, want) {
-			if len(plats) == 1 {
-				return pass(T("The image is built for %s.", "Image dibuat untuk %s.", pl), ev...)
-			}
-			return pass(T("The image includes %s (platforms: %s).", "Image memuat %s (platform: %s).", want, strings.Join(plats, ", ")), ev...)
-		}
-	}
-	return fail(T("The image is built only for %s; the cluster needs %s, so its pods cannot start it (exec format error / no matching manifest).",
-		"Image hanya dibuat untuk %s; klaster membutuhkan %s, sehingga pod tidak dapat menjalankannya (exec format error / no matching manifest).",
-		strings.Join(plats, ", "), want),
-		imgPlatformHint(want), ev...)
-}
-
-func imgPlatformHint(want string) L {
-	return T("Build for the cluster's platform and push again: docker buildx build --platform %s -t user/repository:tag --push . (Apple Silicon Macs build linux/arm64 unless told otherwise).",
-		"Build untuk platform klaster lalu push ulang: docker buildx build --platform %s -t user/repository:tag --push . (Mac Apple Silicon membuat linux/arm64 kecuali diminta lain).", want)
-}
+// image.platform: see judge_platform.go.
 
 // imgPlatformMatches: "linux/amd64" matches any amd64 variant; a wanted
 // variant must match, with arm64's default v8 implied.
@@ -256,7 +224,7 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 	// Shell form: CMD python app.py is stored as /bin/sh -c "python app.py".
 	if len(argv) >= 3 && imgIsShell(argv[0]) && strings.HasPrefix(argv[1], "-") && strings.HasSuffix(argv[1], "c") {
 		var first imgCommand
-		for i, seg := range imgShellSegments(argv[2]) {
+		for i, seg := range shellwords.Commands(argv[2]) {
 			r := imgAnalyzeArgv(seg, c.Env)
 			if r.OK {
 				r.Line = res.Line
@@ -275,57 +243,6 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 	r := imgAnalyzeArgv(argv, c.Env)
 	r.Line = res.Line
 	return r
-}
-
-// imgShellSegments splits a shell script into simple commands (on && || ; |
-// and newlines) and each into words, honouring quotes.
-func imgShellSegments(script string) [][]string {
-	var segs [][]string
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	flushWord := func() {
-		if inWord {
-			words = append(words, cur.String())
-			cur.Reset()
-			inWord = false
-		}
-	}
-	flushSeg := func() {
-		flushWord()
-		if len(words) > 0 {
-			segs = append(segs, words)
-			words = nil
-		}
-	}
-	rs := []rune(script)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '"' || r == '\'':
-			quote, inWord = r, true
-		case r == '\\' && i+1 < len(rs):
-			i++
-			cur.WriteRune(rs[i])
-			inWord = true
-		case r == ' ' || r == '\t':
-			flushWord()
-		case r == ';' || r == '\n' || r == '&' || r == '|':
-			flushSeg()
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	flushSeg()
-	return segs
 }
 
 func imgNotAppWhy(line string) L {
@@ -596,29 +513,8 @@ func judgeImageFiles(s *Snapshot, p Params) Judgement {
 	}
 	ev := []report.Fact{fact("files found", imgOrNone(strings.Join(seen, ", ")))}
 
-	var missing []string
-	var elsewhere []string
-	for _, want := range []string{appPath, reqPath} {
-		if im.Files[want] != nil {
-			continue
-		}
-		missing = append(missing, want)
-		for f := range im.Files {
-			if f != want && path.Base(f) == path.Base(want) {
-				elsewhere = append(elsewhere, f)
-			}
-		}
-	}
-	slices.Sort(elsewhere)
-	if len(missing) > 0 {
-		msg := T("Missing from the image: %s.", "Tidak ada di dalam image: %s.", strings.Join(missing, ", "))
-		if len(elsewhere) > 0 {
-			msg = T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",
-				"Tidak ada di dalam image: %s (yang ditemukan: %s; file tersalin ke direktori lain).",
-				strings.Join(missing, ", "), strings.Join(elsewhere, ", "))
-		}
-		return fail(msg, T("With WORKDIR %s, copy both files in: COPY requirements.txt app.py ./ (a deleted file, e.g. RUN rm, is gone from the image too). Then build and push again.",
-			"Dengan WORKDIR %s, salin kedua file: COPY requirements.txt app.py ./ (file yang dihapus, misalnya dengan RUN rm, juga hilang dari image). Lalu build dan push ulang.", wd), ev...)
+	if j, missing := imgMissingFiles(im, wd, []string{appPath, reqPath}, ev); missing {
+		return j
 	}
 	names := imgRequirementNames(req.Content)
 	ev = append(ev, fact("requirements", imgOrNone(strings.Join(names, ", "))))
@@ -769,190 +665,36 @@ type imgPortResult struct {
 	hostMissing bool
 }
 
-var (
-	imgFlaskVarRe = regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:flask\.)?Flask\s*\(`)
-	imgRunCallRe  = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*run\s*\(`)
-	imgEnvGetRe   = regexp.MustCompile(`(?:environ\.get|getenv|environ\.setdefault)\s*\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']?(\d+)["']?)?\s*\)`)
-	imgEnvIndexRe = regexp.MustCompile(`environ\s*\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]`)
-	imgNumberRe   = regexp.MustCompile(`^\d+$`)
-	imgIdentRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
-// imgCodePort finds the port app.py's app.run(...) serves on. Flask's
-// default is 5000 when app.run() names none.
+// imgCodePort finds the port app.py's app.run(...) serves on; the reading
+// of the source is internal/pysource's. Flask's default is 5000 when
+// app.run() names none.
 func imgCodePort(src string, env []string) imgPortResult {
-	src = imgStripComments(src)
+	py := pysource.Scan(src)
 	appVar := "app"
-	if m := imgFlaskVarRe.FindStringSubmatch(src); m != nil {
-		appVar = m[1]
+	if v, ok := py.AssignedCall("Flask", "flask.Flask"); ok {
+		appVar = v
 	}
-	var args string
-	found := false
-	for _, m := range imgRunCallRe.FindAllStringSubmatchIndex(src, -1) {
-		recv := src[m[2]:m[3]]
-		if recv != appVar {
-			continue
-		}
-		args, found = imgCallArgs(src[m[1]:]), true
-		break
-	}
+	run, found := py.FindCall(appVar, "run")
 	if !found {
 		return imgPortResult{}
 	}
-	call := fmt.Sprintf("%s.run(%s)", appVar, strings.TrimSpace(args))
-	var pos []string
-	kw := map[string]string{}
-	for _, a := range imgSplitArgs(args) {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		if k, v, ok := strings.Cut(a, "="); ok && imgIdentRe.MatchString(strings.TrimSpace(k)) && !strings.HasPrefix(v, "=") {
-			kw[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		} else {
-			pos = append(pos, a)
-		}
-	}
+	call := fmt.Sprintf("%s.run(%s)", appVar, strings.TrimSpace(run.Args))
 	res := imgPortResult{found: true, how: call}
-	portExpr, hasPort := kw["port"]
-	if !hasPort && len(pos) >= 2 {
-		portExpr, hasPort = pos[1], true
+	portExpr, hasPort := run.Keyword["port"]
+	if !hasPort && len(run.Positional) >= 2 {
+		portExpr, hasPort = run.Positional[1], true
 	}
-	_, hasHost := kw["host"]
-	res.hostMissing = !hasHost && len(pos) == 0 && !strings.Contains(args, "**")
+	_, hasHost := run.Keyword["host"]
+	res.hostMissing = !hasHost && len(run.Positional) == 0 && !strings.Contains(run.Args, "**")
 	if !hasPort {
 		res.port = 5000
 		res.how = call + " (Flask's default port 5000)"
 		return res
 	}
-	if n, ok := imgEvalPort(portExpr, src, env, 0); ok {
+	if n, ok := py.Int(portExpr, func(k string) (string, bool) { return imgEnvValue(env, k) }); ok {
 		res.port = n
 		return res
 	}
 	// A port we cannot work out (computed at run time): say nothing.
 	return imgPortResult{}
-}
-
-// imgEvalPort evaluates the simple port expressions students write: a
-// number, int(os.environ.get("PORT", 5000)), or a module-level variable
-// holding one of those.
-func imgEvalPort(expr, src string, env []string, depth int) (int, bool) {
-	expr = strings.TrimSpace(expr)
-	if imgNumberRe.MatchString(expr) {
-		n, err := strconv.Atoi(expr)
-		return n, err == nil
-	}
-	if m := imgEnvGetRe.FindStringSubmatch(expr); m != nil {
-		if v, ok := imgEnvValue(env, m[1]); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-		if m[2] != "" {
-			n, err := strconv.Atoi(m[2])
-			return n, err == nil
-		}
-		return 0, false
-	}
-	if m := imgEnvIndexRe.FindStringSubmatch(expr); m != nil {
-		if v, ok := imgEnvValue(env, m[1]); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-		return 0, false
-	}
-	if imgIdentRe.MatchString(expr) && depth < 2 {
-		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(expr) + `\s*=\s*(.+)$`)
-		if ms := re.FindAllStringSubmatch(src, -1); len(ms) > 0 {
-			return imgEvalPort(ms[len(ms)-1][1], src, env, depth+1)
-		}
-	}
-	return 0, false
-}
-
-// imgScan walks s outside string literals, calling f with each byte's
-// index and the bracket depth before it; f returns false to stop.
-func imgScan(s string, f func(i int, ch byte, depth int) bool) {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-			continue
-		case ch == '"' || ch == '\'':
-			quote = ch
-			continue
-		}
-		if !f(i, ch, depth) {
-			return
-		}
-		switch ch {
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			depth--
-		}
-	}
-}
-
-// imgCallArgs returns the text up to the parenthesis closing a call whose
-// opening parenthesis precedes s.
-func imgCallArgs(s string) string {
-	end := len(s)
-	imgScan(s, func(i int, ch byte, depth int) bool {
-		if depth == 0 && (ch == ')' || ch == ']' || ch == '}') {
-			end = i
-			return false
-		}
-		return true
-	})
-	return s[:end]
-}
-
-// imgSplitArgs splits call arguments on top-level commas.
-func imgSplitArgs(s string) []string {
-	var out []string
-	start := 0
-	imgScan(s, func(i int, ch byte, depth int) bool {
-		if ch == ',' && depth == 0 {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-		return true
-	})
-	return append(out, s[start:])
-}
-
-// imgStripComments removes Python # comments (not inside strings).
-func imgStripComments(src string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(src, "\n") {
-		var quote byte
-		cut := len(line)
-		for i := 0; i < len(line); i++ {
-			ch := line[i]
-			if quote != 0 {
-				if ch == '\\' {
-					i++
-				} else if ch == quote {
-					quote = 0
-				}
-				continue
-			}
-			if ch == '"' || ch == '\'' {
-				quote = ch
-			} else if ch == '#' {
-				cut = i
-				break
-			}
-		}
-		b.WriteString(line[:cut])
-		b.WriteByte('\n')
-	}
-	return b.String()
 }

@@ -28,20 +28,23 @@ const (
 func init() {
 	register(&Check{ID: "deployment.replicas", Doc: "the deployment is scaled to the given number of replicas (desired) and that many are available",
 		Sources: []Source{SrcNamespace}, Judge: judgeReplicas,
-		Params: []Param{{Name: "replicas", Default: 3, Doc: "the replicas the deployment must want and have available"}}})
+		Params:   []Param{{Name: "replicas", Default: 3, Doc: "the replicas the deployment must want and have available"}},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "rollout.revision", Doc: "the deployment has been rolled out at least min_revision times (revision annotations on its ReplicaSets), with tag among its revisions if set",
 		Sources: []Source{SrcNamespace}, Judge: judgeRevision,
 		Params: []Param{
 			{Name: "min_revision", Default: 2, Doc: "the lowest revision number the deployment must have reached"},
 			{Name: "tag", Default: "", Doc: "an image tag one revision of the history must run, e.g. v2 (empty: any)"},
-		}})
+		},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Skipped, report.Error}})
 	register(&Check{ID: "rollout.image", Doc: "the deployment's current image has the given tag and the rollout to it is complete; with rolled_back, it came back to that tag with kubectl rollout undo",
 		Sources: []Source{SrcNamespace}, Judge: judgeRolloutImage,
 		Params: []Param{
 			{Name: "tag", Default: "v2", Doc: "the tag the deployment's container image must have"},
 			{Name: "container", Default: "", Doc: "the container to look at (default: the first)"},
 			{Name: "rolled_back", Default: false, Doc: "require that the deployment came back to tag with kubectl rollout undo (a ReplicaSet running it was brought back, as its revision-history annotation shows); stays true after later rollouts"},
-		}})
+		},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 	register(&Check{ID: "probes.present", Doc: "the deployment's container has a readiness and/or liveness probe, on the given port and path if set",
 		Sources: []Source{SrcNamespace}, Judge: judgeProbes,
 		Params: []Param{
@@ -49,7 +52,8 @@ func init() {
 			{Name: "liveness", Default: true, Doc: "require a liveness probe"},
 			{Name: "port", Default: 0, Doc: "the port the probes must use (0: any)"},
 			{Name: "path", Default: "", Doc: "the HTTP path the probes must request (empty: any; a non-HTTP probe then does not count)"},
-		}})
+		},
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
 }
 
 func replicaSetsErr(n *Namespace) *GatherError { return n.ReplicaSetsErr }
@@ -184,6 +188,13 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 				if imageTag(c.Image) == tag && found == "" {
 					found = fmt.Sprintf("revision %d", revisionOf(rss[i].Annotations))
 				}
+			}
+		}
+		// Old ReplicaSets are pruned (revisionHistoryLimit): the current
+		// template counts even when its ReplicaSet is gone from the list.
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if found == "" && imageTag(c.Image) == tag {
+				found = fmt.Sprintf("revision %d", current)
 			}
 		}
 		if found == "" {

@@ -16,7 +16,8 @@ func init() {
 			{Name: "port", Default: DefaultRunPort, Doc: "container port the app must answer on"},
 			{Name: "startup_timeout_seconds", Default: int(DefaultRunStartupTimeout.Seconds()), Doc: "how long the app may take to answer after the container starts"},
 		},
-		Judge: judgeRun,
+		Judge:    judgeRun,
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error},
 		Gathers: func(p Params, plan *Plan) {
 			plan.RunPort = p.Int("port", DefaultRunPort)
 			plan.RunStartup = time.Duration(p.Int("startup_timeout_seconds", int(DefaultRunStartupTimeout/time.Second))) * time.Second
@@ -63,11 +64,25 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 	if r.Logs != "" {
 		ev = append(ev, fact("logs", r.Logs))
 	}
+	if why := localhostOnly(s); why != "" {
+		ev = append(ev, fact("listens on", "127.0.0.1 only: "+why))
+		return fail(T("The container kept running but did not answer HTTP on port %d: the app listens on 127.0.0.1 inside the container only (%s).",
+			"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d: aplikasi hanya mendengarkan di 127.0.0.1 di dalam kontainer (%s).", port, why),
+			localhostHint(runImage(s), "", port), ev...)
+	}
 	return fail(T("The container kept running but did not answer HTTP on port %d.",
 		"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d.", port),
 		T("Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach: use app.run(host=\"0.0.0.0\", port=%d), and check that the port in app.py, EXPOSE and -p agree.",
 			"app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar: gunakan app.run(host=\"0.0.0.0\", port=%d), dan pastikan port di app.py, EXPOSE, dan -p sama.", port),
 		ev...)
+}
+
+// runImage is the image as the student wrote it, for commands.
+func runImage(s *Snapshot) string {
+	if s.Image != nil {
+		return imgShownRef(s.Image)
+	}
+	return "user/repository:tag"
 }
 
 // runExitHint picks a hint from what the container printed before it exited.

@@ -36,6 +36,8 @@ const (
 	SrcImage     = snapshot.SrcImage
 	SrcRun       = snapshot.SrcRun
 	SrcApp       = snapshot.SrcApp
+
+	MaxImagePaths = snapshot.MaxImagePaths
 )
 
 // The container run's defaults, as the image.runs parameters show them.
@@ -47,6 +49,7 @@ const (
 var (
 	imgCleanDir       = snapshot.CleanDir
 	imgPlatformString = snapshot.PlatformString
+	systemDir         = snapshot.SystemDir
 	// NormalizeImage is snapshot.NormalizeImage, under the name the judges
 	// and the lab tools have always used.
 	NormalizeImage = snapshot.NormalizeImage

@@ -28,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/snapshot"
 )
 
@@ -406,6 +407,10 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 	resolved := map[string]bool{}
 	pending := func() int { return len(wanted) - len(resolved) }
 	budget := &imgBudget{left: g.opt.MaxReadBytes, max: g.opt.MaxReadBytes}
+	// Every regular file seen, for ImageInfo.Paths (near-miss names);
+	// gone holds what upper layers' whiteouts deleted.
+	seen, gone := map[string]bool{}, map[string]bool{}
+	defer func() { g.info.Paths = imgSortedPaths(seen) }()
 
 	for i := len(layers) - 1; i >= 0 && pending() > 0; i-- {
 		d := layers[i]
@@ -438,8 +443,12 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 				p := imgEntryPath(h.Name)
 				dir, base := path.Split(p)
 				dir = path.Clean(dir)
+				if (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) && len(seen) < snapshot.MaxImagePaths && !snapshot.SystemDir(p) && !imgGone(gone, p) {
+					seen[p] = true
+				}
 				switch {
 				case base == ".wh..wh..opq":
+					hidden[strings.TrimSuffix(dir, "/")+"/"] = true
 					for _, w := range wanted {
 						if strings.HasPrefix(w, strings.TrimSuffix(dir, "/")+"/") {
 							hidden[w] = true
@@ -448,6 +457,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 					continue
 				case strings.HasPrefix(base, ".wh."):
 					gone := path.Join(dir, strings.TrimPrefix(base, ".wh."))
+					hidden[gone] = true
 					for _, w := range wanted {
 						if w == gone || strings.HasPrefix(w, gone+"/") {
 							hidden[w] = true
@@ -489,10 +499,38 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 		// Whiteouts hide lower layers only: what this layer itself holds
 		// was resolved above.
 		for w := range hidden {
-			resolved[w] = true
+			if slices.Contains(wanted, w) {
+				resolved[w] = true
+			}
+			gone[w] = true
 		}
 	}
 	return found, nil
+}
+
+// imgGone says whether p was deleted by an upper layer's whiteout (a path,
+// or a directory ending in / for an opaque marker).
+func imgGone(gone map[string]bool, p string) bool {
+	if gone[p] {
+		return true
+	}
+	for a := path.Dir(p); ; a = path.Dir(a) {
+		if gone[a] && a != "/" || gone[strings.TrimSuffix(a, "/")+"/"] {
+			return true
+		}
+		if a == "/" || a == "." {
+			return false
+		}
+	}
+}
+
+func imgSortedPaths(seen map[string]bool) []string {
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // imgBudget is what may still be read of an image's layers, uncompressed.
@@ -541,6 +579,7 @@ type imgCacheEntry struct {
 	Platform     string                         `json:"platform,omitempty"`
 	Config       *snapshot.ImageConfig          `json:"config,omitempty"`
 	Files        map[string]*snapshot.ImageFile `json:"files,omitempty"`
+	Paths        []string                       `json:"paths,omitempty"`
 	Wanted       []string                       `json:"wanted"`
 	MaxFileBytes int64                          `json:"max_file_bytes"`
 }
@@ -575,7 +614,7 @@ func (g *imgGatherer) loadCache(h v1.Hash) bool {
 	info := g.info
 	info.MediaType, info.IsIndex = e.MediaType, e.IsIndex
 	info.Platforms, info.Platform = e.Platforms, e.Platform
-	info.Config, info.Files = e.Config, e.Files
+	info.Config, info.Files, info.Paths = e.Config, e.Files, e.Paths
 	if info.Files == nil && info.Config != nil {
 		info.Files = map[string]*snapshot.ImageFile{}
 	}
@@ -592,7 +631,7 @@ func (g *imgGatherer) writeCache(h v1.Hash) {
 	info := g.info
 	e := imgCacheEntry{
 		Version: imgCacheVersion, Digest: h.String(), MediaType: info.MediaType, IsIndex: info.IsIndex,
-		Platforms: info.Platforms, Platform: info.Platform, Config: info.Config, Files: info.Files,
+		Platforms: info.Platforms, Platform: info.Platform, Config: info.Config, Files: info.Files, Paths: info.Paths,
 		Wanted: g.wanted(), MaxFileBytes: g.opt.MaxFileBytes,
 	}
 	b, err := json.Marshal(e)
@@ -602,15 +641,7 @@ func (g *imgGatherer) writeCache(h v1.Hash) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*.json")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.WriteFile(p, b, 0o600) // a cache: a failed write only costs a later re-read
 }
 
 // imgCapture remembers the Retry-After of the last 429 answer, which

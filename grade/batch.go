@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/gather"
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
@@ -53,7 +54,8 @@ type Options struct {
 	Deadline   time.Time
 	LatePolicy LatePolicy
 	// Resume grades only the students without a result in Out.
-	// RetryErrors also regrades those whose result has an error check.
+	// RetryErrors also regrades those whose result has an error check or
+	// points not graded (report.NeedsRegrade).
 	Resume, RetryErrors bool
 	// Force allows grading into an Out that already holds results without
 	// Resume (they are replaced).
@@ -195,7 +197,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		switch {
 		case have && !opt.Resume && !opt.Force:
 			return nil, fmt.Errorf("%w (%s): add --resume to grade only the students without one, or --force to grade everyone again", ErrExistingResults, opt.Out)
-		case have && opt.Resume && !(opt.RetryErrors && r.Counts[report.Error] > 0):
+		case have && opt.Resume && !(opt.RetryErrors && r.NeedsRegrade()):
 			res.Skipped++
 		default:
 			todo = append(todo, s)
@@ -257,8 +259,15 @@ feed:
 		res.Interrupted = true
 		return res, nil
 	}
+	// The class keeps a summary of each report (kept by write, or read
+	// back for a student graded before --resume); results.json copies the
+	// full reports from their files.
 	reports := make([]*report.Report, 0, len(slice))
 	for _, s := range slice {
+		if r := b.kept[s.ID]; r != nil {
+			reports = append(reports, r)
+			continue
+		}
 		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
 		if err != nil {
 			return res, fmt.Errorf("reading back %s's result: %w", s.ID, err)
@@ -270,12 +279,13 @@ feed:
 				}
 			}
 		}
-		reports = append(reports, r)
+		reports = append(reports, summaryReport(r))
 	}
-	class, err := NewClass(reports)
+	class, err := classFromDir(opt.Out, reports)
 	if err != nil {
 		return res, err
 	}
+	class.SetRoster(slice)
 	class.HTMLReports = opt.StudentHTML != nil
 	if err := class.WriteFiles(opt.Out); err != nil {
 		return res, err
@@ -291,6 +301,8 @@ type batch struct {
 	images *imageSet
 	runs   *runSet
 	groups map[string]*clusterGroup
+	// kept are the summaries (summaryReport) of the reports written now.
+	kept map[string]*report.Report
 }
 
 // clusterGroup is the students reached through one kubeconfig and context:
@@ -431,7 +443,7 @@ func (b *batch) gradeGuarded(ctx context.Context, s Student) *report.Report {
 		b.res.Graded++
 		b.res.ErrorRows++
 		b.mu.Unlock()
-		r := ErrorReport(b.opt.Lab, b.opt.Lang, s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
+		r := ErrorReport(b.opt.Lab, s.LangOr(b.opt.Lang), s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
 		r.FinishedAt = b.opt.Clock().UTC()
 		return r
 	}
@@ -461,12 +473,12 @@ func (b *batch) grade(ctx, runCtx context.Context, s Student) *report.Report {
 	now := b.opt.Clock
 	started := now()
 	g := b.groups[b.studentGroup(s)]
-	job := pipeline.Job{Lab: b.opt.Lab, Lang: b.opt.Lang, Student: report.Student{ID: s.ID, Name: s.Name},
+	job := pipeline.Job{Lab: b.opt.Lab, Lang: s.LangOr(b.opt.Lang), Student: report.Student{ID: s.ID, Name: s.Name},
 		Image: s.Image, Deployment: s.Deployment, Server: g.kube.Server, Context: g.kube.Context, Namespace: b.namespaceOf(s, g)}
 	snap, dur := pipeline.Collect(ctx, job, &classGatherer{b: b, g: g, runCtx: runCtx}, now)
 	r := pipeline.Assemble(job, snap, dur, started, now())
 	if !b.opt.Deadline.IsZero() {
-		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, b.opt.Lang)
+		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, s.LangOr(b.opt.Lang))
 		r.FinishedAt = now().UTC()
 	}
 	return r
@@ -569,8 +581,17 @@ func (b *batch) write(r *report.Report) error {
 		return err
 	}
 	if b.opt.StudentHTML != nil {
-		return writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) })
+		if err := writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) }); err != nil {
+			return err
+		}
 	}
+	sum := summaryReport(r)
+	b.mu.Lock()
+	if b.kept == nil {
+		b.kept = map[string]*report.Report{}
+	}
+	b.kept[id] = sum
+	b.mu.Unlock()
 	return nil
 }
 
@@ -579,30 +600,7 @@ const StudentsDir = "students"
 
 func studentPath(out, id, ext string) string { return filepath.Join(out, StudentsDir, id+ext) }
 
-// writeAtomic writes path in full or not at all: a temp file in the same
-// directory, synced, then renamed over path.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeAtomic writes a class file (mode 0644) in full or not at all.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o644, write)
 }

@@ -1,16 +1,19 @@
 package grade
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -92,14 +95,95 @@ type StudentEntry struct {
 	// Passed is the report's verdict (every required check passed and the
 	// checks' score reached the lab's pass mark): a late penalty lowers the
 	// grade, not this.
-	Passed    bool           `json:"passed"`
-	Late      bool           `json:"late"`
-	LateDays  int            `json:"late_days,omitempty"`
-	Penalty   float64        `json:"penalty,omitempty"`
-	Errors    int            `json:"errors"`
-	ErrorRow  bool           `json:"error_row"`
+	Passed   bool    `json:"passed"`
+	Late     bool    `json:"late"`
+	LateDays int     `json:"late_days,omitempty"`
+	Penalty  float64 `json:"penalty,omitempty"`
+	Errors   int     `json:"errors"`
+	ErrorRow bool    `json:"error_row"`
+	// Email, SISID, Section, Lang and Columns are the student's roster
+	// columns (for the LMS export); empty when the class was graded
+	// without them.
+	Email   string   `json:"email,omitempty"`
+	SISID   string   `json:"sis_id,omitempty"`
+	Section string   `json:"section,omitempty"`
+	Lang    string   `json:"lang,omitempty"`
+	Columns []Column `json:"columns,omitempty"`
+	// Report is the student's report. In a class built from an output
+	// directory (Run, Merge) it is a summary of the report (see
+	// summaryReport) and file names the full report, which results.json
+	// copies: a class of 10 000 keeps no full report in memory.
 	Report    *report.Report `json:"report"`
+	file      string
 	hasLateRe bool
+}
+
+// SetRoster copies the roster's gradebook columns into the students'
+// entries.
+func (c *Class) SetRoster(students []Student) {
+	by := make(map[string]*Student, len(students))
+	for i := range students {
+		by[students[i].ID] = &students[i]
+	}
+	for i := range c.Students {
+		e := &c.Students[i]
+		if s := by[e.ID]; s != nil {
+			e.Email, e.SISID, e.Section, e.Lang, e.Columns = s.Email, s.SISID, s.Section, s.Lang, s.Extra
+		}
+	}
+}
+
+// summaryReport is what the class files need of a report: the totals and
+// each check's status, points and (shortened) message, without steps,
+// evidence or hints. The late check keeps its evidence (the deadline and
+// penalty are read from it).
+func summaryReport(r *report.Report) *report.Report {
+	s := *r
+	s.Steps, s.Fingerprint, s.Signature = nil, nil, nil
+	s.Checks = make([]report.Result, len(r.Checks))
+	for i, c := range r.Checks {
+		c.ID, c.Step = intern(c.ID), intern(c.Step)
+		c.Message = shorten(c.Message, 200)
+		c.Hint, c.Hints = "", nil
+		if c.ID != LateCheckID {
+			c.Evidence = nil
+		}
+		s.Checks[i] = c
+	}
+	return &s
+}
+
+var (
+	internMu sync.Mutex
+	interned = map[string]string{}
+)
+
+// intern shares the few distinct check ids and steps among thousands of
+// summaries.
+func intern(v string) string {
+	internMu.Lock()
+	defer internMu.Unlock()
+	if w, ok := interned[v]; ok {
+		return w
+	}
+	if len(interned) < 10000 {
+		interned[v] = v
+	}
+	return v
+}
+
+// classFromDir builds the class of out's students from their summaries
+// (see summaryReport); results.json copies each full report from
+// out/students/<id>.json.
+func classFromDir(out string, summaries []*report.Report) (*Class, error) {
+	c, err := NewClass(summaries)
+	if err != nil {
+		return nil, err
+	}
+	for i := range c.Students {
+		c.Students[i].file = studentPath(out, c.Students[i].ID, ".json")
+	}
+	return c, nil
 }
 
 // NewClass builds the class from reports of one lab (any order).
@@ -263,16 +347,156 @@ func (c *Class) WriteFiles(dir string) error {
 	return nil
 }
 
-// WriteJSON writes results.json: the summary and every report.
+// WriteJSON writes results.json: the summary and every report. It is
+// written a student at a time (each full report read from its file when
+// the class was built from an output directory), through a buffer: the
+// same bytes as encoding the whole class at once, without holding it.
 func (c *Class) WriteJSON(w io.Writer) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(c); err != nil {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	head, err := json.MarshalIndent(struct {
+		Schema  string      `json:"schema"`
+		Tool    report.Tool `json:"tool"`
+		Lab     report.Lab  `json:"lab"`
+		Summary Summary     `json:"summary"`
+	}{c.Schema, c.Tool, c.Lab, c.Summary}, "", "  ")
+	if err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	bw.Write(bytes.TrimSuffix(head, []byte("\n}")))
+	if c.Students == nil {
+		bw.WriteString(",\n  \"students\": null\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString(",\n  \"students\": [")
+	// rawEntry is a StudentEntry whose report is the JSON of its file;
+	// the encoder indents it like any other member.
+	type rawEntry struct {
+		StudentEntry
+		Report json.RawMessage `json:"report"`
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("    ", "  ")
+	for i, e := range c.Students {
+		var raw []byte
+		var err error
+		if e.file != "" {
+			raw, err = os.ReadFile(e.file)
+		} else if e.Report != nil {
+			raw, err = report.JSON(e.Report)
+		} else {
+			raw = []byte("null")
+		}
+		if err != nil {
+			return fmt.Errorf("student %s: %w", e.ID, err)
+		}
+		buf.Reset()
+		if err := enc.Encode(rawEntry{StudentEntry: e, Report: raw}); err != nil {
+			return fmt.Errorf("student %s: %w", e.ID, err)
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(c.Students) == 0 {
+		bw.WriteString("]\n}\n")
+	} else {
+		bw.WriteString("\n  ]\n}\n")
+	}
+	return bw.Flush()
+}
+
+// ScanClass reads a results.json a student at a time: head is called with
+// the class's schema, tool, lab and summary (no students) before the first
+// student, each with every student in turn. Memory does not grow with the
+// class.
+func ScanClass(r io.Reader, head func(*Class) error, each func(StudentEntry) error) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
+	bad := func(err error) error { return fmt.Errorf("not a kubelab results.json: %v", err) }
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		if err == nil {
+			err = errors.New("not a JSON object")
+		}
+		return bad(err)
+	}
+	c := &Class{}
+	headDone := false
+	startStudents := func() error {
+		if headDone {
+			return nil
+		}
+		headDone = true
+		if c.Schema != ClassSchema {
+			return fmt.Errorf("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
+		}
+		if head != nil {
+			return head(c)
+		}
+		return nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return bad(err)
+		}
+		key, _ := t.(string)
+		var v any
+		switch key {
+		case "schema":
+			v = &c.Schema
+		case "tool":
+			v = &c.Tool
+		case "lab":
+			v = &c.Lab
+		case "summary":
+			v = &c.Summary
+		case "students":
+			if err := startStudents(); err != nil {
+				return err
+			}
+			t, err := dec.Token()
+			if err != nil {
+				return bad(err)
+			}
+			if t == nil {
+				continue
+			}
+			if t != json.Delim('[') {
+				return bad(errors.New("students is not a list"))
+			}
+			for dec.More() {
+				var e StudentEntry
+				if err := dec.Decode(&e); err != nil {
+					return bad(err)
+				}
+				if e.Report == nil {
+					return fmt.Errorf("results.json: student %s has no report", e.ID)
+				}
+				e.hasLateRe = hasLateCheck(e.Report)
+				if err := each(e); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return bad(err)
+			}
+			continue
+		default:
+			var skip json.RawMessage
+			v = &skip
+		}
+		if err := dec.Decode(v); err != nil {
+			return bad(err)
+		}
+	}
+	return startStudents()
+}
+
+func hasLateCheck(r *report.Report) bool {
+	_, ok := LatenessOf(r)
+	return ok
 }
 
 // ReadClass reads a results.json.
@@ -284,10 +508,11 @@ func ReadClass(data []byte) (*Class, error) {
 	if c.Schema != ClassSchema {
 		return nil, fmt.Errorf("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
 	}
-	for _, e := range c.Students {
+	for i, e := range c.Students {
 		if e.Report == nil {
 			return nil, fmt.Errorf("results.json: student %s has no report", e.ID)
 		}
+		c.Students[i].hasLateRe = hasLateCheck(e.Report)
 	}
 	return &c, nil
 }
@@ -302,9 +527,11 @@ func (c *Class) Reports() []*report.Report {
 }
 
 // WriteCSV writes grades.csv for an LMS: student_id, name, score,
-// max_score, percent, late (yes/no; empty without a deadline), then each
-// scored check's points. Cells a spreadsheet would read as a formula are
-// prefixed with an apostrophe.
+// max_score, percent, late (yes/no; empty without a deadline), incomplete
+// (yes when points or a required check were not graded: grade that student
+// again), not_graded_points (left out of max_score), then each scored
+// check's points (empty for a check not graded). Cells a spreadsheet would
+// read as a formula are prefixed with an apostrophe.
 func (c *Class) WriteCSV(w io.Writer) error {
 	var scored []string
 	for _, cs := range c.Summary.Checks {
@@ -313,7 +540,7 @@ func (c *Class) WriteCSV(w io.Writer) error {
 		}
 	}
 	cw := csv.NewWriter(w)
-	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late"}, scored...)
+	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late", "incomplete", "not_graded_points"}, scored...)
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -325,9 +552,17 @@ func (c *Class) WriteCSV(w io.Writer) error {
 				late = "yes"
 			}
 		}
-		row := []string{safeCell(e.ID), safeCell(e.Name), num(e.Score), num(e.MaxScore), num(e.Percent), late}
+		incomplete := "no"
+		if e.Report.Incomplete {
+			incomplete = "yes"
+		}
+		row := []string{safeCell(e.ID), safeCell(e.Name), num(e.Score), num(e.MaxScore), num(e.Percent), late, incomplete, num(e.Report.NotGradedPoints)}
 		for _, id := range scored {
 			ch, _ := findCheck(e.Report, id)
+			if ch.NotGraded {
+				row = append(row, "")
+				continue
+			}
 			row = append(row, num(ch.Points))
 		}
 		if err := cw.Write(row); err != nil {
@@ -353,9 +588,4 @@ func safeCell(s string) string {
 	return s
 }
 
-func num(f float64) string {
-	if f == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
+func num(f float64) string { return report.FormatPoints(f) }

@@ -22,15 +22,23 @@ var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncM
 type dashLabels struct {
 	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
 	ID, Name, Score, Deadline, Yes, No, StatusPass, StatusPartial string
+	// Incomplete heads the card of students with checks not graded,
+	// NotGradedCol the column of their points not graded; IncompleteNote
+	// says what to do about them.
+	Incomplete, NotGradedCol, IncompleteNote string
 }
 
 var dashL = map[string]dashLabels{
 	"en": {Title: "Class results", Students: "Students", Passed: "Lab passed", Mean: "Mean score", Median: "Median score",
 		Late: "Late", WithErrors: "With errors", PassRate: "Pass rate per check", Distribution: "Score distribution (% of the maximum)",
-		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial"},
+		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial",
+		Incomplete: "Incomplete", NotGradedCol: "Not graded (points)",
+		IncompleteNote: "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."},
 	"id": {Title: "Hasil kelas", Students: "Mahasiswa", Passed: "Lulus lab", Mean: "Rata-rata nilai", Median: "Median nilai",
 		Late: "Terlambat", WithErrors: "Dengan error", PassRate: "Tingkat kelulusan per pemeriksaan", Distribution: "Sebaran nilai (% dari maksimum)",
-		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian"},
+		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian",
+		Incomplete: "Belum lengkap", NotGradedCol: "Tidak dinilai (poin)",
+		IncompleteNote: "Mahasiswa yang pemeriksaannya tidak semua bisa dinilai (masalah mesin penilai, bukan mereka): poin yang tidak dinilai tidak dihitung dalam nilai maksimumnya. Nilai ulang di tempat pemeriksaan itu bisa berjalan: kubelab grade --resume --retry-errors."},
 }
 
 type barRow struct {
@@ -55,10 +63,17 @@ type dashCell struct {
 
 type dashRow struct {
 	ID, Name, Href, Score, Max, Percent, Late, LateText string
-	Cells                                               []dashCell
+	// NotGraded is the points not graded ("0" when none); Incomplete marks
+	// the row for a regrade, and NotGradedText is what its cell shows.
+	NotGraded, NotGradedText string
+	Incomplete               bool
+	Cells                    []dashCell
 }
 
 var marks = map[report.Status]string{report.Pass: "✔", report.Fail: "✘", report.Partial: "◐", report.Error: "!", report.Skipped: "–"}
+
+// notGradedMark marks a check, or a student, with points not graded.
+const notGradedMark = "○"
 
 // WriteDashboard writes index.html: one self-contained page (inline CSS,
 // SVG and a little JS; a CSP that forbids every fetch) with the class's
@@ -89,6 +104,8 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		Legend []struct{ Class, Name string }
 		Checks []string
 		Rows   []dashRow
+		// Incomplete counts the students with checks not graded.
+		Incomplete int
 	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
 		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
 
@@ -133,10 +150,12 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 			X:     x, Y: r1(top + plotH - h), W: bw, BH: h, CX: x + bw/2, CountY: r1(top + plotH - h - 4), LabelY: top + plotH + 16})
 	}
 
-	names := report.LabelsFor(lang).StatusName
+	RL := report.LabelsFor(lang)
+	names := RL.StatusName
 	for _, st := range report.Statuses {
 		data.Legend = append(data.Legend, struct{ Class, Name string }{string(st), marks[st] + " " + names[st]})
 	}
+	data.Legend = append(data.Legend, struct{ Class, Name string }{"notgraded", notGradedMark + " " + RL.NotGraded})
 
 	ext := ".json"
 	if c.HTMLReports {
@@ -144,7 +163,12 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	}
 	for _, e := range c.Students {
 		row := dashRow{ID: e.ID, Name: e.Name, Href: StudentsDir + "/" + e.ID + ext, Score: num(e.Score), Max: num(e.MaxScore),
-			Percent: num(e.Percent), Late: "", LateText: "–"}
+			Percent: num(e.Percent), Late: "", LateText: "–", NotGraded: num(e.Report.NotGradedPoints), NotGradedText: "–"}
+		if e.Report.Incomplete {
+			data.Incomplete++
+			row.Incomplete = true
+			row.NotGradedText = notGradedMark + " " + num(e.Report.NotGradedPoints)
+		}
 		if e.hasLateRe {
 			row.Late, row.LateText = "no", L.No
 			if e.Late {
@@ -155,6 +179,12 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 			ch, ok := findCheck(e.Report, id)
 			if !ok {
 				row.Cells = append(row.Cells, dashCell{Status: "skipped", Text: "", V: "-1"})
+				continue
+			}
+			if ch.NotGraded {
+				// Neither earned nor lost: sorts below every graded cell.
+				row.Cells = append(row.Cells, dashCell{Status: "notgraded", Text: notGradedMark, V: "-1",
+					Title: id + ": " + RL.NotGraded + " — " + shorten(ch.Message, 200)})
 				continue
 			}
 			text := marks[ch.Status]

@@ -150,8 +150,8 @@ func applyLate(r *report.Report, s *snapshot.Snapshot, deadline time.Time, pol L
 		res.Status = report.Fail
 		res.Message = tr(lang, "Work done after the deadline (%s): %s; %d day(s) late, penalty %s points (late policy %s): the grade is %s.",
 			"Pekerjaan dibuat setelah batas waktu (%s): %s; terlambat %d hari, potongan %s poin (aturan keterlambatan %s): nilainya %s.",
-			deadline.UTC().Format(time.RFC3339), strings.Join(lateWhat, ", "), days, fmtPoints(pen), pol, fmtPoints(round2(r.Score-pen)))
-		ev = append(ev, report.Fact{Name: "late_days", Value: strconv.Itoa(days)}, report.Fact{Name: "penalty", Value: fmtPoints(pen)})
+			deadline.UTC().Format(time.RFC3339), strings.Join(lateWhat, ", "), days, num(pen), pol, num(round2(r.Score-pen)))
+		ev = append(ev, report.Fact{Name: "late_days", Value: strconv.Itoa(days)}, report.Fact{Name: "penalty", Value: num(pen)})
 	}
 	res.Evidence = ev
 	r.Steps = append(r.Steps, report.Step{ID: LateStepID, Title: tr(lang, "Handed in on time", "Dikumpulkan tepat waktu")})
@@ -189,5 +189,3 @@ func LatenessOf(r *report.Report) (Lateness, bool) {
 func tr(lang, en, id string, args ...any) string {
 	return checks.T(en, id, args...).In(lang)
 }
-
-func fmtPoints(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

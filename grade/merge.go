@@ -23,56 +23,64 @@ func Merge(dirs []string, out string, studentHTML func(io.Writer, *report.Report
 		return nil, err
 	}
 	from := map[string]string{}
-	var reports []*report.Report
+	var summaries []*report.Report
+	var roster []Student
 	allHTML := true
 	for _, dir := range dirs {
-		data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+		f, err := os.Open(filepath.Join(dir, ResultsFile))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("%s has no %s: its run did not finish; run it again with --resume", dir, ResultsFile)
 			}
 			return nil, err
 		}
-		c, err := ReadClass(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
-		}
-		for _, e := range c.Students {
+		// The shard's results.json is read a student at a time: it names
+		// the students and carries their roster columns; each report is
+		// read from its own file, and only a summary of it is kept.
+		err = ScanClass(f, nil, func(e StudentEntry) error {
 			if prev, dup := from[e.ID]; dup {
-				return nil, fmt.Errorf("student %s is in both %s and %s", e.ID, prev, dir)
+				return fmt.Errorf("student %s is in both %s and %s", e.ID, prev, dir)
 			}
 			from[e.ID] = dir
+			roster = append(roster, Student{ID: e.ID, Email: e.Email, SISID: e.SISID, Section: e.Section, Lang: e.Lang, Extra: e.Columns})
 			src := studentPath(dir, e.ID, ".json")
 			r, err := report.ReadFile(src)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if same, _ := samePath(dir, out); !same {
+			same, _ := samePath(dir, out)
+			if !same {
 				if err := copyFile(src, studentPath(out, e.ID, ".json")); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			html := studentPath(dir, e.ID, ".html")
 			if _, err := os.Stat(html); err == nil {
-				if same, _ := samePath(dir, out); !same {
+				if !same {
 					if err := copyFile(html, studentPath(out, e.ID, ".html")); err != nil {
-						return nil, err
+						return err
 					}
 				}
 			} else if studentHTML != nil {
 				if err := writeAtomic(studentPath(out, e.ID, ".html"), func(w io.Writer) error { return studentHTML(w, r) }); err != nil {
-					return nil, err
+					return err
 				}
 			} else {
 				allHTML = false
 			}
-			reports = append(reports, r)
+			summaries = append(summaries, summaryReport(r))
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
 		}
 	}
-	c, err := NewClass(reports)
+	c, err := classFromDir(out, summaries)
 	if err != nil {
 		return nil, err
 	}
+	c.SetRoster(roster)
 	c.HTMLReports = allHTML
 	if err := c.WriteFiles(out); err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -68,7 +67,7 @@ func (p *progress) Done(r *report.Report) {
 	if r.Counts[report.Error] > 0 {
 		status += fmt.Sprintf(", %d error(s)", r.Counts[report.Error])
 	}
-	line := fmt.Sprintf("%s %s: %s/%s (%s)", clean(r.Student.ID), clean(r.Student.Name), num(r.Score), num(r.MaxScore), status)
+	line := fmt.Sprintf("%s %s: %s/%s (%s)", report.CleanLine(r.Student.ID), report.CleanLine(r.Student.Name), num(r.Score), num(r.MaxScore), status)
 	if !p.tty {
 		fmt.Fprintf(p.w, "[%d/%d] %s\n", n, p.total, line)
 		return
@@ -117,14 +116,4 @@ func fmtDur(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-// clean drops control characters (terminal escapes) from roster text.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,8 +32,37 @@ type Student struct {
 	// Deployment names the deployment to grade instead of finding the one
 	// that runs Image.
 	Deployment string
+	// Email, SISID and Section are the roster's gradebook columns: they
+	// are carried into results.json for the LMS export (kubelab grade
+	// export) and play no part in grading.
+	Email, SISID, Section string
+	// Lang is the language of the student's report and feedback ("en" or
+	// "id"); empty means the run's --lang.
+	Lang string
+	// Extra are the roster's other columns, in header order: kept (an LMS
+	// export may name one, e.g. a Canvas user id) and otherwise ignored.
+	Extra []Column
 	// Line is the roster line the student is on (1-based).
 	Line int
+}
+
+// Column is one roster column that kubelab does not read itself: its
+// header name (lowercase, spaces and hyphens as underscores) and the
+// student's value.
+type Column struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Langs are the report languages a roster's lang column may name.
+var Langs = []string{"en", "id"}
+
+// LangOr is the student's language, else def.
+func (s Student) LangOr(def string) string {
+	if s.Lang != "" {
+		return s.Lang
+	}
+	return def
 }
 
 // Own reports whether the student is reached through a context or a
@@ -75,12 +106,16 @@ const (
 	ColContext    = "context"
 	ColKubeconfig = "kubeconfig"
 	ColDeployment = "deployment"
+	ColEmail      = "email"
+	ColSISID      = "sis_id"
+	ColSection    = "section"
+	ColLang       = "lang"
 )
 
 // RequiredColumns must be in every roster; OptionalColumns may be.
 var (
 	RequiredColumns = []string{ColStudentID, ColName, ColImage}
-	OptionalColumns = []string{ColNamespace, ColContext, ColKubeconfig, ColDeployment}
+	OptionalColumns = []string{ColNamespace, ColContext, ColKubeconfig, ColDeployment, ColEmail, ColSISID, ColSection, ColLang}
 )
 
 // RosterOptions tune ParseRoster.
@@ -97,8 +132,9 @@ type RosterOptions struct {
 }
 
 // ParseRoster reads a roster: CSV with a header naming the columns
-// (student_id, name and image required; namespace, context, kubeconfig and
-// deployment optional), separated by commas or semicolons (whichever the
+// (student_id, name and image required; namespace, context, kubeconfig,
+// deployment, email, sis_id, section and lang optional; any other column is
+// kept in Student.Extra and otherwise ignored), separated by commas or semicolons (whichever the
 // header line uses), UTF-8 with or without a byte order mark, fields
 // optionally quoted ("" is a quote inside a quoted field). It reports every
 // problem at once, as a *RosterError, and returns no students then.
@@ -190,7 +226,7 @@ func (p *rosterParser) parse(data []byte) []Student {
 	if header.broken {
 		return nil
 	}
-	cols := p.header(header)
+	cols, extraCols := p.header(header)
 	if cols == nil {
 		return nil
 	}
@@ -254,6 +290,23 @@ func (p *rosterParser) parse(data []byte) []Student {
 		s.Context, _ = opt(ColContext)
 		s.Kubeconfig, kcF = opt(ColKubeconfig)
 		s.Deployment, _ = opt(ColDeployment)
+		s.Email, _ = opt(ColEmail)
+		s.SISID, _ = opt(ColSISID)
+		s.Section, _ = opt(ColSection)
+		var langF field
+		s.Lang, langF = opt(ColLang)
+		if s.Lang != "" {
+			s.Lang = strings.ToLower(s.Lang)
+			if !slices.Contains(Langs, s.Lang) {
+				p.add(langF.line, langF.col, "lang %q: use %s (or leave it empty for --lang)", s.Lang, strings.Join(Langs, " or "))
+				ok = false
+			}
+		}
+		for i, f := range rec.fields {
+			if name, isExtra := extraCols[i]; isExtra {
+				s.Extra = append(s.Extra, Column{Name: name, Value: strings.TrimSpace(f.val)})
+			}
+		}
 
 		if s.ID != "" {
 			f, _ := get(ColStudentID)
@@ -333,25 +386,31 @@ func (p *rosterParser) parse(data []byte) []Student {
 	return students
 }
 
-// header maps each column name to its index, reporting unknown, duplicate
-// and missing columns.
-func (p *rosterParser) header(h record) map[string]int {
+// header maps each column kubelab reads to its index, reporting duplicate
+// and missing columns. Other columns are not an error (a roster exported
+// from an LMS or a spreadsheet carries many): they land in extra, by
+// index; a second column of the same name, or one without a name, is
+// ignored.
+func (p *rosterParser) header(h record) (map[string]int, map[int]string) {
 	known := map[string]bool{}
 	for _, c := range append(append([]string{}, RequiredColumns...), OptionalColumns...) {
 		known[c] = true
 	}
 	cols := map[string]int{}
+	extra := map[int]string{}
+	seenExtra := map[string]bool{}
+	var unknown []string
 	bad := false
 	for i, f := range h.fields {
 		name := normColumn(f.val)
 		switch {
 		case name == "":
-			p.add(f.line, f.col, "empty column name in the header")
-			bad = true
 		case !known[name]:
-			p.add(f.line, f.col, "unknown column %q (the columns are %s; optional %s)", strings.TrimSpace(f.val),
-				strings.Join(RequiredColumns, ", "), strings.Join(OptionalColumns, ", "))
-			bad = true
+			unknown = append(unknown, strings.TrimSpace(f.val))
+			if !seenExtra[name] {
+				seenExtra[name] = true
+				extra[i] = name
+			}
 		default:
 			if _, dup := cols[name]; dup {
 				p.add(f.line, f.col, "column %q appears twice", name)
@@ -363,14 +422,26 @@ func (p *rosterParser) header(h record) map[string]int {
 	}
 	for _, c := range RequiredColumns {
 		if _, ok := cols[c]; !ok {
-			p.add(h.endLine, h.endCo, "the header lacks the required column %s", c)
+			msg := fmt.Sprintf("the header lacks the required column %s", c)
+			if len(unknown) > 0 {
+				msg += fmt.Sprintf(" (it has %s, which kubelab does not read)", quoteList(unknown))
+			}
+			p.add(h.endLine, h.endCo, "%s", msg)
 			bad = true
 		}
 	}
 	if bad {
-		return nil
+		return nil, nil
 	}
-	return cols
+	return cols, extra
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }
 
 // normColumn reads a header name: case, spaces and hyphens do not matter

@@ -387,6 +387,10 @@ func diffChecks(want, got []report.Result) []string {
 		}
 		if w.Status != g.Status || !same(w.Points, g.Points) || !same(w.MaxPoints, g.MaxPoints) {
 			out = append(out, fmt.Sprintf("%s: handed in %s %s/%s, judged %s %s/%s", w.ID, w.Status, num(w.Points), num(w.MaxPoints), g.Status, num(g.Points), num(g.MaxPoints)))
+		} else if w.NotGraded != g.NotGraded {
+			// A check marked not graded leaves the maximum: a forged mark
+			// would raise the percentage.
+			out = append(out, fmt.Sprintf("%s: handed in not graded %t, judged not graded %t", w.ID, w.NotGraded, g.NotGraded))
 		}
 	}
 	for _, g := range got {
@@ -399,7 +403,7 @@ func diffChecks(want, got []report.Result) []string {
 
 func same(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
-func num(f float64) string { return fmt.Sprintf("%g", f) }
+func num(f float64) string { return report.FormatPoints(f) }
 
 // T is checks.T, for the flags' messages.
 func T(en, id string, args ...any) checks.L { return checks.T(en, id, args...) }

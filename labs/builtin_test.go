@@ -95,7 +95,8 @@ func TestContentCoversTheLab(t *testing.T) {
 			}
 		}
 		// A self-check at the end of the components part.
-		if !strings.Contains(l.Markdown["your-cluster"][lang], "Self-check") {
+		selfCheck := map[string]string{"en": "Self-check", "id": "Uji pemahaman"}[lang]
+		if !strings.Contains(l.Markdown["your-cluster"][lang], selfCheck) {
 			t.Errorf("%s: the components part has no self-check questions", lang)
 		}
 	}

@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -8,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kubelab/kubelab/internal/shellwords"
 )
 
 // Solution is what a student does to complete a step, as `kubelab lab
@@ -75,157 +78,72 @@ type ShellSyntaxError struct{ Msg string }
 func (e *ShellSyntaxError) Error() string { return e.Msg }
 
 // SplitCommand splits a command line into arguments the way a POSIX shell
-// would for a simple command, replacing $NAME and ${NAME} from vars (not
-// inside single quotes; $$ is a literal $). It never runs a shell: pipes,
-// redirections, command lists, command substitution and comments are
-// refused, since they would mean something else without one.
+// would for a simple command (internal/shellwords), replacing $NAME and
+// ${NAME} from vars (not inside single quotes; $$ is a literal $). It never
+// runs a shell: pipes, redirections, command lists, command substitution and
+// comments are refused, since they would mean something else without one.
 func SplitCommand(line string, vars map[string]string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	inWord := false
-	rs := []rune(line)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == '\n' || r == '\r':
-			return nil, &ShellSyntaxError{"a command must be on one line (write each command as its own list item)"}
-		case r == ' ' || r == '\t':
-			if inWord {
-				args = append(args, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		case r == '\'':
-			inWord = true
-			j := i + 1
-			for j < len(rs) && rs[j] != '\'' {
-				j++
-			}
-			if j >= len(rs) {
-				return nil, &ShellSyntaxError{"unterminated single quote"}
-			}
-			cur.WriteString(string(rs[i+1 : j]))
-			i = j
-		case r == '"':
-			inWord = true
-			j := i + 1
-			closed := false
-			for ; j < len(rs); j++ {
-				c := rs[j]
-				if c == '"' {
-					closed = true
-					break
-				}
-				if c == '\\' && j+1 < len(rs) && strings.ContainsRune("\"\\$`", rs[j+1]) {
-					cur.WriteRune(rs[j+1])
-					j++
-					continue
-				}
-				if c == '`' {
-					return nil, &ShellSyntaxError{"command substitution (`...`) needs a shell; a solution runs kubectl directly"}
-				}
-				if c == '$' {
-					n, val, err := variable(rs, j, vars)
-					if err != nil {
-						return nil, err
-					}
-					cur.WriteString(val)
-					j += n - 1
-					continue
-				}
-				cur.WriteRune(c)
-			}
-			if !closed {
-				return nil, &ShellSyntaxError{"unterminated double quote"}
-			}
-			i = j
-		case r == '\\':
-			inWord = true
-			if i+1 < len(rs) {
-				cur.WriteRune(rs[i+1])
-				i++
-			}
-		case r == '$':
-			inWord = true
-			n, val, err := variable(rs, i, vars)
-			if err != nil {
-				return nil, err
-			}
-			cur.WriteString(val)
-			i += n - 1
-		case strings.ContainsRune("|&;<>()`", r):
-			return nil, &ShellSyntaxError{fmt.Sprintf("%q is shell syntax; a solution runs kubectl directly, without a shell (one command per line; put manifests in files:)", string(r))}
-		case r == '#' && !inWord:
-			return nil, &ShellSyntaxError{"comments (#) are not supported in a command; quote the # if it is part of an argument"}
-		default:
-			inWord = true
-			cur.WriteRune(r)
+	if strings.ContainsRune(line, '\r') {
+		return nil, &ShellSyntaxError{oneLine}
+	}
+	args, err := shellwords.Split(line, shellwords.Options{Lookup: lookup(vars)})
+	var e *shellwords.Error
+	if err == nil || !errors.As(err, &e) {
+		return args, err
+	}
+	switch e.Kind {
+	case shellwords.ErrOperator:
+		if e.Text == "\n" {
+			return nil, &ShellSyntaxError{oneLine}
 		}
+		return nil, &ShellSyntaxError{fmt.Sprintf("%q is shell syntax; a solution runs kubectl directly, without a shell (one command per line; put manifests in files:)", e.Text[:1])}
+	case shellwords.ErrComment:
+		return nil, &ShellSyntaxError{"comments (#) are not supported in a command; quote the # if it is part of an argument"}
+	case shellwords.ErrSingleQuote:
+		return nil, &ShellSyntaxError{"unterminated single quote"}
+	case shellwords.ErrDoubleQuote:
+		return nil, &ShellSyntaxError{"unterminated double quote"}
+	case shellwords.ErrSubstitution:
+		return nil, &ShellSyntaxError{fmt.Sprintf("command substitution (%s) is shell syntax that needs a shell; a solution runs kubectl directly", e.Text)}
 	}
-	if inWord {
-		args = append(args, cur.String())
-	}
-	return args, nil
+	return nil, varError(e)
 }
 
-var varNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
+const oneLine = "a command must be on one line (write each command as its own list item)"
 
-// variable reads the variable reference starting at rs[i] ('$') and returns
-// how many runes it spans and its value.
-func variable(rs []rune, i int, vars map[string]string) (int, string, error) {
-	rest := string(rs[i+1:])
-	switch {
-	case strings.HasPrefix(rest, "$"):
-		return 2, "$", nil
-	case strings.HasPrefix(rest, "("):
-		return 0, "", &ShellSyntaxError{"command substitution ($(...)) needs a shell; a solution runs kubectl directly"}
-	case strings.HasPrefix(rest, "{"):
-		end := strings.IndexByte(rest, '}')
-		if end < 0 {
-			return 0, "", &ShellSyntaxError{"unterminated ${...}"}
+// lookup gives shellwords the solution's variables; an unknown one is an
+// error that names the known ones.
+func lookup(vars map[string]string) func(string) (string, error) {
+	return func(name string) (string, error) {
+		if v, ok := vars[name]; ok {
+			return v, nil
 		}
-		name := rest[1:end]
-		val, err := lookupVar(name, vars)
-		return len([]rune(rest[:end+1])) + 1, val, err
+		return "", &ShellSyntaxError{fmt.Sprintf("unknown variable $%s (known: $%s)", name, strings.Join(VariableNames(), ", $"))}
 	}
-	name := varNameRe.FindString(rest)
-	if name == "" {
-		return 1, "$", nil
-	}
-	val, err := lookupVar(name, vars)
-	return len(name) + 1, val, err
 }
 
-func lookupVar(name string, vars map[string]string) (string, error) {
-	if v, ok := vars[name]; ok {
-		return v, nil
+// varError turns what is left of shellwords' errors (an unknown variable,
+// an unclosed ${) into the solution's wording.
+func varError(e *shellwords.Error) error {
+	if e.Kind == shellwords.ErrBrace {
+		return &ShellSyntaxError{"unterminated ${...}"}
 	}
-	return "", &ShellSyntaxError{fmt.Sprintf("unknown variable $%s (known: $%s)", name, strings.Join(VariableNames(), ", $"))}
+	var se *ShellSyntaxError
+	if errors.As(e, &se) {
+		return se
+	}
+	return &ShellSyntaxError{e.Error()}
 }
 
 // ExpandVars replaces $NAME and ${NAME} in s from vars ($$ is a literal $),
-// as in a solution's files.
+// as in a solution's files; $( and a lone $ stay as written.
 func ExpandVars(s string, vars map[string]string) (string, error) {
-	rs := []rune(s)
-	var b strings.Builder
-	for i := 0; i < len(rs); i++ {
-		if rs[i] != '$' {
-			b.WriteRune(rs[i])
-			continue
-		}
-		if i+1 < len(rs) && rs[i+1] == '(' {
-			// Not a variable of ours; keep it as written.
-			b.WriteRune('$')
-			continue
-		}
-		n, val, err := variable(rs, i, vars)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(val)
-		i += n - 1
+	out, err := shellwords.Expand(s, lookup(vars))
+	var e *shellwords.Error
+	if errors.As(err, &e) {
+		return "", varError(e)
 	}
-	return b.String(), nil
+	return out, err
 }
 
 // Flags a solution may not pass: they would point kubectl at another

@@ -33,6 +33,9 @@ func TestSplitCommand(t *testing.T) {
 		{`kubectl get 'pods`, nil, "unterminated single quote"},
 		{"kubectl get pods # all of them", nil, "comments"},
 		{"kubectl get $HOME", nil, "unknown variable $HOME"},
+		{"kubectl get pods\r", nil, "on one line"},
+		{"kubectl get \"$(whoami)\"", nil, "command substitution"},
+		{`kubectl get "a\"b" x\`, []string{"kubectl", "get", `a"b`, `x\`}, ""},
 	}
 	for _, tc := range cases {
 		got, err := SplitCommand(tc.line, vars)

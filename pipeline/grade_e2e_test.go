@@ -91,10 +91,11 @@ func TestGradeScenarios(t *testing.T) {
 				}
 			}
 			if sc.Name == "correct" {
-				// Full marks but image.runs, which needs Docker (NoRun here).
+				// Full marks; image.runs, which needs Docker (NoRun here),
+				// is not graded: left out of the maximum.
 				runs := got["image.runs"].MaxPoints
-				if r.Score != r.MaxScore-runs || !r.Passed {
-					t.Errorf("correct student: score %g/%g passed=%v, want %g", r.Score, r.MaxScore, r.Passed, r.MaxScore-runs)
+				if r.Score != r.MaxScore || r.NotGradedPoints != runs || !got["image.runs"].NotGraded || !r.Passed {
+					t.Errorf("correct student: score %g/%g (%g not graded) passed=%v, want full marks with %g not graded", r.Score, r.MaxScore, r.NotGradedPoints, r.Passed, runs)
 				}
 				if r.Target.Deployment != "hello-flask" || r.Target.Service != "hello-flask" || r.Target.Digest == "" {
 					t.Errorf("target not filled: %+v", r.Target)

@@ -13,6 +13,10 @@ var CSVHeader = []string{
 	"student_id", "student_name", "lab_id", "lab_version", "step", "check", "status",
 	"points", "max_points", "required", "message", "hint", "evidence", "duration_ms",
 	"image", "digest", "namespace", "finished_at", "report_score", "report_max_score", "report_passed",
+	// Not graded: the check (true: it earned nothing and is left out of
+	// report_max_score), the report's points left out, and whether the
+	// report is incomplete (grade it again where the checks can run).
+	"not_graded", "report_not_graded_points", "report_incomplete",
 }
 
 // CSVRows returns the report's rows (without the header), every cell
@@ -37,6 +41,7 @@ func CSVRows(r *Report) [][]string {
 				strings.Join(evidenceLines(c.Evidence), "; "), strconv.FormatInt(c.DurationMS, 10),
 				r.Target.Image, r.Target.Digest, r.Target.Namespace, finished,
 				num(r.Score), num(r.MaxScore), strconv.FormatBool(r.Passed),
+				strconv.FormatBool(c.NotGraded), num(r.NotGradedPoints), strconv.FormatBool(r.Incomplete),
 			}
 			for i := range row {
 				row[i] = CSVCell(row[i])

@@ -166,10 +166,15 @@ func durationLine(r *Report) string {
 	return num(round2(d.Seconds())) + " s"
 }
 
-// pointsLine is "2/3", or "-" for an informational check worth nothing.
+// pointsLine is "2/3", "-" for an informational check worth nothing, or
+// "-/3" for a check that was not graded (it earned nothing and is left out
+// of the maximum).
 func pointsLine(c Result) string {
 	if c.MaxPoints == 0 {
 		return "-"
+	}
+	if c.NotGraded {
+		return "-/" + num(c.MaxPoints)
 	}
 	return num(c.Points) + "/" + num(c.MaxPoints)
 }
@@ -193,4 +198,72 @@ func extraHints(c Result) []string {
 		}
 	}
 	return out
+}
+
+// Verdict states: what a report says of the lab as a whole.
+const (
+	verdictPassed    = "passed"
+	verdictNotPassed = "not-passed"
+	// verdictUndecided: a required check was not graded and nothing graded
+	// decides the lab yet (Report.Undecided).
+	verdictUndecided = "undecided"
+)
+
+// verdictOf returns the report's verdict state and its words.
+func verdictOf(r *Report, L Labels) (state, text string) {
+	switch {
+	case r.Passed:
+		return verdictPassed, L.Passed
+	case r.Undecided():
+		return verdictUndecided, L.Undecided
+	}
+	return verdictNotPassed, L.NotPassed
+}
+
+// scoreNote is the note that goes beside the score when points were not
+// graded ("5 points not graded"), else "".
+func scoreNote(r *Report, L Labels) string {
+	if r.NotGradedPoints <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(L.NotGradedPoints, num(r.NotGradedPoints))
+}
+
+// percentNote is "95%", or "100%; 5 points not graded".
+func percentNote(r *Report, L Labels) string {
+	s := num(r.Percent()) + "%"
+	if n := scoreNote(r, L); n != "" {
+		s += "; " + n
+	}
+	return s
+}
+
+// statusName is the status a reader sees: "not graded" for a check that
+// was not graded, whatever its status.
+func statusName(L Labels, c Result) string {
+	if c.NotGraded {
+		return L.NotGraded
+	}
+	if n := L.StatusName[c.Status]; n != "" {
+		return n
+	}
+	return string(c.Status)
+}
+
+// notGradedLines lists the checks that were not graded, one line each:
+// "id (5): why".
+func notGradedLines(r *Report) []string {
+	var out []string
+	for _, c := range r.NotGradedChecks() {
+		out = append(out, notGradedLine(c))
+	}
+	return out
+}
+
+func notGradedLine(c Result) string {
+	id := c.ID
+	if c.MaxPoints > 0 {
+		id += " (" + num(c.MaxPoints) + ")"
+	}
+	return id + ": " + c.Message
 }

@@ -14,7 +14,7 @@ type gradescopeTest struct {
 	Name         string  `json:"name"`
 	Output       string  `json:"output"`
 	OutputFormat string  `json:"output_format"`
-	Status       string  `json:"status"`
+	Status       string  `json:"status,omitempty"`
 	Visibility   string  `json:"visibility"`
 }
 
@@ -30,22 +30,28 @@ type gradescopeResults struct {
 // WriteGradescope renders the report as a Gradescope autograder
 // results.json: the total score, one test per check (score, max_score,
 // name "step › check", output with status, message, hints and evidence),
-// all visible. Outputs are declared plain text, so nothing in them is read
+// all visible. A check not graded has max_score 0 and no status (neither
+// passed nor failed), "(not graded)" in its name and the reason in its
+// output; the total's output says how many points were not graded. Outputs are declared plain text, so nothing in them is read
 // as HTML or Markdown by Gradescope.
 func WriteGradescope(w io.Writer, r *Report) error {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	res := gradescopeResults{Score: r.Score, OutputFormat: "text", TestOutputFormat: "text", Visibility: "visible", Tests: []gradescopeTest{}}
-	verdict := L.NotPassed
-	if r.Passed {
-		verdict = L.Passed
-	}
+	_, verdict := verdictOf(r, L)
 	var out strings.Builder
 	if st := studentLine(r.Student); st != "" {
 		fmt.Fprintf(&out, "%s: %s\n", L.Student, st)
 	}
 	fmt.Fprintf(&out, "%s: %s %s\n", L.Lab, r.Lab.ID, r.Lab.Version)
-	fmt.Fprintf(&out, "%s: %s/%s (%s%%). %s.\n", L.Score, num(r.Score), num(r.MaxScore), num(r.Percent()), verdict)
+	fmt.Fprintf(&out, "%s: %s/%s (%s). %s.\n", L.Score, num(r.Score), num(r.MaxScore), percentNote(r, L), verdict)
+	if lines := notGradedLines(r); len(lines) > 0 {
+		fmt.Fprintf(&out, "%s:\n", L.NotGradedList)
+		for _, l := range lines {
+			fmt.Fprintf(&out, "- %s\n", l)
+		}
+		fmt.Fprintf(&out, "%s\n", L.NotGradedAdvice)
+	}
 	if r.Target.Image != "" {
 		fmt.Fprintf(&out, "%s: %s %s\n", L.Image, r.Target.Image, r.Target.Digest)
 	}
@@ -66,12 +72,19 @@ func WriteGradescope(w io.Writer, r *Report) error {
 			if c.Status == Pass {
 				status = "passed"
 			}
-			res.Tests = append(res.Tests, gradescopeTest{
+			t := gradescopeTest{
 				Score: c.Points, MaxScore: c.MaxPoints,
 				Name:   clean(title) + " › " + clean(c.ID),
-				Output: clean2(L.StatusName[c.Status] + "\n" + checkDetail(L, c)), OutputFormat: "text",
+				Output: clean2(statusName(L, c) + "\n" + checkDetail(L, c)), OutputFormat: "text",
 				Status: status, Visibility: "visible",
-			})
+			}
+			if c.NotGraded {
+				// Left out of the maximum, and neither passed nor
+				// failed: no status, the name and output say why.
+				t.MaxScore, t.Status = 0, ""
+				t.Name += " (" + L.NotGraded + ")"
+			}
+			res.Tests = append(res.Tests, t)
 		}
 	}
 	var buf bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io"
 	"strings"
@@ -48,16 +49,23 @@ type htmlCount struct {
 type htmlCheck struct {
 	ID, StatusName, Points, Message, Hint string
 	Status                                Status
-	Required                              bool
-	Hints                                 []string
-	Evidence                              []Fact
+	// Class is the status's style: the status, or "notgraded".
+	Class               string
+	Required, NotGraded bool
+	Hints               []string
+	Evidence            []Fact
 }
 
 type htmlStep struct {
 	ID, Title, Href, Points, MaxPoints, Fill string
-	Pct                                      float64
-	Checks                                   []htmlCheck
+	// NotGraded is the note on points not graded ("5 points not graded").
+	NotGraded string
+	Pct       float64
+	Checks    []htmlCheck
 }
+
+// htmlNotGraded is a line of the list of checks not graded.
+type htmlNotGraded struct{ ID, Points, Message string }
 
 type htmlData struct {
 	L                                                    Labels
@@ -68,6 +76,10 @@ type htmlData struct {
 	JS                                                   template.JS
 	Counts                                               []htmlCount
 	Steps                                                []htmlStep
+	// The verdict: its words, its style (ok, no, wait), and the note on
+	// points not graded beside the score.
+	Verdict, VerdictClass, ScoreNote string
+	NotGraded                        []htmlNotGraded
 }
 
 // WriteHTML renders the report as one self-contained HTML page: inline CSS
@@ -94,6 +106,16 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 		Percent:     num(r.Percent()),
 		PassPercent: num(r.PassPercent),
 	}
+	state, text := verdictOf(r, L)
+	d.Verdict, d.VerdictClass = text, map[string]string{verdictPassed: "ok", verdictNotPassed: "no", verdictUndecided: "wait"}[state]
+	d.ScoreNote = scoreNote(r, L)
+	for _, c := range r.NotGradedChecks() {
+		ng := htmlNotGraded{ID: c.ID, Message: c.Message}
+		if c.MaxPoints > 0 {
+			ng.Points = num(c.MaxPoints)
+		}
+		d.NotGraded = append(d.NotGraded, ng)
+	}
 	d.PageTitle = L.Title
 	if d.Student != "" {
 		d.PageTitle += " — " + d.Student
@@ -106,6 +128,9 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 	}
 	for _, g := range groups(r, L.OtherChecks) {
 		st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
+		if g.Step.NotGradedPoints > 0 {
+			st.NotGraded = fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints))
+		}
 		if st.Title == "" {
 			st.Title = g.Step.ID
 		}
@@ -118,6 +143,9 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 			st.Pct = round2(100 * g.Step.Points / g.Step.MaxPoints)
 		}
 		switch {
+		case g.Step.MaxPoints == 0 && g.Step.NotGradedPoints > 0:
+			// Nothing of the step was graded: neither earned nor lost.
+			st.Fill = "notgraded"
 		case g.Step.MaxPoints > 0 && st.Pct >= 100:
 			st.Fill = "full"
 		case st.Pct > 0:
@@ -126,13 +154,13 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 			st.Fill = "none"
 		}
 		for _, c := range g.Checks {
-			name := L.StatusName[c.Status]
-			if name == "" {
-				name = string(c.Status)
+			class := string(c.Status)
+			if c.NotGraded {
+				class = "notgraded"
 			}
 			st.Checks = append(st.Checks, htmlCheck{
-				ID: c.ID, Status: c.Status, StatusName: name, Points: pointsLine(c), Required: c.Required,
-				Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
+				ID: c.ID, Status: c.Status, Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
+				NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
 			})
 		}
 		d.Steps = append(d.Steps, st)

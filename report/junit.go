@@ -58,7 +58,8 @@ type junitSuites struct {
 
 // WriteJUnit renders the report as JUnit XML for CI systems: one testsuite
 // per step, one testcase per check; fail and partial are failures, error is
-// an error, skipped is skipped. Points, hints and evidence are in the
+// an error, skipped is skipped; a check not graded says so in its message
+// (an error stays an error, a skip not graded is skipped). Points, hints and evidence are in the
 // failure text and in system-out. encoding/xml escapes every text.
 func WriteJUnit(w io.Writer, r *Report) error {
 	r = sanitized(r)
@@ -68,6 +69,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		title = r.Lab.ID
 	}
 	root := junitSuites{Name: fmt.Sprintf("kubelab %s: %s/%s", title, num(r.Score), num(r.MaxScore))}
+	if n := scoreNote(r, L); n != "" {
+		root.Name += " (" + n + ")"
+	}
 	if s := studentLine(r.Student); s != "" {
 		root.Name += " (" + s + ")"
 	}
@@ -79,6 +83,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			{Name: "points", Value: num(g.Step.Points)},
 			{Name: "max_points", Value: num(g.Step.MaxPoints)},
 		}}
+		if g.Step.NotGradedPoints > 0 {
+			s.Properties = append(s.Properties, junitProperty{Name: "not_graded_points", Value: num(g.Step.NotGradedPoints)})
+		}
 		if s.Name == "" {
 			s.Name = g.Step.ID
 		}
@@ -90,18 +97,24 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			ms += c.DurationMS
 			tc := junitCase{Name: c.ID, Classname: r.Lab.ID + "." + g.Step.ID, Time: seconds(c.DurationMS)}
 			detail := xmlText(checkDetail(L, c))
-			msg := fmt.Sprintf("%s (%s %s): %s", L.StatusName[c.Status], pointsLine(c), strings.ToLower(L.Points), c.Message)
-			switch c.Status {
-			case Fail, Partial:
+			msg := fmt.Sprintf("%s (%s %s): %s", statusName(L, c), pointsLine(c), strings.ToLower(L.Points), c.Message)
+			switch {
+			case c.NotGraded && c.Status != Error:
+				// Not graded is no failure of the student's work:
+				// skipped, saying so and why. (An error stays an
+				// error, named not graded: the check could not run.)
+				tc.Skipped = &junitMessage{Message: msg}
+				s.Skipped++
+			case c.Status == Fail || c.Status == Partial:
 				tc.Failure = &junitMessage{Message: msg, Type: string(c.Status), Body: detail}
 				s.Failures++
-			case Error:
+			case c.Status == Error:
 				tc.Error = &junitMessage{Message: msg, Type: string(c.Status), Body: detail}
 				s.Errors++
-			case Skipped:
+			case c.Status == Skipped:
 				tc.Skipped = &junitMessage{Message: c.Message}
 				s.Skipped++
-			case Pass:
+			case c.Status == Pass:
 				tc.SystemOut = &junitText{Body: detail}
 			default:
 				tc.Error = &junitMessage{Message: msg, Type: string(c.Status), Body: detail}

@@ -15,6 +15,10 @@ type MarkdownOptions struct {
 
 var statusEmoji = map[Status]string{Pass: "✅", Partial: "🟡", Fail: "❌", Error: "⚠️", Skipped: "⏭️"}
 
+// notGradedEmoji marks a check that was not graded, and a verdict that
+// waits on one.
+const notGradedEmoji = "⏸️"
+
 // WriteMarkdown renders the report as GitHub-flavoured Markdown, for a pull
 // request or issue comment: a header table, then per step a table of its
 // checks, the hints and (folded) the evidence. Text from the report is
@@ -24,16 +28,13 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	var b strings.Builder
-	verdict := L.NotPassed
-	mark := statusEmoji[Fail]
-	if r.Passed {
-		verdict, mark = L.Passed, statusEmoji[Pass]
-	}
+	state, verdict := verdictOf(r, L)
+	mark := map[string]string{verdictPassed: statusEmoji[Pass], verdictNotPassed: statusEmoji[Fail], verdictUndecided: notGradedEmoji}[state]
 	title := r.Lab.Title
 	if title == "" {
 		title = r.Lab.ID
 	}
-	fmt.Fprintf(&b, "## %s %s: %s — %s/%s (%s%%)\n\n", mark, L.Title, mdText(title), num(r.Score), num(r.MaxScore), num(r.Percent()))
+	fmt.Fprintf(&b, "## %s %s: %s — %s/%s (%s)\n\n", mark, L.Title, mdText(title), num(r.Score), num(r.MaxScore), percentNote(r, L))
 	b.WriteString("| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {
@@ -71,6 +72,17 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 	}
 	row(L.Status, strings.Join(counts, " · "))
 	row(L.Result, verdict+" ("+L.PassMark+" "+num(r.PassPercent)+"%)")
+	if ng := r.NotGradedChecks(); len(ng) > 0 {
+		var ids []string
+		for _, c := range ng {
+			id := mdCode(c.ID)
+			if c.MaxPoints > 0 {
+				id += " (" + num(c.MaxPoints) + ")"
+			}
+			ids = append(ids, id)
+		}
+		row(notGradedEmoji+" "+L.NotGraded, strings.Join(ids, ", ")+" — "+L.NotGradedAdvice)
+	}
 	if r.Fingerprint != nil && r.Fingerprint.Cluster != "" {
 		row(L.ClusterFingerprint, mdCode(r.Fingerprint.Cluster))
 	}
@@ -88,18 +100,22 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 				head = "[" + head + "](" + mdURL(u) + ")"
 			}
 		}
-		fmt.Fprintf(&b, "\n### %s — %s/%s\n\n", head, num(g.Step.Points), num(g.Step.MaxPoints))
+		pts := num(g.Step.Points) + "/" + num(g.Step.MaxPoints)
+		if g.Step.NotGradedPoints > 0 {
+			pts += " (" + fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints)) + ")"
+		}
+		fmt.Fprintf(&b, "\n### %s — %s\n\n", head, pts)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n|---|---|---|---|\n", L.Status, L.Check, L.Points, L.Message)
 		for _, c := range g.Checks {
-			name := L.StatusName[c.Status]
-			if name == "" {
-				name = string(c.Status)
-			}
 			req := ""
 			if c.Required {
 				req = " (" + L.Required + ")"
 			}
-			fmt.Fprintf(&b, "| %s %s | %s%s | %s | %s |\n", statusEmoji[c.Status], mdText(name), mdCode(c.ID), req, pointsLine(c), mdText(c.Message))
+			mark := statusEmoji[c.Status]
+			if c.NotGraded {
+				mark = notGradedEmoji
+			}
+			fmt.Fprintf(&b, "| %s %s | %s%s | %s | %s |\n", mark, mdText(statusName(L, c)), mdCode(c.ID), req, pointsLine(c), mdText(c.Message))
 		}
 		var hints []string
 		for _, c := range g.Checks {

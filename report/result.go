@@ -13,7 +13,9 @@ type Status string
 
 // The five statuses. Error and Skipped never earn points: error means the check
 // could not run (environment), skipped means a check it needs did not pass or a
-// component it needs (Docker) is absent.
+// component it needs (Docker) is absent. Whether a check that earned nothing
+// counts against the student is Result.NotGraded: an error never does, a
+// skip does only when the student's own earlier step failed.
 const (
 	Pass    Status = "pass"
 	Fail    Status = "fail"
@@ -33,9 +35,15 @@ type Fact struct {
 
 // Result is the outcome of one check of one step.
 type Result struct {
-	ID         string   `json:"id"`
-	Step       string   `json:"step"`
-	Status     Status   `json:"status"`
+	ID     string `json:"id"`
+	Step   string `json:"step"`
+	Status Status `json:"status"`
+	// NotGraded: the check could not be judged because of the grading
+	// machine (no Docker engine, --no-run, a forbidden read, a rate limit,
+	// an unreachable cluster, a timeout), or it needs a check that could
+	// not. It earns nothing and is left out of the report's maximum; the
+	// message says why. Always set with status error.
+	NotGraded  bool     `json:"not_graded,omitempty"`
 	Points     float64  `json:"points"`
 	MaxPoints  float64  `json:"max_points"`
 	Required   bool     `json:"required,omitempty"`
@@ -82,6 +90,9 @@ type Step struct {
 	Title     string  `json:"title"`
 	Points    float64 `json:"points"`
 	MaxPoints float64 `json:"max_points"`
+	// NotGradedPoints are the points of its checks that were not graded
+	// (left out of MaxPoints).
+	NotGradedPoints float64 `json:"not_graded_points,omitempty"`
 }
 
 // Report is one grading run of one student.
@@ -97,7 +108,15 @@ type Report struct {
 	Steps      []Step    `json:"steps"`
 	Checks     []Result  `json:"checks"`
 	Score      float64   `json:"score"`
-	MaxScore   float64   `json:"max_score"`
+	// MaxScore is the points of the checks that were graded.
+	MaxScore float64 `json:"max_score"`
+	// NotGradedPoints are the points of the checks that were not graded:
+	// left out of MaxScore, so the environment costs the student nothing.
+	NotGradedPoints float64 `json:"not_graded_points,omitempty"`
+	// Incomplete: points or a required check were not graded; the grade
+	// is not final and the student should be graded again where the
+	// checks can run.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// PassPercent is the share of MaxScore needed to pass (with every
 	// required check passed).
 	PassPercent float64        `json:"pass_percent"`

@@ -13,7 +13,7 @@ import (
 // comes on top.
 func sanitized(r *Report) *Report {
 	c := *r
-	s := cleanText
+	s := CleanText
 	c.Tool = Tool{Name: s(r.Tool.Name), Version: s(r.Tool.Version)}
 	c.Lab = Lab{ID: s(r.Lab.ID), Version: s(r.Lab.Version), Title: s(r.Lab.Title)}
 	c.Lang = s(r.Lang)
@@ -57,9 +57,12 @@ func sanitized(r *Report) *Report {
 	return &c
 }
 
-// cleanText drops control characters but newline and tab, and
-// bidirectional formatting marks.
-func cleanText(s string) string {
+// CleanText drops control characters but newline and tab, and the
+// bidirectional embedding, override and isolate marks, from text that came
+// from outside (a student's cluster, image, roster or report file). It is
+// the one sanitizer of kubelab: reports use it on every text, CleanLine on
+// top of it for a terminal line.
+func CleanText(s string) string {
 	if strings.IndexFunc(s, unwanted) < 0 {
 		return s
 	}
@@ -70,6 +73,13 @@ func cleanText(s string) string {
 		return r
 	}, s)
 }
+
+// CleanLine is CleanText for one terminal line: newlines and tabs become
+// spaces, so a text cannot start a line of its own or repaint the
+// terminal.
+func CleanLine(s string) string { return CleanText(oneLine.Replace(s)) }
+
+var oneLine = strings.NewReplacer("\n", " ", "\t", " ")
 
 func unwanted(r rune) bool {
 	if r == '\n' || r == '\t' {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // TextOptions control the terminal rendering.
@@ -15,6 +16,9 @@ type TextOptions struct {
 }
 
 var marks = map[Status]string{Pass: "✔", Fail: "✘", Partial: "◐", Error: "!", Skipped: "–"}
+
+// notGradedMark marks a check that was not graded.
+const notGradedMark = "○"
 
 const (
 	ansiReset = "\x1b[0m"
@@ -50,42 +54,60 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	if r.Target.Server != "" || r.Target.Context != "" {
 		fmt.Fprintf(&b, "%s: %s (%s %s, %s %s)\n", L.Cluster, clean(r.Target.Server), strings.ToLower(L.Context), clean(r.Target.Context), strings.ToLower(L.Namespace), clean(r.Target.Namespace))
 	}
-	width := 0
+	width, statusW := 0, 8
 	for _, c := range r.Checks {
 		if len(c.ID) > width {
 			width = len(c.ID)
 		}
+		if n := utf8.RuneCountInString(statusName(L, c)); n > statusW {
+			statusW = n
+		}
 	}
+	indent := width + statusW + 11
 	for _, g := range groups(r, L.OtherChecks) {
 		st, rows := g.Step, g.Checks
-		fmt.Fprintf(&b, "\n%s  %s\n", paint(ansiBold, clean(st.Title)), paint(ansiDim, fmt.Sprintf("%s/%s", num(st.Points), num(st.MaxPoints))))
+		head := fmt.Sprintf("%s/%s", num(st.Points), num(st.MaxPoints))
+		if st.NotGradedPoints > 0 {
+			head += " (" + fmt.Sprintf(L.NotGradedPoints, num(st.NotGradedPoints)) + ")"
+		}
+		fmt.Fprintf(&b, "\n%s  %s\n", paint(ansiBold, clean(st.Title)), paint(ansiDim, head))
 		for _, c := range rows {
-			pts := num(c.Points) + "/" + num(c.MaxPoints)
-			if c.MaxPoints == 0 {
-				pts = "-"
+			mark, color := marks[c.Status], colors[c.Status]
+			if c.NotGraded {
+				mark, color = notGradedMark, colors[Skipped]
 			}
-			status := fmt.Sprintf("%s %-8s", marks[c.Status], L.StatusName[c.Status])
-			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(colors[c.Status], status), width, clean(c.ID), pts, clean(c.Message))
+			status := fmt.Sprintf("%s %-*s", mark, statusW, statusName(L, c))
+			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(color, status), width, clean(c.ID), pointsLine(c), clean(c.Message))
 			if c.Hint != "" {
-				fmt.Fprintf(&b, "  %*s %s: %s\n", width+19, "", strings.ToLower(L.Hint), clean(c.Hint))
+				fmt.Fprintf(&b, "  %*s %s: %s\n", indent, "", strings.ToLower(L.Hint), clean(c.Hint))
 			}
 			if opt.Evidence {
 				for _, e := range c.Evidence {
-					fmt.Fprintf(&b, "  %*s %s\n", width+19, "", paint(ansiDim, clean(e.Name)+": "+clean(e.Value)))
+					fmt.Fprintf(&b, "  %*s %s\n", indent, "", paint(ansiDim, clean(e.Name)+": "+clean(e.Value)))
 				}
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\n%s: %s/%s (%s%%)", paint(ansiBold, L.Total), num(r.Score), num(r.MaxScore), num(r.Percent()))
+	fmt.Fprintf(&b, "\n%s: %s/%s (%s)", paint(ansiBold, L.Total), num(r.Score), num(r.MaxScore), percentNote(r, L))
 	var counts []string
 	for _, s := range Statuses {
 		counts = append(counts, fmt.Sprintf("%s %d", L.StatusName[s], r.Counts[s]))
 	}
 	fmt.Fprintf(&b, "   %s\n", strings.Join(counts, " · "))
-	if r.Passed {
-		fmt.Fprintln(&b, paint(colors[Pass], L.Passed))
-	} else {
-		fmt.Fprintln(&b, paint(colors[Fail], L.NotPassed))
+	switch state, text := verdictOf(r, L); state {
+	case verdictPassed:
+		fmt.Fprintln(&b, paint(colors[Pass], text))
+	case verdictUndecided:
+		fmt.Fprintln(&b, paint(colors[Error], text))
+	default:
+		fmt.Fprintln(&b, paint(colors[Fail], text))
+	}
+	if lines := notGradedLines(r); len(lines) > 0 {
+		fmt.Fprintf(&b, "%s:\n", L.NotGradedList)
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  %s %s\n", notGradedMark, clean(l))
+		}
+		fmt.Fprintln(&b, L.NotGradedAdvice)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -93,17 +115,19 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 
 func num(f float64) string { return FormatPoints(f) }
 
-// FormatPoints writes points the way every report shows them: at most two
-// decimals, no trailing zeros ("7.5", "10").
+// FormatPoints writes points (and percentages) the way every report,
+// class file and command shows them: at most two decimals, no trailing
+// zeros, never "-0" ("7.5", "10", "66.67"). Two decimals also hide float
+// noise such as 0.30000000000000004.
 func FormatPoints(f float64) string {
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
 }
 
 // clean removes control characters (terminal escapes) from text that came
 // from a student's cluster or image, so it cannot repaint the grader's
 // terminal.
-func clean(s string) string {
-	return cleanText(oneLine.Replace(s))
-}
-
-var oneLine = strings.NewReplacer("\n", " ", "\t", " ")
+func clean(s string) string { return CleanLine(s) }

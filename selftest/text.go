@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/kubelab/kubelab/internal/shellwords"
 )
 
 // TextOptions control WriteText.
@@ -32,7 +34,7 @@ func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 		for _, c := range s.Commands {
 			shown := c.Line
 			if len(c.Args) > 0 {
-				shown = strings.Join(quoteArgs(c.Args), " ")
+				shown = shellwords.Join(c.Args)
 			}
 			fmt.Fprintf(&b, "  $ %s\n", shown)
 			if opt.Transcript || c.Err != "" {
@@ -97,17 +99,4 @@ func short(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-// quoteArgs quotes the arguments that need it to read back as one.
-func quoteArgs(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t'\"\\$|&;<>(){}*?#") {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		} else {
-			out[i] = a
-		}
-	}
-	return out
 }

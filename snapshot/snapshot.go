@@ -18,8 +18,9 @@ import (
 // Snapshot is everything gathered for one student: plain data, no clients.
 // A nil part was not gathered (no selected check needed it).
 type Snapshot struct {
-	// Now is when gathering ended: the judges' "now" (a judge never reads
-	// the clock), e.g. to tell how old the student's work is.
+	// Now is when gathering took place. Judges read the time from here,
+	// never from the clock, so a saved snapshot is judged the same way
+	// tomorrow (events expire, restarts age). Zero: see checks.SnapshotNow.
 	Now     time.Time
 	Cluster *ClusterInfo
 	NS      *Namespace
@@ -167,7 +168,17 @@ type ImageInfo struct {
 	// absent from the map.
 	Files    map[string]*ImageFile
 	FilesErr *GatherError
+	// Paths are the regular files seen while reading the layers, sorted
+	// (whiteouts honoured; base-image and pip folders such as /usr/lib,
+	// /etc and site-packages left out; at most MaxImagePaths), so that a
+	// missing file can be matched with what the student copied instead
+	// (app.py.txt, App.py, requirement.txt). Complete only when a wanted
+	// file was missing (every layer was then read); empty when not gathered.
+	Paths []string
 }
+
+// MaxImagePaths caps ImageInfo.Paths (it travels in submissions).
+const MaxImagePaths = 4000
 
 // ImageConfig is the part of the image config checks judge.
 type ImageConfig struct {

@@ -199,7 +199,7 @@ func isExit(err error) bool {
 	return errors.As(err, &ee) && ee.code != ExitInternal
 }
 
-func fmtNum(f float64) string { return fmt.Sprintf("%g", f) }
+func fmtNum(f float64) string { return report.FormatPoints(f) }
 
 // addTargetFlags adds the flags that say whose work is graded and how to
 // reach it; check, serve and submit share them.

@@ -111,7 +111,7 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.StringVar(&o.Deadline, "deadline", "", `flag work done after this time: RFC 3339 or "2006-01-02 15:04" (local time)`)
 	f.StringVar(&o.LatePolicy, "late-policy", "none", "what lateness costs: none (flag only), zero, or percent:N (N% off per started day)")
 	f.BoolVar(&o.Resume, "resume", false, "grade only the students without a result in --out (after an interrupted run)")
-	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error")
+	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error or points not graded")
 	f.BoolVar(&o.Force, "force", false, "grade everyone again into an --out that already holds results")
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig of the shared cluster (default: $KUBECONFIG, else ~/.kube/config)")
 	f.StringVar(&o.Context, "context", "", "context of the shared cluster (default: the current one)")
@@ -292,6 +292,15 @@ func writeClassSummary(w io.Writer, format string, c *grade.Class, out string, s
 	}
 	if s.WithErrors > 0 {
 		fmt.Fprintf(w, ", %d with errors (the environment's, not the student's: --resume --retry-errors grades them again)", s.WithErrors)
+	}
+	incomplete := 0
+	for _, e := range c.Students {
+		if e.Report.Incomplete {
+			incomplete++
+		}
+	}
+	if incomplete > 0 {
+		fmt.Fprintf(w, ", %d incomplete (points not graded, left out of their maximum: grades.csv column incomplete)", incomplete)
 	}
 	fmt.Fprintln(w)
 	for _, cs := range s.Checks {

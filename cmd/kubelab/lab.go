@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
 )
 
@@ -50,7 +51,7 @@ func newLabListCmd(g *globalOptions) *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tVERSION\tSTEPS\tPOINTS\tSOURCE\tTITLE")
 			for _, l := range all {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%g\t%s\t%s\n", l.ID, l.Version, len(l.Steps), l.MaxScore(), l.Source, l.Title.Get(g.Lang))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", l.ID, l.Version, len(l.Steps), fmtNum(l.MaxScore()), l.Source, l.Title.Get(g.Lang))
 			}
 			return tw.Flush()
 		},
@@ -62,6 +63,7 @@ type labShowOptions struct {
 	Step   string
 	Format string
 	Out    string
+	Width  int
 }
 
 func newLabShowCmd(g *globalOptions) *cobra.Command {
@@ -84,6 +86,7 @@ func newLabShowCmd(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.Step, "step", "", "show only this step (see the step ids in `kubelab lab show --format md`)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "text (terminal), html (one self-contained page) or md (the Markdown)")
 	cmd.Flags().StringVar(&o.Out, "output-file", "", "write to this file instead of standard output")
+	cmd.Flags().IntVar(&o.Width, "width", 0, "wrap --format text to this many columns (default: the terminal's width, else 80)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "html", "md"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -113,7 +116,11 @@ func (o *labShowOptions) run(stdout io.Writer, lab *labs.Lab) (err error) {
 		}
 		return nil
 	case "text":
-		opt := labs.TermOptions{Color: o.Out == "" && isTerminal(stdout), Width: termWidth(stdout)}
+		width := o.Width
+		if width <= 0 {
+			width = termWidth(stdout)
+		}
+		opt := labs.TermOptions{Color: o.Out == "" && isTerminal(stdout), Width: width}
 		for i, st := range lab.Steps {
 			if o.Step != "" && st.ID != o.Step {
 				continue
@@ -152,8 +159,8 @@ func newLabValidateCmd(g *globalOptions) *cobra.Command {
 				}
 				return exitf(ExitUsage, "%s: %v", dir, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %g points, languages %s\n",
-				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), l.MaxScore(), strings.Join(l.Languages, ", "))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %s points, languages %s\n",
+				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()), strings.Join(l.Languages, ", "))
 			return nil
 		},
 	}
@@ -185,34 +192,23 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	if path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := os.CreateTemp(dirOf(path), ".kubelab-*")
+	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return nil, nil, exitf(ExitInternal, "--output-file: %v", err)
 	}
 	return f, func(ok bool) error {
-		err := f.Close()
-		if !ok || err != nil {
-			os.Remove(f.Name())
-			return err
+		if !ok {
+			f.Abort()
+			return nil
 		}
-		_ = os.Chmod(f.Name(), 0o644)
-		return os.Rename(f.Name(), path)
+		return f.Commit()
 	}, nil
 }
 
-func dirOf(p string) string {
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		return p[:i+1]
-	}
-	return "."
-}
-
+// isTerminal says whether w may get colour: a terminal, and NO_COLOR unset.
 func isTerminal(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" {
-		return false
-	}
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return labs.UseColor(ok && term.IsTerminal(int(f.Fd())), os.Getenv("NO_COLOR"))
 }
 
 func termWidth(w io.Writer) int {

@@ -79,7 +79,7 @@ func (o *labNewOptions) run(stdout io.Writer, id string) error {
 	if err != nil {
 		return exitf(ExitInternal, "the new lab does not validate (a kubelab bug): %v", err)
 	}
-	fmt.Fprintf(stdout, "wrote lab %s to %s: %d steps, %d checks, %g points\n", l.ID, dir, len(l.Steps), len(l.Checks()), l.MaxScore())
+	fmt.Fprintf(stdout, "wrote lab %s to %s: %d steps, %d checks, %s points\n", l.ID, dir, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()))
 	for _, n := range names {
 		fmt.Fprintf(stdout, "  %s\n", filepath.Join(dir, filepath.FromSlash(n)))
 	}

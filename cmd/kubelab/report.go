@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -189,10 +188,17 @@ func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string)
 		fmt.Fprintf(stdout, "student:     %s%s\n", printable(s), claims)
 	}
 	verdict := "not passed"
-	if r.Passed {
+	switch {
+	case r.Passed:
 		verdict = "passed"
+	case r.Undecided():
+		verdict = "not graded yet (a required check could not be judged)"
 	}
-	fmt.Fprintf(stdout, "lab:         %s %s, score %s/%s, %s%s\n", printable(r.Lab.ID), printable(r.Lab.Version), fmtNum(r.Score), fmtNum(r.MaxScore), verdict, claims)
+	score := fmtNum(r.Score) + "/" + fmtNum(r.MaxScore)
+	if r.NotGradedPoints > 0 {
+		score += " (" + fmtNum(r.NotGradedPoints) + " points not graded)"
+	}
+	fmt.Fprintf(stdout, "lab:         %s %s, score %s, %s%s\n", printable(r.Lab.ID), printable(r.Lab.Version), score, verdict, claims)
 	if !r.StartedAt.IsZero() {
 		fmt.Fprintf(stdout, "graded:      %s%s\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), claims)
 	}
@@ -258,13 +264,6 @@ func lessonURL(base string) func(string) string {
 	}
 }
 
-// printable drops control characters from report text printed in a
-// terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// printable makes report text safe to print on one terminal line
+// (report.CleanLine: no control characters, no bidi overrides).
+func printable(s string) string { return report.CleanLine(s) }

@@ -86,7 +86,7 @@ func TestReportRenderCLI(t *testing.T) {
 		t.Errorf("render - -o json: exit %d, output equal: %v, stderr %q", res.code, res.stdout == string(saved), res.stderr)
 	}
 	html := kubelabCLI(t, "", "report", "render", fixturePath("correct.json"))
-	if html.code != ExitOK || !strings.HasPrefix(html.stdout, "<!doctype html>") || !strings.Contains(html.stdout, `id="score">95/100<`) {
+	if html.code != ExitOK || !strings.HasPrefix(html.stdout, "<!doctype html>") || !strings.Contains(html.stdout, `id="score">95/95<`) {
 		t.Errorf("render defaults to html: exit %d, %.80q", html.code, html.stdout)
 	}
 
@@ -120,7 +120,7 @@ func TestReportShowCLI(t *testing.T) {
 	}
 	// The golden has evidence; show without --evidence prints the rest.
 	for _, line := range strings.Split(string(want), "\n") {
-		if strings.Contains(line, "66/100") || strings.Contains(line, "pods.running") && strings.Contains(line, "gagal") {
+		if strings.Contains(line, "66/95") || strings.Contains(line, "pods.running") && strings.Contains(line, "gagal") {
 			if !strings.Contains(res.stdout, line) {
 				t.Errorf("show lacks %q", line)
 			}
@@ -220,7 +220,7 @@ func TestReportVerifyCLI(t *testing.T) {
 	keyID := r.Signature.KeyID
 	if res.code != ExitOK || !strings.HasPrefix(res.stdout, "valid: the report is intact and signed by key "+keyID) ||
 		!strings.Contains(res.stdout, "fingerprint: cluster "+r.Fingerprint.Cluster+"\n") ||
-		!strings.Contains(res.stdout, "@ "+r.Fingerprint.ImageDigest+"\n") || !strings.Contains(res.stdout, "score 95/100, passed\n") {
+		!strings.Contains(res.stdout, "@ "+r.Fingerprint.ImageDigest+"\n") || !strings.Contains(res.stdout, "score 95/95 (5 points not graded), passed\n") {
 		t.Errorf("valid report: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	// The public key given as base64 on the command line works too.

@@ -2,24 +2,18 @@
 // Distribution-API server (go-containerregistry's pkg/registry) behind an
 // httptest server on 127.0.0.1, with the behaviours a grader meets on Docker
 // Hub (login required, rate limits, failures, hangs) and builders for images
-// that do or do not follow the lesson.
+// that do or do not follow the lesson. The building and the serving are
+// internal/imagebuild's, shared with labs/selftest.
 //
 // Nothing here reaches beyond loopback.
 package registrytest
 
 import (
-	"archive/tar"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,13 +22,13 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/kubelab/kubelab/internal/imagebuild"
 )
 
 // Kind is the kind of a request the registry received, for counting.
@@ -61,7 +55,7 @@ type FaultFunc func(w http.ResponseWriter, r *http.Request) bool
 // auth, rate limits and faults and counts requests; Push uses a private admin
 // address to the same storage that does none of that.
 type Registry struct {
-	pub, admin *httptest.Server
+	pub, admin *imagebuild.Server
 	closing    chan struct{}
 
 	user, pass string
@@ -98,7 +92,7 @@ func New(t testing.TB, opts ...Option) *Registry {
 	for _, o := range opts {
 		o(r)
 	}
-	store := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	store := imagebuild.NewRegistry()
 	r.pub = serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.serve(store, w, req) }))
 	r.admin = serve(t, store)
 	t.Cleanup(func() {
@@ -109,22 +103,17 @@ func New(t testing.TB, opts ...Option) *Registry {
 	return r
 }
 
-func serve(t testing.TB, h http.Handler) *httptest.Server {
+func serve(t testing.TB, h http.Handler) *imagebuild.Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := imagebuild.Serve(h)
 	if err != nil {
-		t.Fatalf("registrytest: listen: %v", err)
+		t.Fatalf("registrytest: %v", err)
 	}
-	s := httptest.NewUnstartedServer(h)
-	s.Listener.Close()
-	s.Listener = l
-	s.Config.ErrorLog = log.New(io.Discard, "", 0)
-	s.Start()
 	return s
 }
 
 // Host returns the registry's public address, "127.0.0.1:PORT".
-func (r *Registry) Host() string { return r.pub.Listener.Addr().String() }
+func (r *Registry) Host() string { return r.pub.Addr }
 
 // Ref returns repoTag ("student/flask:v1") as a reference on this registry.
 func (r *Registry) Ref(repoTag string) string { return r.Host() + "/" + repoTag }
@@ -311,7 +300,7 @@ func PushIndex(t testing.TB, r *Registry, repoTag string, idx v1.ImageIndex) v1.
 func (r *Registry) adminRef(t testing.TB, repoTag string) name.Reference {
 	t.Helper()
 	repoTag = strings.TrimPrefix(repoTag, r.Host()+"/")
-	ref, err := name.ParseReference(r.admin.Listener.Addr().String()+"/"+repoTag, name.Insecure)
+	ref, err := name.ParseReference(r.admin.Addr+"/"+repoTag, name.Insecure)
 	if err != nil {
 		t.Fatalf("registrytest: bad reference %q: %v", repoTag, err)
 	}
@@ -338,25 +327,9 @@ if __name__ == "__main__":
 // Requirements is the lesson's requirements.txt.
 const Requirements = "flask\n"
 
-// Spec describes an image to build. Options change the lesson's Spec.
-type Spec struct {
-	// Layers are the file systems of the layers, bottom first: absolute
-	// path -> content. A path whose base name starts with ".wh." is a whiteout.
-	Layers       []map[string]string
-	Entrypoint   []string
-	Cmd          []string
-	WorkingDir   string
-	ExposedPorts []string
-	Env          []string
-	OS           string
-	Architecture string
-	Variant      string
-	Created      time.Time
-	// DotSlash writes tar entry names as "./app/app.py", as some tools do.
-	DotSlash bool
-	// OCI uses OCI media types instead of Docker's.
-	OCI bool
-}
+// Spec describes an image to build (see imagebuild.Spec). Options change
+// the lesson's Spec.
+type Spec = imagebuild.Spec
 
 // ImageOption changes the Spec LessonImage builds.
 type ImageOption func(*Spec)
@@ -391,6 +364,7 @@ func LessonSpec() *Spec {
 		OS:           "linux",
 		Architecture: "amd64",
 		Created:      time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC),
+		CreatedBy:    "test layer",
 	}
 }
 
@@ -400,26 +374,17 @@ func LessonImage(opts ...ImageOption) v1.Image {
 	for _, o := range opts {
 		o(s)
 	}
-	return s.Build()
+	return build(s)
 }
 
-// SetFile sets path's content in the layer that already holds it, else in
-// the top layer.
-func (s *Spec) SetFile(p, content string) {
-	for _, l := range s.Layers {
-		if _, ok := l[p]; ok {
-			l[p] = content
-			return
-		}
+// build builds s; a Spec of this package always builds, so a failure is a
+// bug here.
+func build(s *Spec) v1.Image {
+	img, err := s.Build()
+	if err != nil {
+		panic(err)
 	}
-	s.Layers[len(s.Layers)-1][p] = content
-}
-
-// RemoveFile removes path from every layer.
-func (s *Spec) RemoveFile(p string) {
-	for _, l := range s.Layers {
-		delete(l, p)
-	}
+	return img
 }
 
 // Created sets the image's creation time.
@@ -533,98 +498,6 @@ func DotSlashPaths() ImageOption { return func(s *Spec) { s.DotSlash = true } }
 // OCI uses OCI media types.
 func OCI() ImageOption { return func(s *Spec) { s.OCI = true } }
 
-// Build builds the image s describes.
-func (s *Spec) Build() v1.Image {
-	img := empty.Image
-	if s.OCI {
-		img = mutate.MediaType(img, types.OCIManifestSchema1)
-		img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	}
-	for _, files := range s.Layers {
-		l, err := tarLayer(files, s.DotSlash, s.OCI)
-		if err != nil {
-			panic(err)
-		}
-		if img, err = mutate.Append(img, mutate.Addendum{Layer: l, History: v1.History{
-			CreatedBy: "test layer", Created: v1.Time{Time: s.Created},
-		}}); err != nil {
-			panic(err)
-		}
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		panic(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Variant = s.OS, s.Architecture, s.Variant
-	cf.Created = v1.Time{Time: s.Created}
-	cf.Config.Entrypoint = s.Entrypoint
-	cf.Config.Cmd = s.Cmd
-	cf.Config.WorkingDir = s.WorkingDir
-	cf.Config.Env = s.Env
-	cf.Config.ExposedPorts = nil
-	for _, p := range s.ExposedPorts {
-		if cf.Config.ExposedPorts == nil {
-			cf.Config.ExposedPorts = map[string]struct{}{}
-		}
-		cf.Config.ExposedPorts[p] = struct{}{}
-	}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		panic(err)
-	}
-	return img
-}
-
-// tarLayer builds a gzip layer holding files, with their parent directories.
-func tarLayer(files map[string]string, dotSlash, oci bool) (v1.Layer, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for p := range files {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	prefix := ""
-	if dotSlash {
-		prefix = "./"
-	}
-	dirs := map[string]bool{}
-	mtime := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	for _, p := range names {
-		rel := strings.TrimPrefix(path.Clean(p), "/")
-		// Parent directories first, as docker writes them.
-		parts := strings.Split(rel, "/")
-		for i := 1; i < len(parts); i++ {
-			d := strings.Join(parts[:i], "/")
-			if dirs[d] {
-				continue
-			}
-			dirs[d] = true
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: prefix + d + "/", Mode: 0o755, ModTime: mtime}); err != nil {
-				return nil, err
-			}
-		}
-		c := files[p]
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: prefix + rel, Mode: 0o644, Size: int64(len(c)), ModTime: mtime}); err != nil {
-			return nil, err
-		}
-		if _, err := io.WriteString(tw, c); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	b := buf.Bytes()
-	var opts []tarball.LayerOption
-	if oci {
-		opts = append(opts, tarball.WithMediaType(types.OCILayer))
-	}
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(b)), nil
-	}, opts...)
-}
-
 // LessonIndex is a multi-platform index of the lesson's image, one image
 // per platform ("linux/amd64", "linux/arm64/v8"; both when none given), as
 // "docker buildx build --platform linux/amd64,linux/arm64" pushes it.
@@ -659,10 +532,11 @@ func BuildxIndex(opts ...ImageOption) v1.ImageIndex {
 	if err != nil {
 		panic(err)
 	}
-	att := (&Spec{
-		Layers: []map[string]string{{"/provenance.json": `{"_type":"https://in-toto.io/Statement/v0.1"}`}},
-		OCI:    true,
-	}).Build()
+	att := build(&Spec{
+		Layers:    []map[string]string{{"/provenance.json": `{"_type":"https://in-toto.io/Statement/v0.1"}`}},
+		CreatedBy: "test layer",
+		OCI:       true,
+	})
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	return mutate.AppendManifests(idx,
 		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{

@@ -57,6 +57,12 @@ type Options struct {
 	// cluster takes (default 1); a class of a thousand students with
 	// LoadBalancer services needs more than one.
 	NodePortWindows int
+	// Node, when set, starts a real node instead of kwok's simulated one
+	// (internal/realnode: a kubelet named NodeName). It is called once the
+	// API server answers; Start then waits for that node to be Ready. No
+	// kube-system stand-in pods are created: a real kubelet would try to
+	// run them.
+	Node func(ctx context.Context, c *Cluster) error
 }
 
 // Cluster is a running simulated cluster.
@@ -68,8 +74,9 @@ type Cluster struct {
 	// Context is the kubeconfig context name ("minikube").
 	Context string
 
-	bins string
-	pki  *pki
+	bins   string
+	detach bool
+	pki    *pki
 	// nodePorts holds this cluster's NodePort windows while it runs.
 	nodePorts []*os.File
 	mu        sync.Mutex
@@ -108,7 +115,7 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 	}
 	blockFakeRanges()
 
-	c = &Cluster{Dir: opt.Dir, NodeName: opt.NodeName, Context: "minikube", bins: opt.BinDir}
+	c = &Cluster{Dir: opt.Dir, NodeName: opt.NodeName, Context: "minikube", bins: opt.BinDir, detach: opt.Detach}
 	defer func() {
 		if err != nil {
 			c.Stop()
@@ -204,6 +211,15 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 	); err != nil {
 		return nil, err
 	}
+	if opt.Node != nil {
+		if err := opt.Node(ctx, c); err != nil {
+			return nil, err
+		}
+		if err := c.waitUsable(ctx, cs); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	stages, err := c.writeStages()
 	if err != nil {
 		return nil, err
@@ -237,11 +253,30 @@ func (c *Cluster) path(name string) string { return filepath.Join(c.Dir, name) }
 // start runs one binary in its own process group with its output in
 // Dir/<name>.log.
 func (c *Cluster) start(opt Options, name string, args ...string) error {
+	return c.startPath(opt, name, filepath.Join(c.bins, name), args...)
+}
+
+// StartProcess runs another component of the cluster (a real node's
+// containerd, kubelet, kube-proxy) like its own: in its own process group,
+// output in Dir/<name>.log, stopped by Stop (newest first) and reported by
+// exited while the cluster starts. path is the program to run.
+func (c *Cluster) StartProcess(name, path string, args ...string) error {
+	return c.startPath(Options{Detach: c.detach}, name, path, args...)
+}
+
+// BinDir is the directory of the cluster binaries (kubelet and kube-proxy
+// included).
+func (c *Cluster) BinDir() string { return c.bins }
+
+// Exited reports a component that has died, with the end of its log.
+func (c *Cluster) Exited() error { return c.exited() }
+
+func (c *Cluster) startPath(opt Options, name, path string, args ...string) error {
 	logf, err := os.Create(c.path(name + ".log"))
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(c.bins, name), args...)
+	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if !opt.Detach {

@@ -35,6 +35,11 @@ type Student struct {
 	Image string
 	// App names the deployment, as in `kubectl create deployment hello-flask`.
 	App string
+	// RealNode says the cluster's node is a real kubelet (internal/realnode):
+	// the pod states of the mistakes are then the kubelet's own, waited for,
+	// never written by the simulator. For crash-loop, Image must then be an
+	// image whose app really exits.
+	RealNode bool
 }
 
 // The scenarios. Tests, the demo and the benchmarks refer to them by name.
@@ -165,7 +170,7 @@ func playPullBackOff(ctx context.Context, s *Student) error {
 	if err := s.expose(ctx, "LoadBalancer", 5000); err != nil {
 		return err
 	}
-	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return pullBackOffStatus(s, p) })
+	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return pullBackOffStatus(s, p) }, "ErrImagePull", "ImagePullBackOff")
 }
 
 // pullBackOffStatus is what a kubelet reports for a pod whose image tag was
@@ -201,7 +206,7 @@ func playCrashLoop(ctx context.Context, s *Student) error {
 	if err := s.expose(ctx, "LoadBalancer", 5000); err != nil {
 		return err
 	}
-	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return crashLoopStatus(s, p) })
+	return s.kubelet(ctx, func(p corev1.Pod) (map[string]any, []event) { return crashLoopStatus(s, p) }, "CrashLoopBackOff")
 }
 
 // crashLoopStatus is what a kubelet reports for a pod whose app starts and
@@ -238,8 +243,13 @@ func containerName(p corev1.Pod) string {
 }
 
 // kubelet waits for the deployment's pods to be created and started by kwok,
-// then writes the status (and events) a kubelet would report for them.
-func (s *Student) kubelet(ctx context.Context, status func(corev1.Pod) (map[string]any, []event)) error {
+// then writes the status (and events) a kubelet would report for them. On a
+// real node it waits instead until the kubelet itself reports one of the
+// waiting reasons given for every pod.
+func (s *Student) kubelet(ctx context.Context, status func(corev1.Pod) (map[string]any, []event), realReasons ...string) error {
+	if s.RealNode {
+		return s.waitRealReason(ctx, realReasons)
+	}
 	var pods []corev1.Pod
 	if err := waitFor(ctx, 60*time.Second, func() (bool, error) {
 		out, err := s.kubectl(ctx, "get", "pods", "-l", "app="+s.App, "-o", "json")
@@ -280,6 +290,44 @@ func (s *Student) kubelet(ctx context.Context, status func(corev1.Pod) (map[stri
 		d, err := s.deployment(ctx)
 		return err == nil && d.Status.ReadyReplicas == 0 && d.Status.ObservedGeneration >= d.Generation, nil
 	})
+}
+
+// waitRealReason waits until a real kubelet reports every pod of the app
+// waiting for one of reasons, and the deployment controller has seen that no
+// pod is ready.
+func (s *Student) waitRealReason(ctx context.Context, reasons []string) error {
+	err := waitFor(ctx, 3*time.Minute, func() (bool, error) {
+		out, err := s.kubectl(ctx, "get", "pods", "-l", "app="+s.App, "-o", "json")
+		if err != nil {
+			return false, nil
+		}
+		var l corev1.PodList
+		if err := json.Unmarshal([]byte(out), &l); err != nil {
+			return false, err
+		}
+		if len(l.Items) == 0 {
+			return false, nil
+		}
+		for _, p := range l.Items {
+			found := false
+			for _, cs := range p.Status.ContainerStatuses {
+				for _, r := range reasons {
+					if cs.State.Waiting != nil && cs.State.Waiting.Reason == r {
+						found = true
+					}
+				}
+			}
+			if !found {
+				return false, nil
+			}
+		}
+		d, err := s.deployment(ctx)
+		return err == nil && d.Status.ReadyReplicas == 0 && d.Status.ObservedGeneration >= d.Generation, nil
+	})
+	if err != nil {
+		return fmt.Errorf("pods of %s never reported %s: %w", s.App, strings.Join(reasons, " or "), err)
+	}
+	return nil
 }
 
 func (s *Student) recordEvent(ctx context.Context, p corev1.Pod, i int, e event) error {

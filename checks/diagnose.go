@@ -1,0 +1,565 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+// Diagnoses: when what a check wants is missing, what did the student do
+// instead? Each is a pure function of the snapshot. Their hints start with
+// the command that fixes the problem, with the student's own names in it,
+// then say why (docs/grading-policy.md).
+
+// fixHint is a hint that starts with the commands that fix the problem, in
+// order, then explains. en and id are formats for args.
+func fixHint(cmds []string, en, id string, args ...any) L {
+	why := T(en, id, args...)
+	if len(cmds) == 0 {
+		return why
+	}
+	q := make([]string, len(cmds))
+	for i, c := range cmds {
+		q[i] = "`" + c + "`"
+	}
+	return L{En: strings.TrimSpace(strings.Join(q, ", then ") + ". " + why.En), Id: strings.TrimSpace(strings.Join(q, ", lalu ") + ". " + why.Id)}
+}
+
+// shortImage writes an image reference the way a student types it: no
+// index.docker.io/ or docker.io/, no library/ for official images, the tag
+// kept ("budi/app:latest").
+func shortImage(ref string) string {
+	r, err := name.ParseReference(strings.TrimSpace(ref))
+	if err != nil {
+		return ref
+	}
+	repo := r.Context().RepositoryStr()
+	if reg := r.Context().RegistryStr(); reg != name.DefaultRegistry {
+		repo = reg + "/" + repo
+	} else {
+		repo = strings.TrimPrefix(repo, "library/")
+	}
+	if d, ok := r.(name.Digest); ok {
+		return repo + "@" + d.DigestStr()
+	}
+	return repo + ":" + r.Identifier()
+}
+
+// studentImage is the image the student handed in, as they wrote it.
+func studentImage(s *Snapshot, t *Target) string {
+	if s.Image != nil && strings.TrimSpace(s.Image.Ref) != "" {
+		return strings.TrimSpace(s.Image.Ref)
+	}
+	if t != nil {
+		return shortImage(t.Image)
+	}
+	return "user/repository:tag"
+}
+
+// appName is the name kubectl create deployment would be given in the
+// lesson: the repository's last part (budi/hello-flask → hello-flask).
+func appName(image string) string {
+	r, err := name.ParseReference(image)
+	if err != nil {
+		return "hello-flask"
+	}
+	return path.Base(r.Context().RepositoryStr())
+}
+
+// SnapshotNow is the time the snapshot stands for: Snapshot.Now, else the
+// newest timestamp the cluster wrote into it (a saved snapshot without Now
+// is then judged as of its own last moment, never as of today).
+func SnapshotNow(s *Snapshot) time.Time {
+	if !s.Now.IsZero() {
+		return s.Now
+	}
+	var now time.Time
+	see := func(t time.Time) {
+		if t.After(now) {
+			now = t
+		}
+	}
+	if s.NS != nil {
+		for _, d := range s.NS.Deployments {
+			see(d.CreationTimestamp.Time)
+			for _, c := range d.Status.Conditions {
+				see(c.LastUpdateTime.Time)
+			}
+		}
+		for _, rs := range s.NS.ReplicaSets {
+			see(rs.CreationTimestamp.Time)
+		}
+		for _, p := range s.NS.Pods {
+			see(p.CreationTimestamp.Time)
+			for _, c := range p.Status.Conditions {
+				see(c.LastTransitionTime.Time)
+			}
+			for _, cs := range p.Status.ContainerStatuses {
+				if r := cs.State.Running; r != nil {
+					see(r.StartedAt.Time)
+				}
+				if x := cs.State.Terminated; x != nil {
+					see(x.FinishedAt.Time)
+				}
+				if x := cs.LastTerminationState.Terminated; x != nil {
+					see(x.FinishedAt.Time)
+				}
+			}
+		}
+		for _, sv := range s.NS.Services {
+			see(sv.CreationTimestamp.Time)
+		}
+		for _, e := range s.NS.Events {
+			see(e.LastTimestamp.Time)
+			see(e.EventTime.Time)
+			see(e.CreationTimestamp.Time)
+		}
+	}
+	return now
+}
+
+// ago says how long before now t was, rounded for a reader ("3h", "2d").
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// Deployment.
+
+// barePods are the pods in ns that no controller owns (made with kubectl
+// run) and that run the student's image repository.
+func barePods(ns *Namespace, image string) []corev1.Pod {
+	_, repo, err := NormalizeImage(image)
+	if err != nil {
+		return nil
+	}
+	var out []corev1.Pod
+	for _, p := range ns.Pods {
+		if len(p.OwnerReferences) > 0 || p.DeletionTimestamp != nil {
+			continue
+		}
+		for _, c := range p.Spec.Containers {
+			if _, r, err := NormalizeImage(c.Image); err == nil && r == repo {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// diagnoseNoDeployment says what the student did instead of a deployment
+// running their image: a pod made with kubectl run, a deployment running
+// another image, or nothing at all in the graded namespace.
+func diagnoseNoDeployment(s *Snapshot, t *Target) (msg, hint L) {
+	img := studentImage(s, t)
+	ns := s.NS.Name
+	if pods := barePods(s.NS, t.Image); len(pods) > 0 {
+		p := pods[0]
+		return T("No deployment runs your image %s, but pod %s does: it was made with kubectl run, and a pod alone is neither restarted nor scaled by Kubernetes.",
+				"Tidak ada deployment yang menjalankan image-mu %s, tetapi pod %s menjalankannya: pod itu dibuat dengan kubectl run, dan pod saja tidak di-restart maupun di-scale oleh Kubernetes.", img, p.Name),
+			fixHint([]string{"kubectl delete pod " + p.Name, fmt.Sprintf("kubectl create deployment %s --image=%s", p.Name, img)},
+				"The lab asks for a Deployment, which keeps the pod running for you.",
+				"Lab ini meminta Deployment, yang menjaga pod tetap berjalan untukmu.")
+	}
+	if len(s.NS.Deployments) > 0 {
+		d := nearestDeployment(s.NS, t.Image)
+		c := d.Spec.Template.Spec.Containers[0]
+		return T("No deployment in namespace %s runs your image %s; deployment %s runs %s.",
+				"Tidak ada deployment di namespace %s yang menjalankan image-mu %s; deployment %s menjalankan %s.", ns, img, d.Name, c.Image),
+			fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d.Name, c.Name, img)},
+				"This makes deployment %s run the image you pushed and handed in (%s); compare the two names letter by letter.",
+				"Perintah ini membuat deployment %s menjalankan image yang kamu push dan serahkan (%s); bandingkan kedua nama itu huruf demi huruf.", d.Name, img)
+	}
+	return T("There is no deployment in namespace %s.", "Tidak ada deployment di namespace %s.", ns),
+		fixHint([]string{fmt.Sprintf("kubectl create deployment %s --image=%s -n %s", appName(t.Image), img, ns)},
+			"If you made it already, `kubectl get deployments --all-namespaces` shows where: kubelab grades namespace %s only (kubelab cannot read other namespaces' work).",
+			"Jika sudah kamu buat, `kubectl get deployments --all-namespaces` menunjukkan di mana: kubelab hanya menilai namespace %s (kubelab tidak bisa membaca pekerjaan di namespace lain).", ns)
+}
+
+// nearestDeployment is the deployment with a container whose repository is
+// closest to the student's (a typo in the name); ties go to the oldest.
+func nearestDeployment(ns *Namespace, image string) *appsv1.Deployment {
+	_, want, _ := NormalizeImage(image)
+	best, bestD := -1, 1<<30
+	for i := range ns.Deployments {
+		d := &ns.Deployments[i]
+		if len(d.Spec.Template.Spec.Containers) == 0 {
+			continue
+		}
+		dist := 1 << 20
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if _, r, err := NormalizeImage(c.Image); err == nil {
+				dist = min(dist, editDistance(r, want))
+			}
+		}
+		if best < 0 || dist < bestD || (dist == bestD && d.CreationTimestamp.Before(&ns.Deployments[best].CreationTimestamp)) {
+			best, bestD = i, dist
+		}
+	}
+	if best < 0 {
+		return &ns.Deployments[0]
+	}
+	return &ns.Deployments[best]
+}
+
+// Image identity.
+
+// digestOf returns the digest an image reference or a container status
+// imageID names ("docker-pullable://budi/app@sha256:…" → "sha256:…").
+func digestOf(ref string) string {
+	if i := strings.LastIndex(ref, "@"); i >= 0 {
+		return ref[i+1:]
+	}
+	if strings.HasPrefix(ref, "sha256:") {
+		return ref
+	}
+	return ""
+}
+
+// sameImage says whether a container's image is the image handed in,
+// written differently: the same name once normalised (docker.io/,
+// index.docker.io/, library/, :latest), a digest pin of the pushed digest,
+// or another tag whose pods run the pushed digest. how says which, for the
+// message; known is false when the registry's digest is unknown.
+func sameImage(s *Snapshot, t *Target, c string, pods []corev1.Pod) (same bool, how string) {
+	full, repo, err := NormalizeImage(c)
+	if err != nil {
+		return false, ""
+	}
+	if full == t.Image {
+		return true, ""
+	}
+	_, wantRepo, err := NormalizeImage(t.Image)
+	if err != nil || repo != wantRepo {
+		return false, ""
+	}
+	pushed := ""
+	if s.Image != nil {
+		pushed = s.Image.Digest
+	}
+	if d := digestOf(full); d != "" {
+		switch {
+		case pushed == "":
+			// The registry could not be asked: a pin of the student's own
+			// repository is given the benefit of the doubt.
+			return true, "pinned by digest; the registry's digest was not read, so it was not compared"
+		case d == pushed:
+			return true, "pinned by the digest you pushed"
+		}
+		return false, ""
+	}
+	if pushed == "" {
+		return false, ""
+	}
+	for _, p := range pods {
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.Image != "" && cs.Image != c {
+				if f, _, err := NormalizeImage(cs.Image); err != nil || f != full {
+					continue
+				}
+			}
+			if digestOf(cs.ImageID) == pushed {
+				return true, fmt.Sprintf("tag %s holds the same digest", imageTag(c))
+			}
+		}
+	}
+	return false, ""
+}
+
+// Services.
+
+// diagnoseNoService says what the student exposed instead of the
+// deployment: a service whose selector matches other pods (made with
+// kubectl expose pod, or a typo), or none.
+func diagnoseNoService(s *Snapshot, t *Target, port int) (msg, hint L) {
+	d := t.Deployment.Name
+	expose := fmt.Sprintf("kubectl expose deployment %s --type=LoadBalancer --port=%d", d, port)
+	var others []corev1.Service
+	for _, sv := range s.NS.Services {
+		if sv.Name != "kubernetes" {
+			others = append(others, sv)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return svcNear(others[i], d) < svcNear(others[j], d) })
+	if len(others) == 0 {
+		return T("No service exposes deployment %s.", "Tidak ada service yang mengekspos deployment %s.", d),
+			fixHint([]string{expose}, "A Service gives the pods of %s one address that a browser can reach.", "Service memberi pod milik %s satu alamat yang bisa dijangkau browser.", d)
+	}
+	sv := others[0]
+	sel := labels.Set(sv.Spec.Selector).String()
+	if sel == "" {
+		sel = "(none)"
+	}
+	var what L
+	for _, p := range s.NS.Pods {
+		if len(sv.Spec.Selector) > 0 && labels.SelectorFromSet(sv.Spec.Selector).Matches(labels.Set(p.Labels)) {
+			if len(p.OwnerReferences) == 0 {
+				what = T(" It selects pod %s, made with kubectl run.", " Service itu memilih pod %s, yang dibuat dengan kubectl run.", p.Name)
+			} else {
+				what = T(" It selects pod %s, which belongs to something else.", " Service itu memilih pod %s, milik objek lain.", p.Name)
+			}
+			break
+		}
+	}
+	msg = T("No service selects the pods of deployment %s (labels %s); service %s selects %s.",
+		"Tidak ada service yang memilih pod deployment %s (label %s); service %s memilih %s.",
+		d, fmtLabels(t.Deployment.Spec.Template.Labels), sv.Name, sel)
+	msg.En += what.En
+	msg.Id += what.Id
+	return msg,
+		fixHint([]string{"kubectl delete service " + sv.Name, expose},
+			"kubectl expose deployment copies the deployment's own selector, so the service reaches its pods.",
+			"kubectl expose deployment menyalin selector milik deployment, sehingga service menjangkau pod-podnya.")
+}
+
+// svcNear ranks services for a diagnosis: one named like the deployment
+// first, then a LoadBalancer, then the rest by name.
+func svcNear(s corev1.Service, deployment string) string {
+	r := "2"
+	if s.Name == deployment {
+		r = "0"
+	} else if s.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		r = "1"
+	}
+	return r + s.Name
+}
+
+// reexposeHint is the fix for a service of the wrong type or port: make it
+// again from the deployment.
+func reexposeHint(t *Target, typ string, port, targetPort int, en, id string, args ...any) L {
+	cmd := fmt.Sprintf("kubectl expose deployment %s --type=%s --port=%d", t.Deployment.Name, typ, port)
+	if targetPort != 0 && targetPort != port {
+		cmd += fmt.Sprintf(" --target-port=%d", targetPort)
+	}
+	return fixHint([]string{"kubectl delete service " + t.Service.Name, cmd}, en, id, args...)
+}
+
+// The app's address.
+
+var (
+	localhostLogRe = regexp.MustCompile(`Running on (?:http://)?(?:127\.0\.0\.1|localhost):(\d+)`)
+	allAddrLogRe   = regexp.MustCompile(`Running on all addresses|Running on (?:http://)?0\.0\.0\.0`)
+)
+
+// localhostOnly says how we know the app listens on 127.0.0.1 only inside
+// its container: Flask's own start-up line in the run probe's logs, else
+// app.py's app.run(...) without host= when python runs it. "" when there
+// is no sign of it.
+func localhostOnly(s *Snapshot) string {
+	if r := s.Run; r != nil && r.Logs != "" {
+		if m := localhostLogRe.FindString(r.Logs); m != "" && !allAddrLogRe.MatchString(r.Logs) {
+			return fmt.Sprintf("the container's log says %q", m)
+		}
+	}
+	if im := s.Image; im != nil && im.Config != nil {
+		if f, where := imgAppSource(im, Params{}); f != nil && imgAnalyzeCommand(im.Config).Server == "python" {
+			if r := imgCodePort(f.Content, im.Config.Env); r.found && r.hostMissing {
+				return fmt.Sprintf("%s calls %s without host=\"0.0.0.0\"", where, r.how)
+			}
+		}
+	}
+	return ""
+}
+
+// localhostHint is the fix for an app that listens on 127.0.0.1 only.
+func localhostHint(image, deployment string, port int) L {
+	cmds := []string{fmt.Sprintf("docker build -t %s .", image), "docker push " + image}
+	if deployment != "" {
+		cmds = append(cmds, "kubectl rollout restart deployment/"+deployment)
+	}
+	q := make([]string, len(cmds))
+	for i, c := range cmds {
+		q[i] = "`" + c + "`"
+	}
+	return L{
+		En: fmt.Sprintf("In app.py write app.run(host=\"0.0.0.0\", port=%d), then %s. Flask listens on 127.0.0.1 unless told otherwise, and 127.0.0.1 inside a container is reachable from nowhere else.", port, strings.Join(q, ", then ")),
+		Id: fmt.Sprintf("Di app.py tulis app.run(host=\"0.0.0.0\", port=%d), lalu %s. Flask mendengarkan di 127.0.0.1 kecuali diminta lain, dan 127.0.0.1 di dalam kontainer tidak bisa dijangkau dari mana pun.", port, strings.Join(q, ", lalu ")),
+	}
+}
+
+// Files.
+
+// nearMisses are the files in the image that are probably the one wanted
+// under another name: in the same directory with another case, a letter
+// missing, extra or swapped, an extension added, changed or dropped
+// (app.py.txt, App.py, requirement.txt, requirements); or with the same
+// name in another directory. At most 3, closest first.
+func nearMisses(paths []string, want string) []string {
+	dir, base := path.Split(want)
+	dir = path.Clean(dir)
+	stem := strings.TrimSuffix(base, path.Ext(base))
+	type cand struct {
+		p    string
+		rank int
+	}
+	var cs []cand
+	for _, p := range paths {
+		if p == want || systemDir(p) {
+			continue
+		}
+		pd, pb := path.Split(p)
+		pd = path.Clean(pd)
+		pstem := strings.TrimSuffix(pb, path.Ext(pb))
+		lb, lbase := strings.ToLower(pb), strings.ToLower(base)
+		rank := -1
+		switch {
+		case lb == lbase:
+			rank = 0 // App.py, or app.py in another directory
+		case strings.HasPrefix(lb, lbase+"."):
+			rank = 1 // app.py.txt (Windows hides the .txt)
+		case strings.EqualFold(pb, stem) || strings.EqualFold(pstem, stem) && path.Ext(pb) != "":
+			rank = 2 // requirements, requirements.text, app.txt
+		case editDistance(lb, lbase) <= 1 || (len(base) >= 10 && editDistance(lb, lbase) <= 2):
+			rank = 3 // requirement.txt, ap.py, requirments.txt
+		}
+		if rank < 0 {
+			continue
+		}
+		if pd != dir {
+			if lb != lbase {
+				continue // only the exact name counts elsewhere
+			}
+			rank += 10
+		}
+		cs = append(cs, cand{p, rank})
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].rank != cs[j].rank {
+			return cs[i].rank < cs[j].rank
+		}
+		return cs[i].p < cs[j].p
+	})
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, cs[i].p)
+	}
+	return out
+}
+
+// editDistance is the optimal string alignment distance (insertions,
+// deletions, substitutions, adjacent transpositions).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// appHint explains an app that does not answer through its service: an app
+// listening on 127.0.0.1 only, else what to look at.
+func appHint(s *Snapshot, t *Target) L {
+	if why := localhostOnly(s); why != "" {
+		h := localhostHint(studentImage(s, t), t.Deployment.Name, 5000)
+		return L{En: h.En + " (" + why + ".)", Id: h.Id + " (" + why + ".)"}
+	}
+	if t.Service.Spec.Type == "LoadBalancer" && len(t.Service.Status.LoadBalancer.Ingress) == 0 {
+		return fixHint([]string{"minikube tunnel", "minikube service " + t.Service.Name},
+			"The LoadBalancer has no address until minikube tunnel runs (leave it open in another terminal); minikube service opens the app through the NodePort.",
+			"LoadBalancer belum punya alamat sampai minikube tunnel berjalan (biarkan terbuka di terminal lain); minikube service membuka aplikasi lewat NodePort.")
+	}
+	return fixHint([]string{"kubectl logs deployment/" + t.Deployment.Name}, "It shows whether the app started and on which address and port it listens (it must be 0.0.0.0:5000).",
+		"Perintah itu menunjukkan apakah aplikasi sudah jalan dan di alamat serta port mana ia mendengarkan (harus 0.0.0.0:5000).")
+}
+
+// imgMissingFiles judges wanted files absent from the image, naming what
+// the student copied instead (near-miss names from ImageInfo.Paths, or the
+// same name in another directory) with the command that fixes it.
+func imgMissingFiles(im *ImageInfo, wd string, wanted []string, ev []report.Fact) (Judgement, bool) {
+	paths := slices.Clone(im.Paths)
+	for f := range im.Files {
+		if !slices.Contains(paths, f) {
+			paths = append(paths, f)
+		}
+	}
+	var missing, renames, moved []string
+	var renamesID []string
+	for _, want := range wanted {
+		if im.Files[want] != nil {
+			continue
+		}
+		missing = append(missing, want)
+		for _, got := range nearMisses(paths, want) {
+			if path.Dir(got) == path.Dir(want) {
+				renames = append(renames, fmt.Sprintf("%s instead of %s", got, path.Base(want)))
+				renamesID = append(renamesID, fmt.Sprintf("%s, bukan %s", got, path.Base(want)))
+			} else {
+				moved = append(moved, got)
+			}
+			break
+		}
+	}
+	if len(missing) == 0 {
+		return Judgement{}, false
+	}
+	img := imgShownRef(im)
+	rebuild := []string{"docker build -t " + img + " .", "docker push " + img}
+	if len(moved) > 0 {
+		ev = append(ev, fact("found elsewhere", strings.Join(moved, ", ")))
+	}
+	if len(renames) > 0 {
+		ev = append(ev, fact("near misses", strings.Join(renames, ", ")))
+		var mv []string
+		for _, want := range missing {
+			for _, got := range nearMisses(paths, want) {
+				if path.Dir(got) == path.Dir(want) {
+					mv = append(mv, fmt.Sprintf("mv %s %s", path.Base(got), path.Base(want)))
+				}
+				break
+			}
+		}
+		return fail(L{
+			En: fmt.Sprintf("Missing from the image: %s; it holds %s.", strings.Join(missing, ", "), strings.Join(renames, ", ")),
+			Id: fmt.Sprintf("Tidak ada di dalam image: %s; yang ada %s.", strings.Join(missing, ", "), strings.Join(renamesID, ", ")),
+		}, fixHint(append(mv, rebuild...),
+			"Rename the file in your project folder to exactly the name the lesson uses (Windows may hide an extension such as .txt: turn on File name extensions in Explorer), then build and push again.",
+			"Ganti nama berkas di folder proyekmu persis seperti nama di pelajaran (Windows bisa menyembunyikan ekstensi seperti .txt: nyalakan File name extensions di Explorer), lalu build dan push ulang."), ev...), true
+	}
+	if len(moved) > 0 {
+		return fail(T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",
+			"Tidak ada di dalam image: %s (yang ditemukan: %s; berkas tersalin ke folder lain).", strings.Join(missing, ", "), strings.Join(moved, ", ")),
+			fixHint(rebuild, "Put WORKDIR %s before the COPY lines of the Dockerfile and copy with COPY . . (or COPY app.py requirements.txt ./), so the files land in %s.",
+				"Letakkan WORKDIR %s sebelum baris COPY di Dockerfile dan salin dengan COPY . . (atau COPY app.py requirements.txt ./), supaya berkas berada di %s.", wd, wd), ev...), true
+	}
+	return fail(T("Missing from the image: %s.", "Tidak ada di dalam image: %s.", strings.Join(missing, ", ")),
+		fixHint(rebuild, "Run it in the folder that holds app.py, requirements.txt and the Dockerfile; with WORKDIR %s, COPY . . copies both files in (a file deleted later, e.g. with RUN rm, is gone from the image too).",
+			"Jalankan di folder yang berisi app.py, requirements.txt, dan Dockerfile; dengan WORKDIR %s, COPY . . menyalin kedua berkas (berkas yang dihapus kemudian, misalnya dengan RUN rm, juga hilang dari image).", wd), ev...), true
+}

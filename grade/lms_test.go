@@ -1,0 +1,239 @@
+package grade
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kubelab/kubelab/report"
+)
+
+var updateLMS = flag.Bool("update-lms", false, "rewrite grade/testdata/lms/*.golden (and the sample results.json)")
+
+// sampleClass is the class of grade/testdata/lms/results.json: reports of
+// report/testdata with the names a gradebook must survive (a comma, quotes,
+// letters beyond ASCII, a leading =), roster columns, a late student, and
+// an error row.
+func sampleClass(t *testing.T) *Class {
+	t.Helper()
+	read := func(name, id, studentName string) *report.Report {
+		r, err := report.ReadFile(filepath.Join("..", "report", "testdata", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Student = report.Student{ID: id, Name: studentName}
+		return r
+	}
+	budi := read("mistakes", "2205678", "Santoso, Budi")
+	siti := read("correct", "2201234", `Siti "Ciko" Aminah`)
+	nono := read("mistakes", "2209999", "Ñoño Gümüş Đặng")
+	late := read("correct", "2203333", "=HYPERLINK(\"http://evil.example\",\"x\")")
+	late.Lang = "en"
+	late.Checks = append(late.Checks, report.Result{ID: LateCheckID, Step: late.Checks[len(late.Checks)-1].Step, Status: report.Fail,
+		Message: "Work done 2 day(s) after the deadline.", Evidence: []report.Fact{{Name: "deadline", Value: "2025-03-10T23:59:00+07:00"},
+			{Name: "late_days", Value: "2"}, {Name: "penalty", Value: "19"}}})
+	broken := read("correct", "2207777", "@Ani; Rahma")
+	for i := range broken.Checks {
+		broken.Checks[i].Status, broken.Checks[i].Points = report.Error, 0
+	}
+	c, err := NewClass([]*report.Report{budi, siti, nono, late, broken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetRoster([]Student{
+		{ID: "2205678", Email: "budi.santoso@students.example.ac.id", SISID: "S-2205678", Section: "Kelas A", Lang: "id",
+			Extra: []Column{{Name: "canvas_id", Value: "10042"}}},
+		{ID: "2201234", Email: "siti@students.example.ac.id", Section: "Kelas B", Lang: "en"},
+		{ID: "2209999", Email: "nono@students.example.ac.id", SISID: "S-2209999", Section: "Kelas A"},
+		{ID: "2203333", Email: "=cmd@students.example.ac.id", Section: "+Kelas B"},
+		{ID: "2207777", Section: "Kelas A", Lang: "id"},
+	})
+	return c
+}
+
+func TestExportGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "lms")
+	sample := filepath.Join(dir, "results.json")
+	if *updateLMS {
+		var buf bytes.Buffer
+		if err := sampleClass(t).WriteJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(sample, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := map[string]ExportOptions{
+		"canvas":             {Format: FormatCanvas, Assignment: "Lab 1: Kubernetes", AssignmentID: "4711"},
+		"canvas-no-feedback": {Format: FormatCanvas, NoFeedback: true, NoPointsPossible: true, SISUserID: ParseColumns("student_id"), SISLoginID: ParseColumns("none")},
+		"moodle":             {Format: FormatMoodle},
+		"csv":                {Format: FormatCSV, Lang: "id"},
+	}
+	for name, opt := range cases {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(sample)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var got bytes.Buffer
+			if err := Export(&got, f, opt); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(dir, name+".csv.golden")
+			if *updateLMS {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test ./grade -run TestExportGolden -update-lms writes it)", err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%s differs from %s:\n%s", name, golden, got.String())
+			}
+			checkExport(t, got.Bytes())
+		})
+	}
+}
+
+// checkExport asserts what an LMS and a spreadsheet see: RFC 4180 that
+// reads back, UTF-8, the same number of cells on every row, no cell a
+// spreadsheet would run as a formula.
+func checkExport(t *testing.T, data []byte) {
+	t.Helper()
+	if !utf8.Valid(data) {
+		t.Fatal("not UTF-8")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("not RFC 4180 CSV: %v", err)
+	}
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@", rune(strings.TrimLeft(cell, " ")[0])) {
+				t.Errorf("cell %q would be read as a formula", cell)
+			}
+		}
+	}
+}
+
+func TestExportCanvasColumns(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "lms", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := Export(&out, f, ExportOptions{Format: FormatCanvas}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := csv.NewReader(&out).ReadAll()
+	if got := strings.Join(rows[0], "|"); got != "Student|ID|SIS User ID|SIS Login ID|Section|Kubernetes basics: from components to a running Flask app|Notes" {
+		t.Errorf("header %s", got)
+	}
+	if rows[1][0] != "Points Possible" {
+		t.Errorf("second row %v, want Points Possible", rows[1])
+	}
+	byName := map[string][]string{}
+	for _, r := range rows[2:] {
+		byName[r[0]] = r
+	}
+	budi := byName["Santoso, Budi"]
+	if budi == nil || budi[1] != "10042" || budi[2] != "S-2205678" || budi[3] != "budi.santoso@students.example.ac.id" || budi[4] != "Kelas A" || budi[5] != "66" {
+		t.Errorf("Budi's row %q", budi)
+	}
+	// Budi's roster says lang id: the feedback is in Indonesian, with the
+	// first fixing hint of his report.
+	if fb := budi[6]; !strings.HasPrefix(fb, "Nilai 66/95") || !strings.Contains(fb, "Belum lulus: deployment.available, pods.running") ||
+		!strings.Contains(fb, "Perbaiki dulu: `kubectl get deployments`") || !strings.Contains(fb, "Belum lengkap: 5 poin belum dinilai (image.runs)") {
+		t.Errorf("Budi's feedback %q", fb)
+	}
+	siti := byName[`Siti "Ciko" Aminah`]
+	if siti == nil || siti[2] != "2201234" || !strings.HasPrefix(siti[6], "Score 95/95 (100%), lab passed.") {
+		t.Errorf("Siti's row %q (no sis_id: the student id is the SIS User ID)", siti)
+	}
+	late := byName[`'=HYPERLINK("http://evil.example","x")`]
+	if late == nil || late[5] != "76" || !strings.Contains(late[6], "Late by 2 day(s): 19 point(s) off.") || late[3] != "'=cmd@students.example.ac.id" || late[4] != "'+Kelas B" {
+		t.Errorf("the late student's row %q", late)
+	}
+	broken := byName["'@Ani; Rahma"]
+	if broken == nil || broken[5] != "" || !strings.HasPrefix(broken[6], "Belum dinilai:") {
+		t.Errorf("the error row %q: want an empty grade and the reason", broken)
+	}
+}
+
+func TestExportRejectsOther(t *testing.T) {
+	if err := Export(&bytes.Buffer{}, strings.NewReader(`{}`), ExportOptions{Format: "blackboard"}); err == nil || !strings.Contains(err.Error(), "canvas, moodle, csv") {
+		t.Errorf("unknown format: %v", err)
+	}
+	err := Export(&bytes.Buffer{}, strings.NewReader(`{"schema":"kubelab.report/v1"}`), ExportOptions{Format: FormatCanvas})
+	if err == nil || !strings.Contains(err.Error(), "not a kubelab results.json") {
+		t.Errorf("a report instead of results.json: %v", err)
+	}
+}
+
+// TestWriteJSONStreamed: results.json written a student at a time is the
+// bytes of encoding the whole class at once, and ScanClass reads back what
+// ReadClass reads.
+func TestWriteJSONStreamed(t *testing.T) {
+	c := sampleClass(t)
+	var whole bytes.Buffer
+	enc := json.NewEncoder(&whole)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		t.Fatal(err)
+	}
+	var streamed bytes.Buffer
+	if err := c.WriteJSON(&streamed); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(whole.Bytes(), streamed.Bytes()) {
+		t.Fatalf("streamed results.json differs from the whole class encoded:\n%s", streamed.String())
+	}
+	var ids []string
+	var head *Class
+	if err := ScanClass(bytes.NewReader(streamed.Bytes()), func(h *Class) error { head = h; return nil }, func(e StudentEntry) error {
+		ids = append(ids, e.ID+"/"+e.Email)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if head == nil || head.Summary.Students != 5 || strings.Join(ids, " ") != "2201234/siti@students.example.ac.id 2203333/=cmd@students.example.ac.id 2205678/budi.santoso@students.example.ac.id 2207777/ 2209999/nono@students.example.ac.id" {
+		t.Errorf("ScanClass: head %+v, students %v", head, ids)
+	}
+}
+
+func TestRosterGradebookColumns(t *testing.T) {
+	text := "Student ID,Name,Image,Email,SIS ID,Section,Lang,Canvas ID,Nilai UTS,,Canvas ID\n" +
+		"1,\"Santoso, Budi\",budi/app,budi@x.ac.id,S-1,Kelas A,ID,10042,88,,dup\n" +
+		"2,Siti,siti/app,,,,,,,,\n"
+	st, probs := parse(t, text)
+	if probs != nil {
+		t.Fatalf("unknown columns must not be a problem: %v", probs)
+	}
+	b := st[0]
+	if b.Email != "budi@x.ac.id" || b.SISID != "S-1" || b.Section != "Kelas A" || b.Lang != "id" {
+		t.Errorf("Budi: %+v", b)
+	}
+	if len(b.Extra) != 2 || b.Extra[0] != (Column{"canvas_id", "10042"}) || b.Extra[1] != (Column{"nilai_uts", "88"}) {
+		t.Errorf("Budi's other columns %+v, want canvas_id and nilai_uts (the nameless and the repeated column ignored)", b.Extra)
+	}
+	if st[1].LangOr("en") != "en" || st[1].Email != "" {
+		t.Errorf("Siti: %+v", st[1])
+	}
+	_, probs = parse(t, "student_id,name,image,lang\n1,Budi,budi/app,fr\n")
+	if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), "2:17: lang \"fr\": use en or id") {
+		t.Errorf("bad lang: %v", probs)
+	}
+}

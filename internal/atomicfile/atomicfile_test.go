@@ -1,0 +1,106 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWriteFileReplacesWithMode(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "grades.csv")
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	st, _ := os.Stat(p)
+	if string(b) != "new" || st.Mode().Perm() != 0o600 {
+		t.Errorf("got %q mode %v, want \"new\" 0600", b, st.Mode().Perm())
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestFailedWriteKeepsOldFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("render failed")
+	err := Write(p, 0o644, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v, want %v", err, boom)
+	}
+	b, _ := os.ReadFile(p)
+	if string(b) != "old" {
+		t.Errorf("old file changed to %q", b)
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("temporary file left behind: %v", names)
+	}
+}
+
+func TestCreateCommitAbort(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.json")
+	f, err := Create(p, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(f, "{}")
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("visible before Commit: %v", err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f.Abort() // after Commit: nothing happens
+	if b, _ := os.ReadFile(p); string(b) != "{}" {
+		t.Errorf("got %q", b)
+	}
+	if err := f.Commit(); err == nil {
+		t.Error("second Commit accepted")
+	}
+
+	g, err := Create(p, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(g, "lost")
+	g.Abort()
+	if b, _ := os.ReadFile(p); string(b) != "{}" {
+		t.Errorf("Abort replaced the file: %q", b)
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestMissingDirectory(t *testing.T) {
+	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "f"), nil, 0o644); err == nil {
+		t.Error("no error for a missing directory")
+	}
+}

@@ -1,0 +1,472 @@
+// Package realnode runs a real Kubernetes node for kubelab: the control
+// plane as internal/simcluster starts it, plus a real kubelet and kube-proxy
+// (built from tools/ like the other binaries), Debian's containerd, runc and
+// CNI plugins, and a registry, all inside one network namespace of its own.
+// The grader is then proven against a real kubelet's pod states, not only
+// against the simulator's picture of them.
+//
+// Network safety: the namespace is created here (`ip netns add`) and nothing
+// of the root namespace routes into it; the node address (192.168.49.2)
+// lives on a veth pair whose both ends are inside, the pod network on a CNI
+// bridge inside. Every process is entered with `nsenter --net=...` (never
+// `ip netns exec`, whose /sys remount hides the cgroup mounts from the
+// kubelet). Nothing inside can reach beyond the namespace, and every image
+// is built locally (the pause image from a few lines of C).
+package realnode
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/kubelab/kubelab/internal/simcluster"
+)
+
+// Programs from Debian's packages.
+const (
+	containerdBin = "/usr/bin/containerd"
+	runcBin       = "/usr/sbin/runc"
+	cniBinDir     = "/usr/lib/cni"
+)
+
+// Options configure a node.
+type Options struct {
+	// Netns is the name of the network namespace this process runs in
+	// (created by CreateNetns); Start refuses to run anywhere else.
+	Netns string
+	// Dir is the node's working directory (absolute, short: containerd's
+	// socket lives in it).
+	Dir string
+	// BinDir holds the cluster binaries; empty means simcluster.Binaries().
+	BinDir string
+}
+
+// Node is a running real node with its control plane.
+type Node struct {
+	*simcluster.Cluster
+	Netns string
+	Dir   string
+	// Registry is the in-namespace registry, "127.0.0.1:PORT" (plain HTTP).
+	Registry string
+	// PauseImage is the sandbox image containerd runs for every pod.
+	PauseImage string
+	// ContainerdSock is containerd's socket (for ctr).
+	ContainerdSock string
+
+	regSrv     *http.Server
+	dockerHost string
+	// sysctls holds the host's values of the kernel settings the kubelet
+	// changes, restored by Stop.
+	sysctls map[string]string
+}
+
+// kubeletSysctls are the host-wide kernel settings the kubelet sets at
+// start-up (vm.overcommit_memory=1, kernel.panic=10, ...). They are not
+// per network namespace, so Stop puts the host's values back.
+var kubeletSysctls = []string{
+	"vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
+	"kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
+}
+
+func (n *Node) saveSysctls() {
+	n.sysctls = map[string]string{}
+	for _, k := range kubeletSysctls {
+		if b, err := os.ReadFile("/proc/sys/" + k); err == nil {
+			n.sysctls[k] = strings.TrimSpace(string(b))
+		}
+	}
+}
+
+func (n *Node) restoreSysctls() {
+	for k, v := range n.sysctls {
+		_ = os.WriteFile("/proc/sys/"+k, []byte(v), 0o644)
+	}
+	n.sysctls = nil
+}
+
+// Missing lists what a real node needs and this machine lacks (programs,
+// root), empty when everything is there.
+func Missing() []string {
+	var miss []string
+	if os.Geteuid() != 0 {
+		miss = append(miss, "root")
+	}
+	for _, p := range []string{containerdBin, runcBin, filepath.Join(cniBinDir, "bridge"), filepath.Join(cniBinDir, "host-local"),
+		filepath.Join(cniBinDir, "portmap"), filepath.Join(cniBinDir, "loopback")} {
+		if _, err := os.Stat(p); err != nil {
+			miss = append(miss, p)
+		}
+	}
+	for _, p := range []string{"ip", "nsenter", "iptables", "conntrack", "gcc", "ctr"} {
+		if _, err := exec.LookPath(p); err != nil {
+			miss = append(miss, p)
+		}
+	}
+	return miss
+}
+
+// Start starts the registry, the control plane and the node, and waits until
+// the node is Ready. It must run inside the namespace opt.Netns.
+func Start(ctx context.Context, opt Options) (n *Node, err error) {
+	if m := Missing(); len(m) > 0 {
+		return nil, fmt.Errorf("realnode: missing %s (Debian: containerd runc containernetworking-plugins iptables conntrack gcc iproute2 util-linux)", strings.Join(m, ", "))
+	}
+	if !InNetns(opt.Netns) {
+		return nil, fmt.Errorf("realnode: this process is not in network namespace %q; run it with `nsenter --net=%s`", opt.Netns, NetnsPath(opt.Netns))
+	}
+	if !filepath.IsAbs(opt.Dir) {
+		return nil, fmt.Errorf("realnode: Dir %q must be absolute", opt.Dir)
+	}
+	for _, d := range []string{"containerd", "cni/net.d", "cni/networks", "kubelet", "pod-logs", "registry"} {
+		if err := os.MkdirAll(filepath.Join(opt.Dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	n = &Node{Netns: opt.Netns, Dir: opt.Dir, ContainerdSock: filepath.Join(opt.Dir, "containerd", "containerd.sock")}
+	defer func() {
+		if err != nil {
+			n.Stop()
+		}
+	}()
+	if err := n.startRegistry(); err != nil {
+		return nil, err
+	}
+	if n.PauseImage, err = pushPause(ctx, n.Dir, n.Registry); err != nil {
+		return nil, err
+	}
+	c, err := simcluster.Start(ctx, simcluster.Options{
+		BinDir: opt.BinDir, Dir: filepath.Join(opt.Dir, "cluster"), NodeName: "minikube",
+		Node: n.startNode,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.Cluster = c
+	return n, nil
+}
+
+// startRegistry serves a Distribution-API registry on 127.0.0.1 inside the
+// namespace, blobs on disk.
+func (n *Node) startRegistry() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	n.Registry = l.Addr().String()
+	n.regSrv = &http.Server{
+		Handler: registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
+			registry.Logger(log.New(io.Discard, "", 0))),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = n.regSrv.Serve(l) }()
+	return nil
+}
+
+// startNode is simcluster's Node hook: containerd, the kubelet and
+// kube-proxy, as components of the cluster (Stop stops them first).
+func (n *Node) startNode(ctx context.Context, c *simcluster.Cluster) error {
+	n.Cluster = c
+	if err := n.writeContainerdConfig(); err != nil {
+		return err
+	}
+	if err := c.StartProcess("containerd", containerdBin, "--config", n.path("containerd", "config.toml")); err != nil {
+		return err
+	}
+	if err := waitFile(ctx, n.ContainerdSock, 30*time.Second, c); err != nil {
+		return fmt.Errorf("realnode: containerd: %w (see %s)", err, filepath.Join(c.Dir, "containerd.log"))
+	}
+	kubeletKC, err := c.UserKubeconfig("system:node:"+c.NodeName, "system:nodes")
+	if err != nil {
+		return err
+	}
+	if err := n.writeKubeletConfig(); err != nil {
+		return err
+	}
+	n.saveSysctls()
+	if err := c.StartProcess("kubelet", filepath.Join(c.BinDir(), "kubelet"),
+		"--config="+n.path("kubelet.yaml"),
+		"--kubeconfig="+kubeletKC,
+		"--root-dir="+n.path("kubelet"),
+		"--cert-dir="+n.path("kubelet", "pki"),
+		"--hostname-override="+c.NodeName,
+		"--node-ip="+NodeIP,
+		"--v=1",
+	); err != nil {
+		return err
+	}
+	proxyKC, err := c.UserKubeconfig("system:kube-proxy")
+	if err != nil {
+		return err
+	}
+	return c.StartProcess("kube-proxy", filepath.Join(c.BinDir(), "kube-proxy"),
+		"--kubeconfig="+proxyKC,
+		"--hostname-override="+c.NodeName,
+		"--proxy-mode=iptables",
+		"--cluster-cidr="+PodCIDR,
+		"--bind-address="+NodeIP,
+		"--metrics-bind-address=127.0.0.1:10249",
+		"--healthz-bind-address=127.0.0.1:10256",
+		// Without these it exits on "open /proc/sys/net/netfilter/
+		// nf_conntrack_max: permission denied": 0 leaves the kernel's
+		// (namespace's) conntrack settings alone.
+		"--conntrack-max-per-core=0", "--conntrack-min=0",
+		"--conntrack-tcp-timeout-established=0", "--conntrack-tcp-timeout-close-wait=0",
+	)
+}
+
+func (n *Node) path(p ...string) string { return filepath.Join(append([]string{n.Dir}, p...)...) }
+
+// cniNetwork names the pod network; the CNI result cache files under
+// /var/lib/cni carry it, so Stop can remove exactly ours.
+func (n *Node) cniNetwork() string { return "kubelab-" + n.Netns }
+
+func (n *Node) writeContainerdConfig() error {
+	d := n.path("containerd")
+	conflist := fmt.Sprintf(`{
+  "cniVersion": "1.0.0",
+  "name": %q,
+  "plugins": [
+    {"type": "bridge", "bridge": "kl-cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": %q}]], "routes": [{"dst": "0.0.0.0/0"}],
+              "dataDir": %q}},
+    {"type": "portmap", "capabilities": {"portMappings": true}},
+    {"type": "loopback"}
+  ]
+}
+`, n.cniNetwork(), PodCIDR, n.path("cni", "networks"))
+	if err := os.WriteFile(n.path("cni", "net.d", "10-kubelab.conflist"), []byte(conflist), 0o644); err != nil {
+		return err
+	}
+	hosts := filepath.Join(d, "certs.d", n.Registry)
+	if err := os.MkdirAll(hosts, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(hosts, "hosts.toml"), []byte(fmt.Sprintf(`server = "http://%s"
+
+[host."http://%s"]
+  capabilities = ["pull", "resolve"]
+`, n.Registry, n.Registry)), 0o644); err != nil {
+		return err
+	}
+	cfg := fmt.Sprintf(`version = 2
+root = %q
+state = %q
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper"]
+
+[grpc]
+  address = %q
+
+[ttrpc]
+  address = %q
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = %q
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = %q
+  # Without it every pod sandbox fails "can't get final child's PID from
+  # pipe: EOF": runc may not set oom_score_adj -998 here.
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = %q
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = %q
+    conf_dir = %q
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = %q
+`, filepath.Join(d, "root"), filepath.Join(d, "state"), n.ContainerdSock, n.ContainerdSock+".ttrpc",
+		filepath.Join(d, "opt"), n.PauseImage, runcBin, cniBinDir, n.path("cni", "net.d"), filepath.Join(d, "certs.d"))
+	return os.WriteFile(filepath.Join(d, "config.toml"), []byte(cfg), 0o644)
+}
+
+func (n *Node) writeKubeletConfig() error {
+	cfg := fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# This machine kind runs cgroup v1 and no systemd inside.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+failSwapOn: false
+resolvConf: ""
+containerRuntimeEndpoint: unix://%s
+address: 127.0.0.1
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 0
+podLogsDirectory: %s
+authentication:
+  anonymous: {enabled: true}
+  webhook: {enabled: false}
+authorization:
+  mode: AlwaysAllow
+evictionHard:
+  memory.available: "1Mi"
+  nodefs.available: "1%%"
+  nodefs.inodesFree: "1%%"
+  imagefs.available: "1%%"
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+clusterDomain: cluster.local
+registerNode: true
+serializeImagePulls: false
+`, n.ContainerdSock, n.path("pod-logs"))
+	return os.WriteFile(n.path("kubelet.yaml"), []byte(cfg), 0o644)
+}
+
+func waitFile(ctx context.Context, p string, timeout time.Duration, c *simcluster.Cluster) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(p); err == nil {
+			return nil
+		}
+		if err := c.Exited(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not appear in %s", p, timeout)
+}
+
+// Stop tears the node down and leaves nothing behind but files in Dir: the
+// workloads are deleted (so the kubelet stops their sandboxes and the CNI
+// plugins release their addresses), then kube-proxy, the kubelet,
+// containerd and the control plane stop; what is left in the namespace
+// (containerd's shims and their containers) is ended by process id; the
+// mounts under Dir and the pods' network namespaces are removed. Safe to
+// call twice. The namespace itself is the caller's (DeleteNetns).
+func (n *Node) Stop() {
+	podNS := n.podNetns()
+	n.stopDocker()
+	if n.Cluster != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		n.deleteWorkloads(ctx)
+		cancel()
+		n.Cluster.Stop()
+	}
+	killProcs(procsIn(NetnsPath(n.Netns)), 10*time.Second)
+	n.restoreSysctls()
+	if n.regSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = n.regSrv.Shutdown(ctx)
+		cancel()
+		n.regSrv = nil
+	}
+	unmountAll(append([]string{n.Dir}, podNS...)...)
+	for _, p := range podNS {
+		_ = os.Remove(p)
+	}
+	// libcni's result cache, named after our network.
+	if m, _ := filepath.Glob(filepath.Join("/var/lib/cni/results", n.cniNetwork()+"-*")); len(m) > 0 {
+		for _, f := range m {
+			_ = os.Remove(f)
+		}
+	}
+}
+
+// deleteWorkloads deletes every pod outside kube-system (and what creates
+// them) and waits until the kubelet has removed them.
+func (n *Node) deleteWorkloads(ctx context.Context) {
+	if _, err := n.Kubectl(ctx, "delete", "deployments,replicasets,jobs,daemonsets,pods", "--all", "--all-namespaces",
+		"--grace-period=1", "--wait=false"); err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		out, err := n.Kubectl(ctx, "get", "pods", "--all-namespaces", "-o", "name")
+		if err != nil || strings.TrimSpace(out) == "" {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// podNetns returns the network namespace files of our pods' sandboxes: the
+// /var/run/netns/cni-* files whose namespace is that of a process below
+// containerd in our namespace.
+func (n *Node) podNetns() []string {
+	ours := map[syscallStat]bool{}
+	for _, pid := range procsIn(NetnsPath(n.Netns)) {
+		var st syscallStat
+		if statIno(filepath.Join("/proc", strconv.Itoa(pid), "ns", "net"), &st) == nil {
+			ours[st] = true
+		}
+	}
+	files, _ := filepath.Glob("/var/run/netns/cni-*")
+	var out []string
+	for _, f := range files {
+		var st syscallStat
+		if statIno(f, &st) == nil && ours[st] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Leftovers lists what a stopped node left behind: processes in the
+// namespace, mounts under dir, the namespace itself, pod namespaces whose
+// files still exist. Empty when clean.
+func Leftovers(netns, dir string) []string {
+	var out []string
+	if _, err := os.Stat(NetnsPath(netns)); err == nil {
+		out = append(out, "network namespace "+netns)
+		for _, p := range procsIn(NetnsPath(netns)) {
+			cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
+			out = append(out, fmt.Sprintf("process %d (%s)", p, strings.ReplaceAll(strings.TrimSpace(string(cmd)), "\x00", " ")))
+		}
+	}
+	for _, m := range mountsUnder(dir, NetnsPath(netns)) {
+		out = append(out, "mount "+m)
+	}
+	// Any process still running one of our binaries from dir.
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if dir != "" && strings.Contains(string(cmd), dir+"/") && e.Name() != strconv.Itoa(os.Getpid()) {
+			out = append(out, fmt.Sprintf("process %s (%s)", e.Name(), strings.ReplaceAll(strings.TrimSpace(string(cmd)), "\x00", " ")))
+		}
+	}
+	return out
+}
+
+// Sweep ends whatever still runs in the namespace (by process id), unmounts
+// what is mounted under dir, deletes the namespace, and returns what is
+// still left (see Leftovers). `kubelab-real down` runs it after the node has
+// stopped, in case the node's own process died without stopping it.
+func Sweep(netns, dir string) []string {
+	killProcs(procsIn(NetnsPath(netns)), 10*time.Second)
+	unmountAll(dir)
+	if err := DeleteNetns(netns); err != nil {
+		return []string{err.Error()}
+	}
+	return Leftovers(netns, dir)
+}
