@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,12 +89,34 @@ type Size struct {
 	Speedup                float64 `json:"speedup"`
 	BaselineOneCallSeconds float64 `json:"baseline_one_call_seconds"`
 	SpeedupOneCall         float64 `json:"speedup_one_call"`
+	// Shards is the class graded as --shard I/N runs, one after the other,
+	// then merged (set for the largest size with -shards).
+	Shards *Shards `json:"shards,omitempty"`
+}
+
+// Shards are the figures of grading a class in shards and merging them.
+type Shards struct {
+	Count int `json:"count"`
+	// WallSeconds and PeakRSSMB are each shard's; APIRequests their sum.
+	WallSeconds []float64 `json:"wall_seconds"`
+	PeakRSSMB   []float64 `json:"peak_rss_mb"`
+	APIRequests int64     `json:"api_requests"`
+	// Merge is kubelab grade merge of the shards' directories.
+	MergeSeconds   float64 `json:"merge_seconds"`
+	MergePeakRSSMB float64 `json:"merge_peak_rss_mb"`
+	// Identical: the merged directory holds the same files, byte for byte,
+	// as the single run's (SOURCE_DATE_EPOCH fixes the times written).
+	Identical bool   `json:"identical"`
+	Files     int    `json:"files_compared"`
+	Diff      string `json:"diff,omitempty"`
 }
 
 type options struct {
 	kubelab, outDir, readme, work string
 	sizes                         []int
 	sample, jobs, repeat, images  int
+	repeatLarge, largeFrom        int
+	shards                        int
 	goBench, renderOnly           bool
 }
 
@@ -101,10 +124,13 @@ func main() {
 	var o options
 	var sizes string
 	flag.StringVar(&o.kubelab, "kubelab", "bin/kubelab", "the kubelab binary to measure (built with go build)")
-	flag.StringVar(&sizes, "sizes", "30,300,1000", "class sizes, ascending; one cluster grows through them")
+	flag.StringVar(&sizes, "sizes", "30,300,1000,10000", "class sizes, ascending; one cluster grows through them")
 	flag.IntVar(&o.sample, "baseline-sample", 30, "students the kubectl baseline is measured on (extrapolated linearly to larger classes)")
 	flag.IntVar(&o.jobs, "jobs", 4, "kubelab grade --jobs")
 	flag.IntVar(&o.repeat, "repeat", 3, "timed runs per size (the median is reported)")
+	flag.IntVar(&o.repeatLarge, "repeat-large", 1, "timed runs of a size of at least -large students")
+	flag.IntVar(&o.largeFrom, "large", 5000, "a class this size or larger is run -repeat-large times")
+	flag.IntVar(&o.shards, "shards", 4, "also grade the largest class as this many --shard runs and merge them (0: no)")
 	flag.IntVar(&o.images, "images", 5, "distinct images shared by the class")
 	flag.StringVar(&o.outDir, "out", "bench", "where results.json and results.md go")
 	flag.StringVar(&o.readme, "readme", "", "also put the table into this README between the bench markers")
@@ -159,12 +185,12 @@ func run(o options) error {
 	res := &Results{Date: time.Now().UTC().Format(time.RFC3339), Machine: cpuModel(), CPUs: runtime.NumCPU(),
 		LoadAverage: loadAverage(), GoVersion: runtime.Version(), Kubelab: kubelabVersion(o.kubelab),
 		Jobs: o.jobs, Repeat: o.repeat, PopulateSeconds: map[string]float64{},
-		Targets: "1000 students: under 10 s wall time with image checks from the cache, at least 20x faster than the kubectl baseline, API requests independent of the class size, under 300 MB peak memory"}
+		Targets: "1000 students: under 10 s wall time with image checks from the cache, at least 20x faster than the kubectl baseline; 10 000 students: under 20 s; API requests independent of the class size; under 300 MB peak memory, not growing linearly with the class; the merged shards byte-identical to one run"}
 
 	say("starting the simulated cluster")
 	largest := o.sizes[len(o.sizes)-1]
 	c, err := simcluster.Start(ctx, simcluster.Options{Dir: filepath.Join(o.work, "cluster"),
-		NodePortWindows: (largest+len(simcluster.Scenarios))/400 + 1})
+		NodePortWindows: nodePortWindows(largest)})
 	if err != nil {
 		return err
 	}
@@ -233,7 +259,10 @@ func run(o options) error {
 	var class []grade.Student
 	scenarioOf := map[string]string{}
 	cache := filepath.Join(o.work, "image-cache")
-	env := append(os.Environ(), "KUBELAB_ALLOW_NETS=127.0.0.0/8", "KUBECONFIG="+c.Kubeconfig, "HOME="+filepath.Join(o.work, "home"))
+	// SOURCE_DATE_EPOCH fixes the times written, so the merged shards can
+	// be compared byte for byte with one run.
+	env := append(os.Environ(), "KUBELAB_ALLOW_NETS=127.0.0.0/8", "KUBECONFIG="+c.Kubeconfig, "HOME="+filepath.Join(o.work, "home"),
+		"SOURCE_DATE_EPOCH=1764547200")
 	for si, n := range o.sizes {
 		say("populating the cluster to %d students", n)
 		t0 := time.Now()
@@ -280,10 +309,18 @@ func run(o options) error {
 		}
 
 		sz := Size{Students: n}
-		for r := 0; r < o.repeat; r++ {
-			m, err := gradeRun(ctx, o, env, c.Kubeconfig, cache, class, filepath.Join(o.work, fmt.Sprintf("class-%d-%d", n, r)))
+		repeat := o.repeat
+		if n >= o.largeFrom {
+			repeat = o.repeatLarge
+		}
+		for r := 0; r < repeat; r++ {
+			out := filepath.Join(o.work, fmt.Sprintf("class-%d-%d", n, r))
+			m, err := gradeRun(ctx, o, env, c.Kubeconfig, cache, class, out)
 			if err != nil {
 				return err
+			}
+			if r > 0 {
+				os.RemoveAll(out) // run 0 stays, for the shards to be compared with
 			}
 			sz.Runs = append(sz.Runs, round(m.wall.Seconds(), 2))
 			sz.PeakRSSMB = max(sz.PeakRSSMB, round(float64(m.maxRSSKB)/1024, 1))
@@ -292,6 +329,16 @@ func run(o options) error {
 				n, m.wall.Round(time.Millisecond), m.stats.APIRequests, m.stats.ImageReads, float64(m.maxRSSKB)/1024)
 		}
 		sz.WallSeconds = median(sz.Runs)
+		if o.shards > 1 && si == len(o.sizes)-1 {
+			say("grading the %d students as %d shards, then merging", n, o.shards)
+			if sz.Shards, err = shardRun(ctx, o, env, c.Kubeconfig, cache, class, filepath.Join(o.work, fmt.Sprintf("class-%d-0", n))); err != nil {
+				return err
+			}
+			sh := sz.Shards
+			say("shards: %v s, %d API requests in all, peak RSS %v MB; merge %.2f s, %.1f MB; byte-identical to one run: %v (%d files)",
+				sh.WallSeconds, sh.APIRequests, sh.PeakRSSMB, sh.MergeSeconds, sh.MergePeakRSSMB, sh.Identical, sh.Files)
+		}
+		os.RemoveAll(filepath.Join(o.work, fmt.Sprintf("class-%d-0", n)))
 
 		sample := min(n, o.sample)
 		nss := make([]string, sample)
@@ -329,6 +376,91 @@ func run(o options) error {
 	return write(o, res)
 }
 
+// nodePortWindows is how many windows of 500 NodePorts a class needs: a
+// LoadBalancer or NodePort service takes one port, and at most eight of the
+// ten scenarios have one.
+func nodePortWindows(students int) int {
+	return (students*8/10+len(simcluster.Scenarios))/500 + 1
+}
+
+// shardRun grades the class as o.shards --shard runs, merges them, and
+// compares the merged directory with the single run's in one.
+func shardRun(ctx context.Context, o options, env []string, kubeconfig, cache string, class []grade.Student, one string) (*Shards, error) {
+	sh := &Shards{Count: o.shards}
+	base := filepath.Join(o.work, fmt.Sprintf("shards-%d", len(class)))
+	var dirs []string
+	for i := 0; i < o.shards; i++ {
+		out := fmt.Sprintf("%s-%d", base, i)
+		m, err := gradeRun(ctx, o, env, kubeconfig, cache, class, out, "--shard", fmt.Sprintf("%d/%d", i, o.shards))
+		if err != nil {
+			return nil, err
+		}
+		sh.WallSeconds = append(sh.WallSeconds, round(m.wall.Seconds(), 2))
+		sh.PeakRSSMB = append(sh.PeakRSSMB, round(float64(m.maxRSSKB)/1024, 1))
+		sh.APIRequests += m.stats.APIRequests
+		dirs = append(dirs, out)
+	}
+	merged := base + "-merged"
+	cmd := exec.CommandContext(ctx, o.kubelab, append(append([]string{"--lang", "en", "grade", "merge"}, dirs...), "--out", merged)...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("kubelab grade merge: %v\n%s", err, tail(stderr.String(), 2000))
+	}
+	sh.MergeSeconds = round(time.Since(t0).Seconds(), 2)
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		sh.MergePeakRSSMB = round(float64(ru.Maxrss)/1024, 1)
+	}
+	n, diff, err := compareDirs(one, merged)
+	if err != nil {
+		return nil, err
+	}
+	sh.Files, sh.Diff, sh.Identical = n, diff, diff == ""
+	for _, d := range append(dirs, merged) {
+		os.RemoveAll(d)
+	}
+	return sh, nil
+}
+
+// compareDirs compares every file under a and b byte for byte; diff says
+// what differs first ("" when nothing does).
+func compareDirs(a, b string) (int, string, error) {
+	files := map[string]bool{}
+	for _, root := range []string{a, b} {
+		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			files[rel] = true
+			return nil
+		})
+		if err != nil {
+			return 0, "", err
+		}
+	}
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		x, errA := os.ReadFile(filepath.Join(a, f))
+		y, errB := os.ReadFile(filepath.Join(b, f))
+		switch {
+		case errA != nil:
+			return len(names), f + ": only in the merged shards", nil
+		case errB != nil:
+			return len(names), f + ": only in the single run", nil
+		case !bytes.Equal(x, y):
+			return len(names), f + ": differs", nil
+		}
+	}
+	return len(names), "", nil
+}
+
 // goBench runs the Go benchmarks of checks/bench_test.go.
 func goBench(ctx context.Context) ([]string, error) {
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "JudgeClass10k|Discover10k", "-benchmem", "-benchtime", "3x", "./checks")
@@ -359,7 +491,7 @@ type runStats struct {
 }
 
 // gradeRun runs kubelab grade as a child process and measures it.
-func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache string, class []grade.Student, out string) (*measured, error) {
+func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache string, class []grade.Student, out string, extra ...string) (*measured, error) {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return nil, err
 	}
@@ -375,6 +507,7 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	cmd := exec.CommandContext(ctx, o.kubelab, "--lang", "en", "grade", "--roster", roster, "--out", out,
 		"--kubeconfig", kubeconfig, "--jobs", strconv.Itoa(o.jobs), "--insecure-registry", "--cache-dir", cache,
 		"--no-service-proxy", "-o", "json")
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -391,8 +524,8 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.Run == nil {
 		return nil, fmt.Errorf("kubelab grade -o json: %v (no run statistics in %q)", err, tail(stdout.String(), 500))
 	}
-	if sum.Summary.Students != len(class) {
-		return nil, fmt.Errorf("kubelab grade graded %d students, want %d", sum.Summary.Students, len(class))
+	if want := shardSize(class, extra); sum.Summary.Students != want {
+		return nil, fmt.Errorf("kubelab grade graded %d students, want %d", sum.Summary.Students, want)
 	}
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	m := &measured{wall: wall, stats: *sum.Run, withErrors: sum.Summary.WithErrors}
@@ -400,6 +533,26 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 		m.maxRSSKB = ru.Maxrss // kilobytes on Linux
 	}
 	return m, nil
+}
+
+// shardSize is how many of the class a run with these extra flags grades.
+func shardSize(class []grade.Student, extra []string) int {
+	for i := 0; i+1 < len(extra); i++ {
+		if extra[i] == "--shard" {
+			sh, err := grade.ParseShard(extra[i+1])
+			if err != nil {
+				return -1
+			}
+			n := 0
+			for _, s := range class {
+				if sh.Has(s.ID) {
+					n++
+				}
+			}
+			return n
+		}
+	}
+	return len(class)
 }
 
 // validate checks that every populated student's checks have the status and
@@ -526,8 +679,30 @@ func Table(res *Results) string {
 		}
 		fmt.Fprintf(&b, "| %d | %.2f s | %d | %.0f MB | %s | %.0fx |\n", s.Students, s.WallSeconds, s.APIRequests, s.PeakRSSMB, base, s.Speedup)
 	}
-	fmt.Fprintf(&b, "\n%s, %d CPUs (load average %s at the start, shared machine); %s; `kubelab grade --jobs %d`; wall time: median of %d runs, peak memory: the largest of them; image checks from a warm cache.\n",
-		res.Machine, res.CPUs, res.LoadAverage, res.GoVersion, res.Jobs, res.Repeat)
+	runs := fmt.Sprintf("median of %d runs", res.Repeat)
+	for _, s := range res.Sizes {
+		if len(s.Runs) != res.Repeat {
+			runs += fmt.Sprintf(" (%d at %d students)", len(s.Runs), s.Students)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s, %d CPUs (load average %s at the start, shared machine); %s; `kubelab grade --jobs %d`; wall time: %s, peak memory: the largest of them; image checks from a warm cache.\n",
+		res.Machine, res.CPUs, res.LoadAverage, res.GoVersion, res.Jobs, runs)
+	for _, s := range res.Sizes {
+		sh := s.Shards
+		if sh == nil {
+			continue
+		}
+		walls := make([]string, len(sh.WallSeconds))
+		for i, w := range sh.WallSeconds {
+			walls[i] = fmt.Sprintf("%.2f s", w)
+		}
+		same := "byte-identical to the single run"
+		if !sh.Identical {
+			same = "NOT identical to the single run (" + sh.Diff + ")"
+		}
+		fmt.Fprintf(&b, "\n%d students as %d shards (`--shard I/%d`, one after the other): %s, %d API requests in all, peak memory at most %.0f MB each; `kubelab grade merge`: %.2f s, %.0f MB; the merged directory is %s (%d files compared).\n",
+			s.Students, sh.Count, sh.Count, strings.Join(walls, ", "), sh.APIRequests, slices.Max(sh.PeakRSSMB), sh.MergeSeconds, sh.MergePeakRSSMB, same, sh.Files)
+	}
 	return b.String()
 }
 

@@ -418,6 +418,23 @@ func loadFixture(t *testing.T, file string) (*fixture, *Snapshot) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fx, s := parseFixture(t, file, data)
+	if !slices.Contains(fixtureStatuses, fx.Want) {
+		t.Fatalf("%s: want: %q is not one of %v", file, fx.Want, fixtureStatuses)
+	}
+	if base := filepath.Base(file); !strings.HasPrefix(base, string(fx.Want)+"-") {
+		t.Errorf("%s: the file name should start with %q, the status it wants", file, string(fx.Want)+"-")
+	}
+	// A fixture proves what the student reads, in both languages.
+	if len(fx.Words) == 0 || len(fx.WordsID) == 0 {
+		t.Errorf("%s: give words (English) and words_id (Indonesian): the message or hint text the student must read", file)
+	}
+	return fx, s
+}
+
+// parseFixture builds the snapshot a fixture's YAML describes.
+func parseFixture(t *testing.T, file string, data []byte) (*fixture, *Snapshot) {
+	t.Helper()
 	var fx fixture
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -425,12 +442,6 @@ func loadFixture(t *testing.T, file string) (*fixture, *Snapshot) {
 		t.Fatalf("%s: %v", file, err)
 	}
 	fx.src = file
-	if !slices.Contains(fixtureStatuses, fx.Want) {
-		t.Fatalf("%s: want: %q is not one of %v", file, fx.Want, fixtureStatuses)
-	}
-	if base := filepath.Base(file); !strings.HasPrefix(base, string(fx.Want)+"-") {
-		t.Errorf("%s: the file name should start with %q, the status it wants", file, string(fx.Want)+"-")
-	}
 	nsName := fx.Namespace
 	if nsName == "" {
 		nsName = "lab"
@@ -553,4 +564,178 @@ func loadFixture(t *testing.T, file string) (*fixture, *Snapshot) {
 		}
 	}
 	return &fx, s
+}
+
+// correctWork is a fixture of finished work for the basics lab: every part
+// of the snapshot gathered and right. TestEnvironmentErrorsNeverFail breaks
+// one part of the gathering at a time on it.
+const correctWork = `
+image: budi/hello-flask:v1
+want: pass
+cluster:
+  server: https://192.168.49.2:8443
+  version: v1.36.3
+  nodes:
+    - metadata: {name: minikube}
+      status:
+        conditions: [{type: Ready, status: "True"}]
+        nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: v1.36.3}
+  system_pods:
+    - metadata: {name: etcd-minikube, namespace: kube-system, labels: {component: etcd}}
+      status: {phase: Running}
+registry:
+  digest: sha256:3f1c2a7d9e8b4c5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a
+  platform: linux/amd64
+  config: {entrypoint: [python], cmd: [app.py], workdir: /app, exposed_ports: [5000/tcp], os: linux, arch: amd64}
+  files:
+    /app/app.py: "from flask import Flask\napp = Flask(__name__)\napp.run(host='0.0.0.0', port=5000)\n"
+    /app/requirements.txt: "flask\n"
+run: {http_status: 200, body: "Hello World!"}
+app:
+  attempts: [{via: nodeport, url: "http://192.168.49.2:31234/", status: 200, body: "Hello World!"}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: hello-flask, namespace: lab, uid: d-1, generation: 2, annotations: {deployment.kubernetes.io/revision: "2"}}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: hello-flask}}
+      template:
+        metadata: {labels: {app: hello-flask}}
+        spec:
+          containers:
+            - name: hello-flask
+              image: budi/hello-flask:v1
+              ports: [{containerPort: 5000}]
+              readinessProbe: {httpGet: {path: /, port: 5000}}
+              livenessProbe: {httpGet: {path: /, port: 5000}}
+    status: {observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: hello-flask-7d9c8b6f5-x2k4p, namespace: lab, labels: {app: hello-flask}}
+    spec: {nodeName: minikube, containers: [{name: hello-flask, image: budi/hello-flask:v1}]}
+    status:
+      phase: Running
+      conditions: [{type: PodScheduled, status: "True"}, {type: Ready, status: "True"}]
+      containerStatuses: [{name: hello-flask, image: budi/hello-flask:v1, ready: true, restartCount: 0, state: {running: {}}}]
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: hello-flask, namespace: lab}
+    spec:
+      type: LoadBalancer
+      selector: {app: hello-flask}
+      ports: [{port: 5000, targetPort: 5000, nodePort: 31234}]
+  - apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata: {name: hello-flask-abcde, namespace: lab, labels: {kubernetes.io/service-name: hello-flask}}
+    addressType: IPv4
+    endpoints: [{addresses: [10.244.0.5], conditions: {ready: true}}]
+  - apiVersion: v1
+    kind: Event
+    metadata: {name: e1, namespace: lab}
+    involvedObject: {kind: Pod, name: hello-flask-7d9c8b6f5-x2k4p}
+    reason: Scheduled
+  - apiVersion: v1
+    kind: Event
+    metadata: {name: e2, namespace: lab}
+    involvedObject: {kind: Pod, name: hello-flask-7d9c8b6f5-x2k4p}
+    reason: Started
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata:
+      name: hello-flask-aaa
+      namespace: lab
+      annotations: {deployment.kubernetes.io/revision: "1"}
+      ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: hello-flask, uid: d-1, controller: true}]
+    spec:
+      selector: {matchLabels: {app: hello-flask}}
+      template:
+        metadata: {labels: {app: hello-flask}}
+        spec: {containers: [{name: hello-flask, image: budi/hello-flask:v0}]}
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata:
+      name: hello-flask-bbb
+      namespace: lab
+      annotations: {deployment.kubernetes.io/revision: "2"}
+      ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: hello-flask, uid: d-1, controller: true}]
+    spec:
+      selector: {matchLabels: {app: hello-flask}}
+      template:
+        metadata: {labels: {app: hello-flask}}
+        spec: {containers: [{name: hello-flask, image: budi/hello-flask:v1}]}
+`
+
+// TestEnvironmentErrorsNeverFail breaks one part of the gathering at a time
+// under finished work: no check may then blame the student (fail or
+// partial). An environment problem is error or skipped, never the student's
+// fault (design.md).
+func TestEnvironmentErrorsNeverFail(t *testing.T) {
+	params := map[string]map[string]any{"rollout.image": {"tag": "v1"}, "deployment.replicas": {"replicas": 1}}
+	_, base := parseFixture(t, "correctWork", []byte(correctWork))
+	// The finished work passes every check, so a fail below is the break's.
+	for _, id := range IDs() {
+		c, _ := Lookup(id)
+		if j := judgeSafely(c, base, withDefaults(c, params[id])); j.Status != report.Pass {
+			t.Fatalf("finished work: %s is %s, not pass: %s", id, j.Status, j.Message.En)
+		}
+	}
+	breaks := map[string]string{
+		"cluster unreachable":         "cluster: {error: unreachable}",
+		"nodes forbidden":             "cluster: {nodes_error: forbidden}",
+		"kube-system forbidden":       "cluster: {system_error: forbidden}",
+		"registry unreachable":        "registry: {error: unreachable}",
+		"registry rate limited":       "registry: {error: {kind: rate-limited, retry_after: 1m}}",
+		"registry login refused":      "registry: {error: unauthorized}",
+		"image layers timed out":      "registry: {files_error: timeout}",
+		"docker missing":              "run: {skip: Docker is not available}",
+		"docker failed":               "run: {error: other}",
+		"deployments forbidden":       "errors: {deployments: forbidden}",
+		"pods forbidden":              "errors: {pods: forbidden}",
+		"services forbidden":          "errors: {services: forbidden}",
+		"endpointslices forbidden":    "errors: {endpointslices: forbidden}",
+		"events forbidden":            "errors: {events: forbidden}",
+		"replicasets forbidden":       "errors: {replicasets: forbidden}",
+		"every namespace list timing": "errors: {deployments: timeout, pods: timeout, services: timeout, endpointslices: timeout, events: timeout, replicasets: timeout}",
+	}
+	for name, brk := range breaks {
+		t.Run(name, func(t *testing.T) {
+			_, s := parseFixture(t, name, []byte(mergeBreak(t, correctWork, brk)))
+			for _, id := range IDs() {
+				c, _ := Lookup(id)
+				j := judgeSafely(c, s, withDefaults(c, params[id]))
+				if j.Status == report.Fail || j.Status == report.Partial {
+					t.Errorf("%s: %s, blaming the student for the environment: %s (hint %q)", id, j.Status, j.Message.En, j.Hint.En)
+				}
+			}
+		})
+	}
+}
+
+// mergeBreak sets one key of the break (a one-key YAML mapping) inside the
+// same top-level key of the fixture.
+func mergeBreak(t *testing.T, doc, brk string) string {
+	t.Helper()
+	var base, b map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &base); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(brk), &b); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range b {
+		sub, _ := base[k].(map[string]any)
+		if sub == nil {
+			sub = map[string]any{}
+		}
+		for kk, vv := range v.(map[string]any) {
+			sub[kk] = vv
+		}
+		base[k] = sub
+	}
+	out, err := yaml.Marshal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }

@@ -25,7 +25,7 @@ func init() {
 	register(&Check{ID: "image.platform", Doc: "the image holds a build for the architecture of the cluster's Ready nodes (and the lab's platform, if set)",
 		Sources: []Source{SrcImage, SrcCluster}, Judge: judgeImagePlatform,
 		Params:   []Param{{Name: "platform", Default: "", Doc: "a platform the image must hold besides its cluster's nodes' (os/arch[/variant], e.g. linux/amd64 for the lecturer's cluster); empty: the nodes decide"}},
-		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
+		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 	register(&Check{ID: "image.entrypoint", Doc: "Entrypoint/Cmd start the Flask app (python app.py or equivalent)",
 		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})

@@ -368,37 +368,47 @@ func (c *Class) WriteJSON(w io.Writer) error {
 		return bw.Flush()
 	}
 	bw.WriteString(",\n  \"students\": [")
-	// rawEntry is a StudentEntry whose report is the JSON of its file;
-	// the encoder indents it like any other member.
-	type rawEntry struct {
-		StudentEntry
-		Report json.RawMessage `json:"report"`
-	}
+	// Each entry is encoded with a null report, and the report's own JSON
+	// (indented by report.JSON, as its file is) takes the null's place,
+	// each of its lines indented three levels deeper: the bytes encoding
+	// the whole class would give, without decoding or encoding a report.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("    ", "  ")
+	null := []byte("null\n    }\n")
 	for i, e := range c.Students {
 		var raw []byte
 		var err error
 		if e.file != "" {
+			// The file was read and validated when the class was built
+			// (or written by this run).
 			raw, err = os.ReadFile(e.file)
 		} else if e.Report != nil {
 			raw, err = report.JSON(e.Report)
-		} else {
-			raw = []byte("null")
 		}
 		if err != nil {
 			return fmt.Errorf("student %s: %w", e.ID, err)
 		}
 		buf.Reset()
-		if err := enc.Encode(rawEntry{StudentEntry: e, Report: raw}); err != nil {
+		e.Report = nil
+		if err := enc.Encode(e); err != nil {
 			return fmt.Errorf("student %s: %w", e.ID, err)
+		}
+		entry := buf.Bytes()
+		if !bytes.HasSuffix(entry, null) {
+			return fmt.Errorf("student %s: unexpected entry encoding", e.ID)
 		}
 		if i > 0 {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n    ")
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		bw.Write(entry[:len(entry)-len(null)])
+		if raw == nil {
+			bw.WriteString("null")
+		} else {
+			bw.Write(bytes.ReplaceAll(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n"), []byte("\n      ")))
+		}
+		bw.WriteString("\n    }")
 	}
 	if len(c.Students) == 0 {
 		bw.WriteString("]\n}\n")

@@ -1,13 +1,16 @@
 package grade
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -300,3 +303,35 @@ func oneLine(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
+
+// ExportFile exports the results.json at results into output (written
+// whole or not at all), or to stdout when output is "" or "-".
+func ExportFile(results, output string, stdout io.Writer, opt ExportOptions) error {
+	f, err := os.Open(results)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if output == "" || output == "-" {
+		bw := bufio.NewWriter(stdout)
+		if err := Export(bw, f, opt); err != nil {
+			return fmt.Errorf("%s: %w", results, err)
+		}
+		return bw.Flush()
+	}
+	err = atomicfile.Write(output, 0o644, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		if err := Export(bw, f, opt); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", results, err)
+	}
+	return nil
+}
+
+// LMSFile is the name kubelab grade --lms FORMAT gives the export in the
+// output directory.
+func LMSFile(format string) string { return "lms-" + format + ".csv" }

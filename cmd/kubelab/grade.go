@@ -52,6 +52,7 @@ type gradeOptions struct {
 	RegistryQPS     float64
 	MaxRetryWait    time.Duration
 	Submissions     submissionsFlags
+	LMS             exportFlags
 }
 
 func newGradeCmd(g *globalOptions) *cobra.Command {
@@ -126,10 +127,12 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")
 	f.DurationVar(&o.MaxRetryWait, "max-retry-wait", 2*time.Minute, "longest Retry-After of a rate-limited registry to wait out (then retry once)")
 	o.Submissions.add(cmd)
+	f.StringVar(&o.LMS.Format, "lms", "", "also write OUT/lms-FORMAT.csv for the LMS: canvas, moodle or csv (see kubelab grade export)")
+	f.StringVar(&o.LMS.Assignment, "assignment", "", "with --lms, the gradebook column's name (default: the lab's title)")
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
-	cmd.AddCommand(newGradeMergeCmd(g))
+	cmd.AddCommand(newGradeMergeCmd(g), newGradeExportCmd(g))
 	return cmd
 }
 
@@ -148,6 +151,11 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 	}
 	if o.Output != "text" && o.Output != "json" {
 		return opt, exitf(ExitUsage, "-o %q: use text or json", o.Output)
+	}
+	if o.LMS.Format != "" {
+		if _, err := o.LMS.options(o.g.Lang); err != nil {
+			return opt, exitf(ExitUsage, "--lms %q: use %s", o.LMS.Format, strings.Join(grade.ExportFormats, ", "))
+		}
 	}
 	if o.Jobs < 1 {
 		return opt, exitf(ExitUsage, "--jobs %d: need at least 1", o.Jobs)
@@ -251,6 +259,11 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
 	if err := writeClassSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
 		return exitf(ExitInternal, "%v", err)
+	}
+	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
+		return err
+	} else if path != "" {
+		fmt.Fprintf(stderr, "wrote %s\n", path)
 	}
 	fmt.Fprintf(stderr, "graded %d student(s) now and kept %d in %s (%d API request(s), %d image read(s), %d rate-limit retr(ies))\n",
 		res.Graded, res.Skipped, res.Took.Round(time.Millisecond), stats.APIRequests, res.ImageGathers, res.RateLimitRetries)

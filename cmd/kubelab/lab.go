@@ -213,7 +213,7 @@ func isTerminal(w io.Writer) bool {
 
 func termWidth(w io.Writer) int {
 	if f, ok := w.(*os.File); ok {
-		if wd, _, err := term.GetSize(int(f.Fd())); err == nil {
+		if wd, _, err := term.GetSize(int(f.Fd())); err == nil && wd > 0 {
 			return wd
 		}
 	}

@@ -64,6 +64,9 @@ func pushPause(ctx context.Context, dir, host string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if img, err = linuxAMD64(img); err != nil {
+		return "", err
+	}
 	ref := host + "/" + PauseTag
 	return ref, Push(ctx, ref, img)
 }
@@ -113,4 +116,16 @@ func Push(ctx context.Context, ref string, img v1.Image) error {
 		return fmt.Errorf("realnode: pushing %s: %w", ref, err)
 	}
 	return nil
+}
+
+// linuxAMD64 records the platform in the image config, as docker build
+// does (an image without it fails kubelab's image.platform).
+func linuxAMD64(img v1.Image) (v1.Image, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	return mutate.ConfigFile(img, cf)
 }

@@ -104,6 +104,10 @@ func PythonBase(ctx context.Context, cacheDir string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	img, err = linuxAMD64(img)
+	if err != nil {
+		return nil, err
+	}
 	return mutate.Config(img, v1.Config{
 		Env: []string{
 			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
