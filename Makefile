@@ -3,7 +3,7 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X github.com/kubelab/kubelab/checks.Version=$(VERSION)
+LDFLAGS   := -X github.com/kubelab/kubelab/report.Version=$(VERSION)
 BIN       := bin
 SIMDIR    ?= .sim
 # Tests that need a real component fail instead of skipping when CI is set.

@@ -184,3 +184,13 @@ func BenchmarkDiscover10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*benchClass), "µs/student")
 }
+
+// builtinLab is the built-in lesson's lab.
+func builtinLab(t testing.TB) *labs.Lab {
+	t.Helper()
+	l, err := labs.Find("", "", checks.CatalogForLabs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

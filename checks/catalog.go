@@ -45,19 +45,6 @@ type Judgement struct {
 	Env bool
 }
 
-// Source is a part of the world a check reads; gathering skips what no
-// selected check needs.
-type Source string
-
-// The sources a check may need.
-const (
-	SrcCluster   Source = "cluster"   // version, nodes, kube-system pods
-	SrcNamespace Source = "namespace" // deployments, pods, services, endpointslices, events
-	SrcImage     Source = "image"     // registry metadata and files
-	SrcRun       Source = "run"       // the image run as a container
-	SrcApp       Source = "app"       // HTTP to the app as a browser reaches it
-)
-
 // Param documents one parameter a check accepts in a lab spec.
 type Param struct {
 	Name    string
@@ -76,6 +63,10 @@ type Check struct {
 	Params []Param
 	// Judge decides the check from the snapshot. It must not do I/O.
 	Judge func(s *Snapshot, p Params) Judgement
+	// Gathers, when set, says how the check's parameters change what is
+	// gathered (the files read from the image, the path requested of the
+	// app, ...). It only writes its own fields of the plan.
+	Gathers func(p Params, plan *Plan)
 	// Outcomes lists every status Judge can return. The fixture test
 	// (fixtures_test.go) requires a fixture in testdata/<id>/ for each one,
 	// so a reader learns from here, not from the code, whether the check
@@ -168,7 +159,7 @@ func skip(msg L, ev ...report.Fact) Judgement {
 // envError turns a gathering problem into an error judgement: the environment
 // failed, not the student.
 func envError(e *GatherError) Judgement {
-	return Judgement{Status: report.Error, Message: e.L(), Hint: e.HintL(), Evidence: []report.Fact{fact("error", e.Detail)}}
+	return Judgement{Status: report.Error, Message: envMessage(e), Hint: envHint(e), Evidence: []report.Fact{fact("error", e.Detail)}}
 }
 
 func fact(name string, value any) report.Fact {

@@ -400,19 +400,6 @@ func localhostHint(image, deployment string, port int) L {
 
 // Files.
 
-// systemDir: files under these come from the base image or pip, never from
-// the student's COPY (Flask itself ships a flask/app.py).
-func systemDir(p string) bool {
-	for _, pre := range []string{"/usr/lib/", "/usr/local/lib/", "/usr/share/", "/usr/include/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/",
-		"/lib/", "/lib64/", "/bin/", "/sbin/", "/etc/", "/var/lib/", "/var/cache/", "/proc/", "/sys/", "/dev/", "/opt/conda/", "/root/.cache/"} {
-		if strings.HasPrefix(p, pre) {
-			return true
-		}
-	}
-	return strings.Contains(p, "/site-packages/") || strings.Contains(p, "/dist-packages/") || strings.Contains(p, "/__pycache__/") ||
-		strings.Contains(p, "/node_modules/") || strings.Contains(p, "/.git/") || strings.Contains(p, "/venv/") || strings.Contains(p, "/.venv/")
-}
-
 // nearMisses are the files in the image that are probably the one wanted
 // under another name: in the same directory with another case, a letter
 // missing, extra or swapped, an extension added, changed or dropped

@@ -390,18 +390,18 @@ func TestGatherImagePaths(t *testing.T) {
 	registrytest.Push(t, reg, "budi/flask:wh", registrytest.LessonImage(registrytest.WhiteoutAppPy()))
 	registrytest.Push(t, reg, "budi/flask:opq", registrytest.LessonImage(registrytest.OpaqueAppDir()))
 
-	info := gatherImageTest(t, reg.Ref("budi/flask:txt"), ImageOptions{})
+	info := gatherImageTest(t, reg.Ref("budi/flask:txt"))
 	if !slices.Contains(info.Paths, "/app/app.py.txt") || !slices.Contains(info.Paths, "/app/requirements.txt") || slices.Contains(info.Paths, "/etc/os-release") {
 		t.Fatalf("paths %v: want the student's files, not the base image's", info.Paths)
 	}
 	s := &Snapshot{Image: info}
 	dxWant(t, s, "image.files", nil, report.Fail, []string{"it holds /app/app.py.txt instead of app.py", "hint:`mv app.py.txt app.py`"}, []string{"hint:`mv app.py.txt app.py`, lalu"})
 
-	info = gatherImageTest(t, reg.Ref("budi/flask:wh"), ImageOptions{})
+	info = gatherImageTest(t, reg.Ref("budi/flask:wh"))
 	if slices.Contains(info.Paths, "/app/app.py") || !slices.Contains(info.Paths, "/app/requirements.txt") {
 		t.Errorf("whiteout: paths %v", info.Paths)
 	}
-	info = gatherImageTest(t, reg.Ref("budi/flask:opq"), ImageOptions{})
+	info = gatherImageTest(t, reg.Ref("budi/flask:opq"))
 	if slices.Contains(info.Paths, "/app/app.py") || slices.Contains(info.Paths, "/app/requirements.txt") || !slices.Contains(info.Paths, "/app/README") {
 		t.Errorf("opaque: paths %v", info.Paths)
 	}

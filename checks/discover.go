@@ -4,44 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
-
-// NormalizeImage returns the canonical form of an image reference the way a
-// container runtime reads it: registry Docker Hub and tag latest by default
-// ("budi/app" is "index.docker.io/budi/app:latest"). The second result is the
-// repository alone.
-func NormalizeImage(ref string) (full, repo string, err error) {
-	if why := badRefText(strings.TrimSpace(ref)); why != "" {
-		return "", "", fmt.Errorf("invalid image reference %q: %s", ref, why)
-	}
-	r, err := name.ParseReference(strings.TrimSpace(ref))
-	if err != nil {
-		return "", "", fmt.Errorf("invalid image reference %q: %v", ref, err)
-	}
-	return r.Name(), r.Context().Name(), nil
-}
-
-// badRefText says why s cannot be an image reference whatever its
-// structure: references are ASCII text without control characters, though
-// go-containerregistry lets a registry name carry anything (found by
-// FuzzNormalizeImage: "\xbf./0" parsed as a registry "\xbf." to look up).
-func badRefText(s string) string {
-	for _, r := range s {
-		if r == utf8.RuneError || r > unicode.MaxASCII || r < 0x20 || r == 0x7f {
-			return fmt.Sprintf("it contains the character %q, and references are plain ASCII text", r)
-		}
-	}
-	return ""
-}
 
 // Discover finds the student's work in a namespace: the Deployment running
 // image (or named deployment), its pods, the Service selecting them, that

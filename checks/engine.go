@@ -23,22 +23,29 @@ func CatalogForLabs() labs.Catalog {
 	return cat
 }
 
-// Sources returns what must be gathered to judge the given checks.
-func Sources(refs []*labs.CheckRef) map[Source]bool {
-	out := map[Source]bool{}
+// PlanFor says what must be gathered to judge the given checks: the union of
+// their sources, and what each one's parameters change (its Gathers hook).
+func PlanFor(refs []*labs.CheckRef) *Plan {
+	plan := &Plan{Sources: map[Source]bool{}}
 	for _, r := range refs {
-		if c, ok := catalog[r.ID]; ok {
-			for _, s := range c.Sources {
-				out[s] = true
-			}
+		c, ok := catalog[r.ID]
+		if !ok {
+			continue
+		}
+		for _, s := range c.Sources {
+			plan.Sources[s] = true
+		}
+		if c.Gathers != nil {
+			c.Gathers(withDefaults(c, r.Params), plan)
 		}
 	}
-	return out
+	return plan
 }
 
 // Evaluate judges every check of the lab (or only those of the given steps)
-// on the snapshot, in step order. Pure: no I/O. durations gives the time
-// spent gathering each source; a check's duration is that of its sources.
+// on the snapshot, in step order. Pure: no I/O and no clock. durations gives
+// the time spent gathering each source; a check's duration is that of its
+// sources (judging itself takes microseconds).
 func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, durations map[Source]time.Duration) []report.Result {
 	var out []report.Result
 	status := map[string]report.Status{}
@@ -81,7 +88,6 @@ func Evaluate(lab *labs.Lab, s *Snapshot, lang string, steps map[string]bool, du
 // needed check failed (or was skipped for the student's own mistake) still
 // counts as 0: the student's earlier step failed.
 func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, done map[string]report.Status, notGraded map[string]bool, durations map[Source]time.Duration) report.Result {
-	start := time.Now()
 	r := report.Result{ID: ref.ID, Step: st.ID, Required: ref.Required}
 	if !ref.Informational {
 		r.MaxPoints = ref.Points
@@ -146,7 +152,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 			r.Hint = r.Hints[0]
 		}
 	}
-	d := time.Since(start)
+	var d time.Duration
 	for _, src := range c.Sources {
 		d += durations[src]
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/kubelab/kubelab/internal/pysource"
 	"github.com/kubelab/kubelab/internal/shellwords"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Image checks: pure functions of s.Image.
@@ -29,15 +30,26 @@ func init() {
 		Sources: []Source{SrcImage}, Judge: judgeImageEntrypoint,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.workdir", Doc: "the image's working directory is /app",
-		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd},
+		Sources: []Source{SrcImage}, Judge: judgeImageWorkdir, Params: []Param{wd}, Gathers: gatherLessonFiles,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Error}})
 	register(&Check{ID: "image.files", Doc: "/app/app.py and /app/requirements.txt are in the image; requirements name Flask",
-		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd},
+		Sources: []Source{SrcImage}, Judge: judgeImageFiles, Params: []Param{wd}, Gathers: gatherLessonFiles,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
 	register(&Check{ID: "image.port", Doc: "the app is set to serve on port 5000 (EXPOSE or the app's own code)",
 		Sources: []Source{SrcImage}, Judge: judgeImagePort,
 		Params:   []Param{{Name: "port", Default: 5000, Doc: "the port the app must serve on"}, wd},
+		Gathers:  gatherLessonFiles,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Error}})
+}
+
+// gatherLessonFiles asks gathering for the lesson's files under the workdir
+// parameter's directory.
+func gatherLessonFiles(p Params, plan *Plan) {
+	for _, f := range snapshot.LessonFiles(p.String("workdir", "/app")) {
+		if !slices.Contains(plan.ImageFiles, f) {
+			plan.ImageFiles = append(plan.ImageFiles, f)
+		}
+	}
 }
 
 // imageState returns the image info, or the judgement every image check gives

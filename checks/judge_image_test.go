@@ -1,10 +1,14 @@
 package checks
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/report"
 )
@@ -327,7 +331,7 @@ func TestImageChecksEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info := gatherImageTest(t, tt.ref, ImageOptions{})
+			info := gatherImageTest(t, tt.ref)
 			got := runImageChecks(t, info, nil)
 			for i, id := range imageCheckIDs {
 				if j := got[id]; j.Status != tt.want[i] {
@@ -336,4 +340,11 @@ func TestImageChecksEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gatherImageTest reads ref from a test registry the way kubelab check
+// does, anonymously.
+func gatherImageTest(t *testing.T, ref string) *ImageInfo {
+	t.Helper()
+	return gather.GatherImage(context.Background(), ref, gather.ImageOptions{Keychain: authn.NewMultiKeychain(), Timeout: 10 * time.Second, Insecure: true})
 }

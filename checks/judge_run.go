@@ -2,6 +2,7 @@ package checks
 
 import (
 	"strings"
+	"time"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -17,6 +18,10 @@ func init() {
 		},
 		Judge:    judgeRun,
 		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error},
+		Gathers: func(p Params, plan *Plan) {
+			plan.RunPort = p.Int("port", DefaultRunPort)
+			plan.RunStartup = time.Duration(p.Int("startup_timeout_seconds", int(DefaultRunStartupTimeout/time.Second))) * time.Second
+		},
 	})
 }
 

@@ -12,9 +12,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -52,7 +54,7 @@ func correctSnapshot(run *checks.RunProbe) *checks.Snapshot {
 // grade judges s with lab and sums it up as kubelab check does.
 func grade(t *testing.T, lab *labs.Lab, s *checks.Snapshot, lang string) *report.Report {
 	t.Helper()
-	r := checks.NewReport(lab, lang)
+	r := pipeline.NewReport(lab, lang)
 	r.Checks = checks.Evaluate(lab, s, lang, nil, nil)
 	report.Summarize(r)
 	return r
@@ -214,9 +216,9 @@ func TestNotGradedUnreachableCluster(t *testing.T) {
 	lab := builtinLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r := checks.Grade(ctx, checks.Request{Lab: lab, Lang: "en", Image: reg.Ref("budi/hello-flask:latest"),
-		Kube:      checks.LoadKube(testenv.DeadKubeconfig(t), "", "default"),
-		ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+	r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "en", Image: reg.Ref("budi/hello-flask:latest"),
+		Kube:      gather.LoadKube(testenv.DeadKubeconfig(t), "", "default"),
+		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 		NoRun:     true, Timeout: 30 * time.Second})
 
 	graded := 0.0

@@ -24,10 +24,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kubelab/kubelab/checks"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Options configure a batch.
@@ -59,16 +63,16 @@ type Options struct {
 	// Shard grades one slice of the roster.
 	Shard Shard
 	// ImageOpts are the registry options (cache, credentials, insecure).
-	ImageOpts checks.ImageOptions
+	ImageOpts gather.ImageOptions
 	// RegistryInterval spaces registry requests (0: no spacing);
 	// MaxRetryWait is the longest Retry-After honoured (default 2 minutes).
 	RegistryInterval time.Duration
 	MaxRetryWait     time.Duration
 	// RunImages runs each distinct image (image.runs); off by default.
 	RunImages bool
-	RunOpts   *checks.RunOptions
+	RunOpts   *gather.RunOptions
 	// App are the options of the app.responds probe.
-	App checks.AppOptions
+	App gather.AppOptions
 	// StudentHTML renders a student's HTML report; nil writes none and the
 	// dashboard links to the JSON reports.
 	StudentHTML func(io.Writer, *report.Report) error
@@ -83,8 +87,8 @@ type Options struct {
 
 	// beforeStudent runs at the start of each student's grading (tests).
 	beforeStudent func(ctx context.Context, s Student)
-	// probeRun replaces checks.ProbeRun (tests).
-	probeRun func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe
+	// probeRun replaces gather.ProbeRun (tests).
+	probeRun func(ctx context.Context, ref string, opt gather.RunOptions) *snapshot.RunProbe
 	// grace is how long a student past its timeout may take to return
 	// before it is left behind as hung (default 5s).
 	grace time.Duration
@@ -179,7 +183,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	// a program or read a file on this machine before anything is loaded.
 	for _, s := range slice {
 		if s.Kubeconfig != "" {
-			if err := checks.VetKubeconfig(s.Kubeconfig); err != nil {
+			if err := gather.VetKubeconfig(s.Kubeconfig); err != nil {
 				return nil, fmt.Errorf("student %s: %w", s.ID, err)
 			}
 		}
@@ -204,13 +208,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	lim := &Limiter{Interval: opt.RegistryInterval}
 	b.images = newImageSet(ctx, opt.ImageOpts, lim, opt.MaxRetryWait, opt.Timeout+opt.MaxRetryWait)
 	b.images.now = opt.Clock
-	runOpt := checks.RunOptions{}
-	if opt.RunOpts != nil {
-		runOpt = *opt.RunOpts
-	} else if ref := labCheck(opt.Lab, "image.runs"); ref != nil {
-		runOpt = checks.RunOptionsFromParams(params(ref))
-	}
-	b.runs = &runSet{ctx: ctx, opt: runOpt, probe: checks.ProbeRun, runs: map[string]*future[*checks.RunProbe]{}}
+	runOpt := gather.RunOptionsFor(pipeline.Plan(pipeline.Job{Lab: opt.Lab}), opt.RunOpts)
+	b.runs = &runSet{ctx: ctx, opt: runOpt, probe: gather.ProbeRun, runs: map[string]*future[*snapshot.RunProbe]{}}
 	if opt.probeRun != nil {
 		b.runs.probe = opt.probeRun
 	}
@@ -309,16 +308,16 @@ type batch struct {
 // clusterGroup is the students reached through one kubeconfig and context:
 // their cluster is gathered once, their namespaces with one List per kind.
 type clusterGroup struct {
-	kube       checks.Kube
+	kube       gather.Kube
 	namespaces []string
 	f          *future[*groupSnap]
 	once       sync.Once
 }
 
 type groupSnap struct {
-	cluster *checks.ClusterInfo
-	ns      map[string]*checks.Namespace
-	dur     map[checks.Source]time.Duration
+	cluster *snapshot.ClusterInfo
+	ns      map[string]*snapshot.Namespace
+	dur     map[snapshot.Source]time.Duration
 }
 
 func groupKey(kubeconfig, context string) string { return kubeconfig + "\x00" + context }
@@ -336,7 +335,7 @@ func (b *batch) studentGroup(s Student) string {
 
 func (b *batch) makeGroups(ctx context.Context, students []Student) map[string]*clusterGroup {
 	groups := map[string]*clusterGroup{}
-	kubes := map[string]checks.Kube{}
+	kubes := map[string]gather.Kube{}
 	for _, s := range students {
 		k := b.studentGroup(s)
 		g := groups[k]
@@ -344,7 +343,7 @@ func (b *batch) makeGroups(ctx context.Context, students []Student) map[string]*
 			kc, cx, _ := strings.Cut(k, "\x00")
 			kube, ok := kubes[k]
 			if !ok {
-				kube = checks.LoadKube(kc, cx, "")
+				kube = gather.LoadKube(kc, cx, "")
 				kubes[k] = kube
 			}
 			g = &clusterGroup{kube: kube, f: newFuture[*groupSnap]()}
@@ -393,29 +392,13 @@ func (g *clusterGroup) snapshot(ctx, runCtx context.Context, timeout time.Durati
 	return g.f.wait(ctx)
 }
 
-func gatherGroup(ctx context.Context, kube checks.Kube, namespaces []string, requests *atomic.Int64, needNS bool, now func() time.Time) *groupSnap {
-	gs := &groupSnap{dur: map[checks.Source]time.Duration{}}
-	if kube.Err != nil || kube.Config == nil {
-		detail := "no kubeconfig"
-		if kube.Err != nil {
-			detail = kube.Err.Error()
-		}
-		gs.cluster = &checks.ClusterInfo{Context: kube.Context, Err: &checks.GatherError{Kind: checks.ErrConfig, What: "load the kubeconfig", Detail: detail}}
-		return gs
+func gatherGroup(ctx context.Context, kube gather.Kube, namespaces []string, requests *atomic.Int64, needNS bool, now func() time.Time) *groupSnap {
+	if !needNS {
+		namespaces = nil
 	}
-	cs, err := checks.NewClient(kube.Config, requests, 15*time.Second)
-	if err != nil {
-		gs.cluster = &checks.ClusterInfo{Server: kube.Server, Context: kube.Context, Err: &checks.GatherError{Kind: checks.ErrConfig, What: "build a client", Detail: err.Error()}}
-		return gs
-	}
-	t0 := now()
-	gs.cluster = checks.GatherCluster(ctx, cs, kube.Server, kube.Context)
-	gs.dur[checks.SrcCluster] = now().Sub(t0)
-	if gs.cluster.Err == nil && needNS {
-		t1 := now()
-		gs.ns = checks.GatherNamespaces(ctx, cs, namespaces)
-		gs.dur[checks.SrcNamespace] = now().Sub(t1)
-	}
+	d := &gather.Direct{Kube: kube, Requests: requests, Clock: now}
+	gs := &groupSnap{}
+	gs.cluster, gs.ns, gs.dur = d.Namespaces(ctx, namespaces)
 	return gs
 }
 
@@ -487,98 +470,66 @@ func (b *batch) grade(ctx, runCtx context.Context, s Student) *report.Report {
 	if b.opt.beforeStudent != nil {
 		b.opt.beforeStudent(ctx, s)
 	}
-	lab := b.opt.Lab
 	now := b.opt.Clock
-	started := now().UTC()
-	refs := lab.Checks()
-	src := checks.Sources(refs)
-	snap := &checks.Snapshot{}
-	dur := map[checks.Source]time.Duration{}
-
+	started := now()
 	g := b.groups[b.studentGroup(s)]
-	ns := b.namespaceOf(s, g)
-	if src[checks.SrcImage] || src[checks.SrcRun] {
-		var files []string
-		if ref := labCheck(lab, "image.files"); ref != nil {
-			if wd, ok := ref.Params["workdir"].(string); ok && len(b.opt.ImageOpts.Files) == 0 {
-				files = checks.ImageFilesFor(wd)
-			}
-		}
-		if len(files) == 0 {
-			files = b.opt.ImageOpts.Files
-		}
-		snap.Image, dur[checks.SrcImage] = b.images.get(ctx, s.Image, files)
-	}
-	if src[checks.SrcCluster] || src[checks.SrcNamespace] || src[checks.SrcApp] {
-		needNS := src[checks.SrcNamespace] || src[checks.SrcApp]
-		gs, ok := g.snapshot(ctx, runCtx, b.opt.Timeout, b.opt.Requests, needNS, now)
-		if !ok {
-			snap.Cluster = &checks.ClusterInfo{Server: g.kube.Server, Context: g.kube.Context, Err: &checks.GatherError{Kind: checks.ErrTimeout,
-				What: "reach the API server at " + g.kube.Server, Detail: "the student's time ran out waiting for the cluster"}}
-		} else {
-			snap.Cluster = gs.cluster
-			for k, v := range gs.dur {
-				dur[k] = v
-			}
-			if gs.cluster.Err == nil && needNS {
-				snap.NS = gs.ns[ns]
-				if snap.NS == nil {
-					snap.NS = &checks.Namespace{Name: ns}
-				}
-				snap.Target = checks.Discover(snap.NS, s.Image, s.Deployment)
-			}
-		}
-	}
-	if src[checks.SrcApp] && snap.Target != nil && snap.Target.Service != nil {
-		t0 := now()
-		app := b.opt.App
-		if ref := labCheck(lab, "app.responds"); ref != nil {
-			if p, ok := ref.Params["path"].(string); ok && app.Path == "" {
-				app.Path = p
-			}
-		}
-		snap.App = checks.ProbeApp(ctx, snap.Target, snap.Cluster.Nodes, g.kube.Config, app)
-		dur[checks.SrcApp] = now().Sub(t0)
-	}
-	if src[checks.SrcRun] {
-		t0 := now()
-		switch {
-		case !b.opt.RunImages:
-			snap.Run = &checks.RunProbe{SkipReason: "image runs are off for batch grading (kubelab grade --run-images turns them on)"}
-		default:
-			snap.Run = b.runs.get(ctx, snap.Image)
-		}
-		dur[checks.SrcRun] = now().Sub(t0)
-	}
-
-	r := checks.NewReport(lab, s.LangOr(b.opt.Lang))
-	r.Student = report.Student{ID: s.ID, Name: s.Name}
-	r.StartedAt = started
-	r.Target = checks.TargetOf(checks.Request{Image: s.Image, Kube: checks.Kube{Server: g.kube.Server, Context: g.kube.Context, Namespace: ns}}, snap)
-	r.Checks = checks.Evaluate(lab, snap, s.LangOr(b.opt.Lang), nil, dur)
-	// A check's duration is that of the sources it read (judging takes
-	// microseconds); this keeps a report a function of what was gathered.
-	for i := range r.Checks {
-		var d time.Duration
-		if c, ok := checks.Lookup(r.Checks[i].ID); ok {
-			for _, src := range c.Sources {
-				d += dur[src]
-			}
-		}
-		r.Checks[i].DurationMS = d.Milliseconds()
-	}
-	report.Summarize(r)
+	job := pipeline.Job{Lab: b.opt.Lab, Lang: s.LangOr(b.opt.Lang), Student: report.Student{ID: s.ID, Name: s.Name},
+		Image: s.Image, Deployment: s.Deployment, Server: g.kube.Server, Context: g.kube.Context, Namespace: b.namespaceOf(s, g)}
+	snap, dur := pipeline.Collect(ctx, job, &classGatherer{b: b, g: g, runCtx: runCtx}, now)
+	r := pipeline.Assemble(job, snap, dur, started, now())
 	if !b.opt.Deadline.IsZero() {
 		applyLate(r, snap, b.opt.Deadline, b.opt.LatePolicy, s.LangOr(b.opt.Lang))
+		r.FinishedAt = now().UTC()
 	}
-	r.FinishedAt = now().UTC()
 	return r
+}
+
+// classGatherer is one student's view of the class run's shared reads: the
+// cluster group's one gather, one registry read per image, one container
+// run per digest.
+type classGatherer struct {
+	b      *batch
+	g      *clusterGroup
+	runCtx context.Context
+}
+
+func (c *classGatherer) Cluster(ctx context.Context, ns string, needNS bool) (*snapshot.ClusterInfo, *snapshot.Namespace, map[snapshot.Source]time.Duration) {
+	gs, ok := c.g.snapshot(ctx, c.runCtx, c.b.opt.Timeout, c.b.opt.Requests, needNS, c.b.opt.Clock)
+	if !ok {
+		return &snapshot.ClusterInfo{Server: c.g.kube.Server, Context: c.g.kube.Context, Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout,
+			What: "reach the API server at " + c.g.kube.Server, Detail: "the student's time ran out waiting for the cluster"}}, nil, nil
+	}
+	return gs.cluster, gs.ns[ns], gs.dur
+}
+
+func (c *classGatherer) Image(ctx context.Context, ref string, plan *snapshot.Plan) *snapshot.ImageInfo {
+	files := c.b.opt.ImageOpts.Files
+	if len(files) == 0 {
+		files = plan.ImageFiles
+	}
+	img, _ := c.b.images.get(ctx, ref, files)
+	return img
+}
+
+func (c *classGatherer) App(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, plan *snapshot.Plan) *snapshot.AppProbe {
+	app := c.b.opt.App
+	if app.Path == "" {
+		app.Path = plan.AppPath
+	}
+	return gather.ProbeApp(ctx, t, nodes, c.g.kube.Config, app)
+}
+
+func (c *classGatherer) Run(ctx context.Context, img *snapshot.ImageInfo, _ *snapshot.Plan) *snapshot.RunProbe {
+	if !c.b.opt.RunImages {
+		return &snapshot.RunProbe{SkipReason: "image runs are off for batch grading (kubelab grade --run-images turns them on)"}
+	}
+	return c.b.runs.get(ctx, img)
 }
 
 // ErrorReport is the result of a student whose grading failed as a whole:
 // every check of the lab is an error with msg, and earns nothing.
 func ErrorReport(lab *labs.Lab, lang string, s Student, namespace, msg string, started time.Time) *report.Report {
-	r := checks.NewReport(lab, lang)
+	r := pipeline.NewReport(lab, lang)
 	r.Student = report.Student{ID: s.ID, Name: s.Name}
 	r.Target = report.Target{Image: s.Image, Context: s.Context, Namespace: namespace}
 	r.StartedAt = started
@@ -617,29 +568,6 @@ func IsErrorRow(r *report.Report) bool {
 		}
 	}
 	return true
-}
-
-func labCheck(lab *labs.Lab, id string) *labs.CheckRef {
-	for _, c := range lab.Checks() {
-		if c.ID == id {
-			return c
-		}
-	}
-	return nil
-}
-
-// params are the check's parameters with the catalog's defaults.
-func params(ref *labs.CheckRef) checks.Params {
-	p := checks.Params{}
-	if c, ok := checks.Lookup(ref.ID); ok {
-		for _, d := range c.Params {
-			p[d.Name] = d.Default
-		}
-	}
-	for k, v := range ref.Params {
-		p[k] = v
-	}
-	return p
 }
 
 // write stores the student's JSON report (and HTML), each atomically.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"github.com/kubelab/kubelab/internal/testenv"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kubelab/kubelab/gather"
+	"github.com/kubelab/kubelab/internal/testenv"
+	"github.com/kubelab/kubelab/snapshot"
 
 	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/internal/registrytest"
@@ -85,7 +88,7 @@ func TestBatchErrorRowsAndSharedImages(t *testing.T) {
 	out := t.TempDir()
 	res, err := Run(context.Background(), Options{
 		Lab: testLab(t), Lang: "en", Students: students, Out: out, Jobs: 3, Timeout: 3 * time.Second,
-		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 		Clock: fixedClock, grace: 200 * time.Millisecond,
 		beforeStudent: func(ctx context.Context, s Student) {
 			switch s.ID {
@@ -188,7 +191,7 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 	l := *lab
 	l.Steps = only
 	res, err := Run(context.Background(), Options{Lab: &l, Students: students, Out: t.TempDir(), Jobs: 4,
-		ImageOpts: checks.ImageOptions{Insecure: true}, Kubeconfig: testenv.DeadKubeconfig(t)})
+		ImageOpts: gather.ImageOptions{Insecure: true}, Kubeconfig: testenv.DeadKubeconfig(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +216,7 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 func runOffline(t *testing.T, ctx context.Context, students []Student, out string, mod func(*Options)) *Result {
 	t.Helper()
 	opt := Options{Lab: testLab(t), Lang: "en", Students: students, Out: out, Jobs: 1, Timeout: 10 * time.Second,
-		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: checks.ImageOptions{Insecure: true},
+		Kubeconfig: testenv.DeadKubeconfig(t), ImageOpts: gather.ImageOptions{Insecure: true},
 		Clock: fixedClock, Deadline: fixedTime.Add(-time.Hour), LatePolicy: LatePolicy{Kind: "percent", Percent: 10}}
 	if mod != nil {
 		mod(&opt)
@@ -334,8 +337,8 @@ func TestShardsPartition(t *testing.T) {
 
 func TestLatePolicy(t *testing.T) {
 	deadline := time.Date(2025, 3, 10, 23, 59, 0, 0, time.UTC)
-	snap := func(created time.Time) *checks.Snapshot {
-		return &checks.Snapshot{Image: &checks.ImageInfo{Config: &checks.ImageConfig{Created: created}}}
+	snap := func(created time.Time) *snapshot.Snapshot {
+		return &snapshot.Snapshot{Image: &snapshot.ImageInfo{Config: &snapshot.ImageConfig{Created: created}}}
 	}
 	base := func() *report.Report {
 		r := &report.Report{Student: report.Student{ID: "s1"}, Steps: []report.Step{{ID: "s"}}, Checks: []report.Result{{ID: "x", Step: "s", Status: report.Pass, Points: 80, MaxPoints: 100}}}
@@ -435,11 +438,11 @@ func TestRunImagesOncePerDigest(t *testing.T) {
 	students := offlineClass(t, reg)
 	var mu sync.Mutex
 	runs := map[string]int{}
-	probe := func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe {
+	probe := func(ctx context.Context, ref string, opt gather.RunOptions) *snapshot.RunProbe {
 		mu.Lock()
 		runs[ref]++
 		mu.Unlock()
-		return &checks.RunProbe{HTTPStatus: 200, Body: "Hello"}
+		return &snapshot.RunProbe{HTTPStatus: 200, Body: "Hello"}
 	}
 	res := runOffline(t, context.Background(), students, t.TempDir(), func(o *Options) {
 		o.RunImages, o.probeRun, o.Jobs = true, probe, 4

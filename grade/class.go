@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -189,7 +188,7 @@ func classFromDir(out string, summaries []*report.Report) (*Class, error) {
 
 // NewClass builds the class from reports of one lab (any order).
 func NewClass(reports []*report.Report) (*Class, error) {
-	c := &Class{Schema: ClassSchema, Tool: report.Tool{Name: "kubelab", Version: checks.Version}}
+	c := &Class{Schema: ClassSchema, Tool: report.Tool{Name: "kubelab", Version: report.Version}}
 	sorted := append([]*report.Report(nil), reports...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Student.ID < sorted[j].Student.ID })
 	seen := map[string]bool{}

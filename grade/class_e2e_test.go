@@ -22,7 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/browser"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
@@ -219,8 +219,8 @@ func TestGradeClass(t *testing.T) {
 	opts := func(out string, requests *atomic.Int64) Options {
 		return Options{Lab: lab, Lang: "en", Students: roster, Out: out, Jobs: 4, Timeout: time.Minute,
 			Kubeconfig: c.Kubeconfig, Deadline: deadline, LatePolicy: LatePolicy{Kind: "percent", Percent: 10},
-			ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
-			App:       checks.AppOptions{ServiceProxy: false}, Clock: fixedClock, Requests: requests,
+			ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+			App:       gather.AppOptions{ServiceProxy: false}, Clock: fixedClock, Requests: requests,
 			StudentHTML: func(w io.Writer, r *report.Report) error { return report.WriteHTML(w, r, report.HTMLOptions{}) }}
 	}
 
@@ -635,4 +635,14 @@ func checkDashboardInBrowser(t *testing.T, out string, class *Class) {
 			t.Errorf("the dashboard fetched %s", r)
 		}
 	}
+}
+
+// labCheck is the lab's check id.
+func labCheck(lab *labs.Lab, id string) *labs.CheckRef {
+	for _, c := range lab.Checks() {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/internal/testenv"
@@ -182,8 +183,8 @@ func TestDrillAPIServerStopsMidBatch(t *testing.T) {
 	var stoppedAt time.Time
 	start := time.Now()
 	res, err := Run(ctx, Options{Lab: drillLab(t), Lang: "en", Students: students, Out: out, Jobs: 2, Timeout: 40 * time.Second,
-		Kubeconfig: c.Kubeconfig, ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
-		App: checks.AppOptions{ServiceProxy: false}, Clock: fixedClock, Progress: prog,
+		Kubeconfig: c.Kubeconfig, ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+		App: gather.AppOptions{ServiceProxy: false}, Clock: fixedClock, Progress: prog,
 		beforeStudent: func(sctx context.Context, s Student) {
 			switch {
 			case s.ID == "m-stop":
@@ -341,8 +342,8 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %s}]
 
 	var requests atomic.Int64
 	res, err := Run(ctx, Options{Lab: drillLab(t), Lang: "en", Students: students, Out: t.TempDir(), Jobs: 2, Timeout: time.Minute,
-		Kubeconfig: kc, ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
-		App: checks.AppOptions{ServiceProxy: false}, Clock: fixedClock, Requests: &requests})
+		Kubeconfig: kc, ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+		App: gather.AppOptions{ServiceProxy: false}, Clock: fixedClock, Requests: &requests})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +402,7 @@ func TestDrillRegistryAndDocker(t *testing.T) {
 	run := func(t *testing.T, students []Student, mod func(*Options)) (*Result, time.Duration) {
 		t.Helper()
 		opt := Options{Lab: lab, Lang: "en", Students: students, Out: t.TempDir(), Jobs: 3, Timeout: 3 * time.Second,
-			MaxRetryWait: 2 * time.Second, Kubeconfig: dead, ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+			MaxRetryWait: 2 * time.Second, Kubeconfig: dead, ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 			Clock: fixedClock, grace: time.Second}
 		if mod != nil {
 			mod(&opt)

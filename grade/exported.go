@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Small exported wrappers over this package's helpers, for grading modes
@@ -55,7 +55,7 @@ func WriteStudentReport(out string, r *report.Report, html func(io.Writer, *repo
 
 // ApplyLate judges the work's times in s against the deadline and adds the
 // submission.on-time result to r, as Run does with Options.Deadline.
-func ApplyLate(r *report.Report, s *checks.Snapshot, deadline time.Time, pol LatePolicy, lang string) {
+func ApplyLate(r *report.Report, s *snapshot.Snapshot, deadline time.Time, pol LatePolicy, lang string) {
 	applyLate(r, s, deadline, pol, lang)
 }
 

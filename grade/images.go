@@ -13,7 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Limiter is the one registry rate limiter of a grading run: every registry
@@ -139,7 +140,7 @@ func (f *future[T]) wait(ctx context.Context) (T, bool) {
 // with the same image share the result.
 type imageSet struct {
 	ctx     context.Context // the run's: a student's timeout does not end a shared gather
-	opt     checks.ImageOptions
+	opt     gather.ImageOptions
 	lim     *Limiter
 	maxWait time.Duration
 	timeout time.Duration
@@ -156,11 +157,11 @@ type imageSet struct {
 }
 
 type imageResult struct {
-	info *checks.ImageInfo
+	info *snapshot.ImageInfo
 	took time.Duration
 }
 
-func newImageSet(ctx context.Context, opt checks.ImageOptions, lim *Limiter, maxWait, timeout time.Duration) *imageSet {
+func newImageSet(ctx context.Context, opt gather.ImageOptions, lim *Limiter, maxWait, timeout time.Duration) *imageSet {
 	base := opt.Transport
 	if base == nil {
 		base = remote.DefaultTransport
@@ -175,9 +176,9 @@ func newImageSet(ctx context.Context, opt checks.ImageOptions, lim *Limiter, max
 
 // get returns the image's info, or a timeout error when ctx ends before the
 // shared gather does.
-func (s *imageSet) get(ctx context.Context, ref string, files []string) (*checks.ImageInfo, time.Duration) {
+func (s *imageSet) get(ctx context.Context, ref string, files []string) (*snapshot.ImageInfo, time.Duration) {
 	key := ref
-	if full, _, err := checks.NormalizeImage(ref); err == nil {
+	if full, _, err := snapshot.NormalizeImage(ref); err == nil {
 		key = full
 	}
 	key += "\x00" + strings.Join(files, "\x00")
@@ -191,8 +192,8 @@ func (s *imageSet) get(ctx context.Context, ref string, files []string) (*checks
 	s.mu.Unlock()
 	res, ok := f.wait(ctx)
 	if !ok {
-		full, _, _ := checks.NormalizeImage(ref)
-		return &checks.ImageInfo{Ref: ref, Name: full, Err: &checks.GatherError{Kind: checks.ErrTimeout,
+		full, _, _ := snapshot.NormalizeImage(ref)
+		return &snapshot.ImageInfo{Ref: ref, Name: full, Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout,
 			What: "look up " + full + " on the registry", Detail: "the student's time ran out waiting for the registry"}}, 0
 	}
 	// A copy: the same content under the student's own reference.
@@ -227,7 +228,7 @@ func (s *imageSet) lookUp(ref string, files []string) imageResult {
 	}
 	res, done := f.wait(ctx)
 	if !done {
-		return imageResult{&checks.ImageInfo{Ref: ref, Err: &checks.GatherError{Kind: checks.ErrTimeout, What: "read " + ref, Detail: ctx.Err().Error()}}, s.now().Sub(t0)}
+		return imageResult{&snapshot.ImageInfo{Ref: ref, Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: "read " + ref, Detail: ctx.Err().Error()}}, s.now().Sub(t0)}
 	}
 	info := *res.info
 	if r, err := s.parse(ref); err == nil {
@@ -267,17 +268,17 @@ func (s *imageSet) head(ctx context.Context, ref string) string {
 
 // gather reads ref, waiting out one Retry-After and trying once more when
 // the registry rate-limits.
-func (s *imageSet) gather(ctx context.Context, ref string, files []string) *checks.ImageInfo {
+func (s *imageSet) gather(ctx context.Context, ref string, files []string) *snapshot.ImageInfo {
 	opt := s.opt
 	opt.Files = files
 	s.gathers.Add(1)
-	info := checks.GatherImage(ctx, ref, opt)
-	if e := info.Err; e != nil && e.Kind == checks.ErrRateLimited && e.RetryAfter > 0 && e.RetryAfter <= s.maxWait {
+	info := gather.GatherImage(ctx, ref, opt)
+	if e := info.Err; e != nil && e.Kind == snapshot.ErrRateLimited && e.RetryAfter > 0 && e.RetryAfter <= s.maxWait {
 		s.lim.Pause(e.RetryAfter)
 		if s.lim.Wait(ctx) == nil {
 			s.retries.Add(1)
 			s.gathers.Add(1)
-			info = checks.GatherImage(ctx, ref, opt)
+			info = gather.GatherImage(ctx, ref, opt)
 		}
 	}
 	return info
@@ -286,30 +287,30 @@ func (s *imageSet) gather(ctx context.Context, ref string, files []string) *chec
 // runSet runs each distinct digest once (image.runs, with --run-images).
 type runSet struct {
 	ctx context.Context
-	opt checks.RunOptions
-	// probe runs one image (checks.ProbeRun).
-	probe func(ctx context.Context, ref string, opt checks.RunOptions) *checks.RunProbe
+	opt gather.RunOptions
+	// probe runs one image (gather.ProbeRun).
+	probe func(ctx context.Context, ref string, opt gather.RunOptions) *snapshot.RunProbe
 	mu    sync.Mutex
-	runs  map[string]*future[*checks.RunProbe]
+	runs  map[string]*future[*snapshot.RunProbe]
 }
 
-func (s *runSet) get(ctx context.Context, img *checks.ImageInfo) *checks.RunProbe {
-	_, repo, err := checks.NormalizeImage(img.Name)
+func (s *runSet) get(ctx context.Context, img *snapshot.ImageInfo) *snapshot.RunProbe {
+	_, repo, err := snapshot.NormalizeImage(img.Name)
 	if err != nil || img.Digest == "" {
-		return &checks.RunProbe{SkipReason: "the image could not be found on the registry"}
+		return &snapshot.RunProbe{SkipReason: "the image could not be found on the registry"}
 	}
 	pinned := repo + "@" + img.Digest
 	s.mu.Lock()
 	f, ok := s.runs[pinned]
 	if !ok {
-		f = newFuture[*checks.RunProbe]()
+		f = newFuture[*snapshot.RunProbe]()
 		s.runs[pinned] = f
 		go func() { f.set(s.probe(s.ctx, pinned, s.opt)) }()
 	}
 	s.mu.Unlock()
 	p, ok := f.wait(ctx)
 	if !ok {
-		return &checks.RunProbe{Err: &checks.GatherError{Kind: checks.ErrTimeout, What: "run " + pinned, Detail: "the student's time ran out waiting for the container"}}
+		return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: "run " + pinned, Detail: "the student's time ran out waiting for the container"}}
 	}
 	return p
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // LatePolicy says what being late costs.
@@ -77,7 +78,7 @@ const (
 
 // workTimes lists what the student made and when: the image (its config's
 // Created), the deployment and the service (their creationTimestamp).
-func workTimes(s *checks.Snapshot) [][2]string {
+func workTimes(s *snapshot.Snapshot) [][2]string {
 	var out [][2]string
 	add := func(what string, t time.Time) {
 		if !t.IsZero() {
@@ -109,7 +110,7 @@ type Lateness struct {
 
 // applyLate judges the work's times against the deadline and adds the
 // submission result (and its step) to r, then re-summarises it.
-func applyLate(r *report.Report, s *checks.Snapshot, deadline time.Time, pol LatePolicy, lang string) {
+func applyLate(r *report.Report, s *snapshot.Snapshot, deadline time.Time, pol LatePolicy, lang string) {
 	times := workTimes(s)
 	var latest time.Time
 	var lateWhat []string

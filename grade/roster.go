@@ -12,7 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Student is one row of the roster.
@@ -321,7 +321,7 @@ func (p *rosterParser) parse(data []byte) []Student {
 			}
 		}
 		if s.Image != "" {
-			if _, _, err := checks.NormalizeImage(s.Image); err != nil || strings.ContainsAny(s.Image, " \t") {
+			if _, _, err := snapshot.NormalizeImage(s.Image); err != nil || strings.ContainsAny(s.Image, " \t") {
 				f, _ := get(ColImage)
 				msg := fmt.Sprintf("invalid image reference %q: it contains a space", s.Image)
 				if err != nil {

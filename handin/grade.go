@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Options configure Grade.
@@ -34,7 +37,7 @@ type Options struct {
 	KeysFile string
 	// ImageOpts reach the registry from the lecturer's machine. With a
 	// CacheDir, an image already read is checked with one HEAD request.
-	ImageOpts checks.ImageOptions
+	ImageOpts gather.ImageOptions
 	// Jobs is how many images are checked at once (default 4).
 	Jobs int
 	// Deadline, when set, flags work done after it (from the evidence's
@@ -90,7 +93,7 @@ type entry struct {
 	sigProblems []string
 	keyID       string
 	flags       map[Flag]outcome
-	final       *checks.Snapshot
+	final       *snapshot.Snapshot
 }
 
 // Grade grades every submission file in opt.Dir: it verifies each
@@ -229,18 +232,12 @@ func imageRef(s *Submission) string {
 
 // lookUpImages reads each distinct image from the registry, opt.Jobs at a
 // time.
-func lookUpImages(ctx context.Context, opt Options, entries []*entry) map[string]*checks.ImageInfo {
+func lookUpImages(ctx context.Context, opt Options, entries []*entry) map[string]*snapshot.ImageInfo {
 	imgOpt := opt.ImageOpts
 	if len(imgOpt.Files) == 0 {
-		for _, c := range opt.Lab.Checks() {
-			if c.ID == "image.files" {
-				if wd, ok := c.Params["workdir"].(string); ok {
-					imgOpt.Files = checks.ImageFilesFor(wd)
-				}
-			}
-		}
+		imgOpt.Files = pipeline.Plan(pipeline.Job{Lab: opt.Lab}).ImageFiles
 	}
-	infos := map[string]*checks.ImageInfo{}
+	infos := map[string]*snapshot.ImageInfo{}
 	for _, e := range entries {
 		if ref := imageRef(e.s); ref != "" {
 			infos[ref] = nil
@@ -255,7 +252,7 @@ func lookUpImages(ctx context.Context, opt Options, entries []*entry) map[string
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			info := checks.GatherImage(ctx, ref, imgOpt)
+			info := gather.GatherImage(ctx, ref, imgOpt)
 			mu.Lock()
 			infos[ref] = info
 			mu.Unlock()
@@ -267,7 +264,7 @@ func lookUpImages(ctx context.Context, opt Options, entries []*entry) map[string
 
 // judge verifies one submission on its own: signature, report against
 // evidence, image against the registry.
-func judge(opt Options, e *entry, infos map[string]*checks.ImageInfo) {
+func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 	s := e.s
 
 	// The signature.
@@ -417,11 +414,8 @@ func T(en, id string, args ...any) checks.L { return checks.T(en, id, args...) }
 // deadline is given, and one result per flag.
 func finalReport(opt Options, e *entry) *report.Report {
 	s, claimed := e.s, e.s.Report
-	r := checks.NewReport(opt.Lab, opt.Lang)
-	r.Student = s.Student
-	r.StartedAt, r.FinishedAt = claimed.StartedAt, claimed.FinishedAt
+	r := pipeline.Assemble(pipeline.Job{Lab: opt.Lab, Lang: opt.Lang, Student: s.Student}, e.final, nil, claimed.StartedAt, claimed.FinishedAt)
 	r.Target = claimed.Target
-	r.Checks = checks.Evaluate(opt.Lab, e.final, opt.Lang, nil, nil)
 	took := map[string]int64{}
 	for _, c := range claimed.Checks {
 		took[c.ID] = c.DurationMS
@@ -433,7 +427,6 @@ func finalReport(opt Options, e *entry) *report.Report {
 	if fp != (report.Fingerprint{}) {
 		r.Fingerprint = &fp
 	}
-	report.Summarize(r)
 	if !opt.Deadline.IsZero() {
 		grade.ApplyLate(r, e.final, opt.Deadline, opt.LatePolicy, opt.Lang)
 	}

@@ -18,10 +18,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 func testLab(t testing.TB) *labs.Lab {
@@ -45,16 +48,16 @@ func newKey(t testing.TB) ed25519.PrivateKey {
 // offline is a snapshot of a student whose cluster could not be read but
 // whose image is on the registry: the image checks are judged, the cluster
 // checks are errors.
-func offline(t testing.TB, ref string) *checks.Snapshot {
+func offline(t testing.TB, ref string) *snapshot.Snapshot {
 	t.Helper()
-	info := checks.GatherImage(context.Background(), ref, checks.ImageOptions{Insecure: true})
+	info := gather.GatherImage(context.Background(), ref, gather.ImageOptions{Insecure: true})
 	if info.Err != nil || info.Digest == "" {
 		t.Fatalf("%s: %+v", ref, info)
 	}
-	s := &checks.Snapshot{
-		Cluster: &checks.ClusterInfo{Server: "https://127.0.0.1:1", Err: &checks.GatherError{Kind: checks.ErrUnreachable, What: "reach the API server", Detail: "connection refused"}},
+	s := &snapshot.Snapshot{
+		Cluster: &snapshot.ClusterInfo{Server: "https://127.0.0.1:1", Err: &snapshot.GatherError{Kind: snapshot.ErrUnreachable, What: "reach the API server", Detail: "connection refused"}},
 		Image:   info,
-		Run:     &checks.RunProbe{SkipReason: "image run disabled (--no-run)"},
+		Run:     &snapshot.RunProbe{SkipReason: "image run disabled (--no-run)"},
 	}
 	red, err := Redact(s)
 	if err != nil {
@@ -64,9 +67,9 @@ func offline(t testing.TB, ref string) *checks.Snapshot {
 }
 
 // makeSub builds a signed submission from a snapshot as Make does.
-func makeSub(t testing.TB, lab *labs.Lab, id, ref string, snap *checks.Snapshot, cluster string, key ed25519.PrivateKey) *Submission {
+func makeSub(t testing.TB, lab *labs.Lab, id, ref string, snap *snapshot.Snapshot, cluster string, key ed25519.PrivateKey) *Submission {
 	t.Helper()
-	req := checks.Request{Lab: lab, Lang: "en", Student: report.Student{ID: id, Name: "Student " + id}, Image: ref}
+	req := pipeline.Request{Lab: lab, Lang: "en", Student: report.Student{ID: id, Name: "Student " + id}, Image: ref}
 	fp := report.Fingerprint{Cluster: cluster}
 	if snap.Image != nil {
 		fp.ImageDigest = snap.Image.Digest
@@ -179,10 +182,10 @@ func TestRedact(t *testing.T) {
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "hello-flask", Image: "budi/hello-flask", ImageID: "sha256:abc", Ready: true}}}}
 	ev := corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e1", UID: "uid-ev-1"}, Reason: "Started", Message: "started with " + secret,
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "hello-flask-1"}}
-	ns := &checks.Namespace{Name: "budi", Deployments: []appsv1.Deployment{dep}, Pods: []corev1.Pod{pod}, Events: []corev1.Event{ev},
+	ns := &snapshot.Namespace{Name: "budi", Deployments: []appsv1.Deployment{dep}, Pods: []corev1.Pod{pod}, Events: []corev1.Event{ev},
 		ReplicaSets: []appsv1.ReplicaSet{{ObjectMeta: meta, Spec: appsv1.ReplicaSetSpec{Template: dep.Spec.Template}}}}
-	s := &checks.Snapshot{NS: ns, Target: &checks.Target{Image: "budi/hello-flask", Deployment: &ns.Deployments[0], Pods: ns.Pods, Events: ns.Events},
-		Cluster: &checks.ClusterInfo{SystemPods: []corev1.Pod{pod}}}
+	s := &snapshot.Snapshot{NS: ns, Target: &snapshot.Target{Image: "budi/hello-flask", Deployment: &ns.Deployments[0], Pods: ns.Pods, Events: ns.Events},
+		Cluster: &snapshot.ClusterInfo{SystemPods: []corev1.Pod{pod}}}
 
 	red, err := Redact(s)
 	if err != nil {
@@ -295,7 +298,7 @@ func TestGradeFlags(t *testing.T) {
 
 	cache := t.TempDir()
 	opt := Options{Lab: lab, Lang: "en", Dir: dir, Out: out, KeysFile: histFile,
-		ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: cache}}
+		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: cache}}
 	res, err := Grade(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)

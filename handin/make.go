@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Make runs every check of the request's lab the way kubelab check does
@@ -18,7 +19,7 @@ import (
 // Problems of the environment are error results in the report, as in
 // kubelab check; an error is returned only when the submission cannot be
 // built.
-func Make(ctx context.Context, req checks.Request, key ed25519.PrivateKey) (*Submission, error) {
+func Make(ctx context.Context, req pipeline.Request, key ed25519.PrivateKey) (*Submission, error) {
 	if req.Lab == nil {
 		return nil, fmt.Errorf("handin: no lab")
 	}
@@ -31,33 +32,18 @@ func Make(ctx context.Context, req checks.Request, key ed25519.PrivateKey) (*Sub
 	defer cancel()
 
 	started := time.Now().UTC()
-	full, dur := checks.Gather(ctx, req)
+	full, dur := pipeline.Gather(ctx, req)
 	snap, err := Redact(full)
 	if err != nil {
 		return nil, fmt.Errorf("handin: redacting the evidence: %v", err)
 	}
-	fp := report.Fingerprint{}
-	if snap.Image != nil {
-		fp.ImageDigest = snap.Image.Digest
-	}
-	if req.Kube.Config != nil && full.Cluster != nil && full.Cluster.Err == nil {
-		if c, err := checks.ClusterFingerprint(ctx, req.Kube.Config, req.Requests); err == nil {
-			fp.Cluster = c
-		}
-	}
-	return build(req, snap, dur, fp, started, key)
+	return build(req, snap, dur, *pipeline.Fingerprint(ctx, req, full), started, key)
 }
 
 // build judges the redacted snapshot and makes the signed submission.
-func build(req checks.Request, snap *checks.Snapshot, dur map[checks.Source]time.Duration, fp report.Fingerprint, started time.Time, key ed25519.PrivateKey) (*Submission, error) {
-	r := checks.NewReport(req.Lab, req.Lang)
-	r.Student = req.Student
-	r.StartedAt = started
-	r.Target = checks.TargetOf(req, snap)
-	r.Checks = checks.Evaluate(req.Lab, snap, req.Lang, nil, dur)
+func build(req pipeline.Request, snap *snapshot.Snapshot, dur map[snapshot.Source]time.Duration, fp report.Fingerprint, started time.Time, key ed25519.PrivateKey) (*Submission, error) {
+	r := pipeline.Assemble(req.Job(), snap, dur, started, time.Now())
 	r.Fingerprint = &fp
-	r.FinishedAt = time.Now().UTC()
-	report.Summarize(r)
 
 	s := &Submission{
 		Schema:      Schema,

@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // RedactedCommand replaces an exec probe's command line in the evidence.
@@ -32,7 +32,7 @@ var keptAnnotations = []string{"deployment.kubernetes.io/"}
 // hooks, exec probes' command lines, volume sources, events' messages and
 // nodes' image lists. A snapshot never holds Secrets or ConfigMaps, nor any
 // kubeconfig or registry credential.
-func Redact(s *checks.Snapshot) (*checks.Snapshot, error) {
+func Redact(s *snapshot.Snapshot) (*snapshot.Snapshot, error) {
 	c, err := copySnapshot(s)
 	if err != nil {
 		return nil, err
@@ -89,12 +89,12 @@ func Redact(s *checks.Snapshot) (*checks.Snapshot, error) {
 
 // copySnapshot is a deep copy through JSON: exactly what a submission
 // carries and what the lecturer decodes.
-func copySnapshot(s *checks.Snapshot) (*checks.Snapshot, error) {
+func copySnapshot(s *snapshot.Snapshot) (*snapshot.Snapshot, error) {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return nil, err
 	}
-	var c checks.Snapshot
+	var c snapshot.Snapshot
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, err
 	}

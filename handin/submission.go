@@ -21,13 +21,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Schema is the version of a submission file. Bump it when a field changes
-// meaning or disappears, or when the evidence (checks.Snapshot as JSON)
+// meaning or disappears, or when the evidence (snapshot.Snapshot as JSON)
 // changes shape.
 const Schema = "kubelab.submission/v1"
 
@@ -60,7 +60,7 @@ type Submission struct {
 	Report *report.Report `json:"report"`
 	// Evidence is the snapshot the report was judged on, redacted (see
 	// Redact): checks.Evaluate(lab, Evidence) gives the report's checks.
-	Evidence *checks.Snapshot `json:"evidence"`
+	Evidence *snapshot.Snapshot `json:"evidence"`
 	// Signature is an ed25519 signature over CanonicalJSON: the whole
 	// submission but this member (the last one).
 	Signature *report.Signature `json:"signature,omitempty"`
@@ -188,9 +188,9 @@ type VersionError struct {
 
 func (e *VersionError) Error() string {
 	if e.Newer {
-		return fmt.Sprintf("submission schema %q is newer than this kubelab (%s) reads (%q): grade it with a newer kubelab", e.Found, checks.Version, e.Want)
+		return fmt.Sprintf("submission schema %q is newer than this kubelab (%s) reads (%q): grade it with a newer kubelab", e.Found, report.Version, e.Want)
 	}
-	return fmt.Sprintf("submission schema %q is older than this kubelab (%s) reads (%q): the student must hand in again with kubelab submit from a current kubelab", e.Found, checks.Version, e.Want)
+	return fmt.Sprintf("submission schema %q is older than this kubelab (%s) reads (%q): the student must hand in again with kubelab submit from a current kubelab", e.Found, report.Version, e.Want)
 }
 
 // Read parses a submission file: it checks the schema version first (a

@@ -12,10 +12,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/browser"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
 )
@@ -121,12 +123,12 @@ func TestLessonInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := lab(t)
-	req := checks.Request{Lab: l, Image: image, Kube: checks.LoadKube(c.Kubeconfig, "", ns),
-		ImageOpts: checks.ImageOptions{Insecure: true}, NoRun: true, Timeout: time.Minute}
+	req := pipeline.Request{Lab: l, Image: image, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
+		ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: time.Minute}
 	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
 		r := req
 		r.Steps, r.Lang = steps, lang
-		return checks.Grade(ctx, r)
+		return pipeline.Grade(ctx, r)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,9 +15,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 type checkOptions struct {
@@ -102,30 +104,30 @@ func defaultCacheDir() string {
 	return filepath.Join(d, "kubelab", "images")
 }
 
-func (o *checkOptions) request(lab *labs.Lab) (checks.Request, error) {
+func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 	if o.Image == "" {
-		return checks.Request{}, exitf(ExitUsage, "--image is required: the image you pushed, e.g. --image budi/hello-flask")
+		return pipeline.Request{}, exitf(ExitUsage, "--image is required: the image you pushed, e.g. --image budi/hello-flask")
 	}
-	if _, _, err := checks.NormalizeImage(o.Image); err != nil {
-		return checks.Request{}, exitf(ExitUsage, "--image: %v", err)
+	if _, _, err := snapshot.NormalizeImage(o.Image); err != nil {
+		return pipeline.Request{}, exitf(ExitUsage, "--image: %v", err)
 	}
 	var steps map[string]bool
 	for _, s := range o.Steps {
 		if lab.Step(s) == nil {
-			return checks.Request{}, exitf(ExitUsage, "--step %q: lab %s has no such step", s, lab.ID)
+			return pipeline.Request{}, exitf(ExitUsage, "--step %q: lab %s has no such step", s, lab.ID)
 		}
 		if steps == nil {
 			steps = map[string]bool{}
 		}
 		steps[s] = true
 	}
-	return checks.Request{
+	return pipeline.Request{
 		Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
 		Student:   report.Student{ID: o.StudentID, Name: o.StudentName},
-		Kube:      checks.LoadKube(o.Kubeconfig, o.Context, o.Namespace),
-		ImageOpts: checks.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		Kube:      gather.LoadKube(o.Kubeconfig, o.Context, o.Namespace),
+		ImageOpts: gather.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
 		NoRun:     o.NoRun,
-		App:       checks.AppOptions{ServiceProxy: !o.NoProxy},
+		App:       gather.AppOptions{ServiceProxy: !o.NoProxy},
 		Steps:     steps,
 		Timeout:   o.Timeout,
 	}, nil
@@ -154,7 +156,7 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	r := checks.Grade(ctx, req)
+	r := pipeline.Grade(ctx, req)
 	if key != nil {
 		if err := report.Sign(r, key); err != nil {
 			return exitf(ExitInternal, "signing the report: %v", err)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
@@ -143,9 +143,9 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 		Lab: lab, Lang: o.g.Lang, Out: o.Out, Jobs: o.Jobs, Timeout: o.Timeout,
 		Kubeconfig: o.Kubeconfig, Context: o.Context,
 		Resume: o.Resume, RetryErrors: o.RetryErrors, Force: o.Force,
-		ImageOpts:    checks.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		ImageOpts:    gather.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
 		RunImages:    o.RunImages,
-		App:          checks.AppOptions{ServiceProxy: !o.NoProxy},
+		App:          gather.AppOptions{ServiceProxy: !o.NoProxy},
 		MaxRetryWait: o.MaxRetryWait,
 		StudentHTML:  studentHTML,
 	}

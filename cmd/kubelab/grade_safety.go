@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 )
 
@@ -38,7 +38,7 @@ func removeStaleTemps(stderr io.Writer, out string) {
 
 // vetStudentKubeconfigs refuses a roster whose kubeconfig column names a
 // kubeconfig that would run a program or read the grader's files
-// (checks.VetKubeconfig): students write those files, the lecturer's
+// (gather.VetKubeconfig): students write those files, the lecturer's
 // machine would run them.
 func vetStudentKubeconfigs(students []grade.Student) error {
 	var msgs []string
@@ -48,7 +48,7 @@ func vetStudentKubeconfigs(students []grade.Student) error {
 			continue
 		}
 		seen[s.Kubeconfig] = true
-		if err := checks.VetKubeconfig(s.Kubeconfig); err != nil {
+		if err := gather.VetKubeconfig(s.Kubeconfig); err != nil {
 			msgs = append(msgs, fmt.Sprintf("student %s (roster line %d): %v", s.ID, s.Line, err))
 		}
 	}

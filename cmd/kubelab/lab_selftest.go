@@ -15,7 +15,7 @@ import (
 	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/labs/selftest"
+	"github.com/kubelab/kubelab/selftest"
 )
 
 type labSelftestOptions struct {

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
-	"github.com/kubelab/kubelab/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kubelab/kubelab/internal/testenv"
 
 	"github.com/kubelab/kubelab/report"
 )

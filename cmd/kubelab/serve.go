@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
 )
@@ -72,7 +72,7 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	srv, err := serve.New(lab, o.check.g.Lang, func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
 		r := req
 		r.Steps, r.Lang = steps, lang
-		return checks.Grade(ctx, r)
+		return pipeline.Grade(ctx, r)
 	})
 	if err != nil {
 		return exitf(ExitInternal, "%v", err)

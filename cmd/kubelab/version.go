@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -17,7 +16,7 @@ func newVersionCmd() *cobra.Command {
 		Example: "  kubelab version",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "kubelab %s (report schema %s, %s %s/%s)\n", checks.Version, report.Schema, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(cmd.OutOrStdout(), "kubelab %s (report schema %s, %s %s/%s)\n", report.Version, report.Schema, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}

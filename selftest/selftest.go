@@ -45,9 +45,12 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/netguard"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // ErrNoSolution is returned for a lab none of whose steps has a solution.
@@ -463,14 +466,14 @@ func (p *player) serveApp(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cs, err := checks.NewClient(cfg, nil, 10*time.Second)
+	cs, err := gather.NewClient(cfg, nil, 10*time.Second)
 	if err != nil {
 		return "", err
 	}
 	deadline := time.Now().Add(p.opt.Settle)
-	var t *checks.Target
+	var t *snapshot.Target
 	for {
-		ns := checks.GatherNamespaces(ctx, cs, []string{p.opt.Namespace})[p.opt.Namespace]
+		ns := gather.GatherNamespaces(ctx, cs, []string{p.opt.Namespace})[p.opt.Namespace]
 		t = checks.Discover(ns, p.vars["IMAGE"], "")
 		if t.Service != nil || time.Now().After(deadline) {
 			break
@@ -546,7 +549,7 @@ func clusterOnly(id string) bool {
 		return false
 	}
 	for _, s := range c.Sources {
-		if s != checks.SrcCluster {
+		if s != snapshot.SrcCluster {
 			return false
 		}
 	}
@@ -560,7 +563,7 @@ func needsDocker(id string) bool {
 		return false
 	}
 	for _, s := range c.Sources {
-		if s == checks.SrcRun {
+		if s == snapshot.SrcRun {
 			return true
 		}
 	}
@@ -616,14 +619,14 @@ func (p *player) settle(ctx context.Context, i, last int, owner map[string]int, 
 }
 
 func (p *player) grade(ctx context.Context) *report.Report {
-	return checks.Grade(ctx, checks.Request{
+	return pipeline.Grade(ctx, pipeline.Request{
 		Lab: p.lab, Lang: "en", Image: p.vars["IMAGE"],
-		Kube:      checks.LoadKube(p.kubeconfig, "", p.opt.Namespace),
-		ImageOpts: checks.ImageOptions{Insecure: true, Keychain: anonymous{}},
+		Kube:      gather.LoadKube(p.kubeconfig, "", p.opt.Namespace),
+		ImageOpts: gather.ImageOptions{Insecure: true, Keychain: anonymous{}},
 		// image.runs needs Docker: a self-test never runs containers.
 		NoRun: true,
 		// The simulated cluster's pod IPs are fake: never the service proxy.
-		App:     checks.AppOptions{ServiceProxy: false, Timeout: 3 * time.Second},
+		App:     gather.AppOptions{ServiceProxy: false, Timeout: 3 * time.Second},
 		Timeout: time.Minute,
 	})
 }

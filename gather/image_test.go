@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -20,14 +20,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
 	"github.com/kubelab/kubelab/internal/registrytest"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // anonymous is a keychain with no credentials, so tests never read the
 // machine's Docker config.
 var imgAnonymous = authn.NewMultiKeychain()
 
-func gatherImageTest(t *testing.T, ref string, opt ImageOptions) *ImageInfo {
+func gatherImageTest(t *testing.T, ref string, opt ImageOptions) *snapshot.ImageInfo {
 	t.Helper()
 	if opt.Keychain == nil {
 		opt.Keychain = imgAnonymous
@@ -39,7 +41,7 @@ func gatherImageTest(t *testing.T, ref string, opt ImageOptions) *ImageInfo {
 	return GatherImage(context.Background(), ref, opt)
 }
 
-func mustGatherOK(t *testing.T, info *ImageInfo) {
+func mustGatherOK(t *testing.T, info *snapshot.ImageInfo) {
 	t.Helper()
 	if info.Err != nil || info.FilesErr != nil || info.NotFound || info.Private || info.Invalid != "" {
 		t.Fatalf("gather failed: err=%v filesErr=%v notFound=%v private=%v invalid=%q",
@@ -91,7 +93,7 @@ func TestGatherImageLesson(t *testing.T) {
 	}
 }
 
-func imgKeys(m map[string]*ImageFile) []string {
+func imgKeys(m map[string]*snapshot.ImageFile) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
@@ -115,19 +117,19 @@ func TestGatherImageVariants(t *testing.T) {
 	tests := []struct {
 		name  string
 		ref   string
-		check func(t *testing.T, info *ImageInfo)
+		check func(t *testing.T, info *snapshot.ImageInfo)
 	}{
-		{"missing tag", func() string { push("v1"); return reg.Ref("student/flask:v2") }(), func(t *testing.T, info *ImageInfo) {
+		{"missing tag", func() string { push("v1"); return reg.Ref("student/flask:v2") }(), func(t *testing.T, info *snapshot.ImageInfo) {
 			if !info.NotFound || info.Err != nil || info.Config != nil {
 				t.Errorf("NotFound=%v Err=%v, want not found and no error", info.NotFound, info.Err)
 			}
 		}},
-		{"missing repository", reg.Ref("nobody/nothing:latest"), func(t *testing.T, info *ImageInfo) {
+		{"missing repository", reg.Ref("nobody/nothing:latest"), func(t *testing.T, info *snapshot.ImageInfo) {
 			if !info.NotFound || info.Err != nil {
 				t.Errorf("NotFound=%v Err=%v", info.NotFound, info.Err)
 			}
 		}},
-		{"wrong workdir", push("src", registrytest.WrongWorkdir()), func(t *testing.T, info *ImageInfo) {
+		{"wrong workdir", push("src", registrytest.WrongWorkdir()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if info.Config.WorkingDir != "/src" {
 				t.Errorf("WorkingDir = %q", info.Config.WorkingDir)
@@ -136,37 +138,37 @@ func TestGatherImageVariants(t *testing.T) {
 				t.Errorf("files = %v, want the files found under WORKDIR /src only", got)
 			}
 		}},
-		{"no requirements", push("noreq", registrytest.NoRequirements()), func(t *testing.T, info *ImageInfo) {
+		{"no requirements", push("noreq", registrytest.NoRequirements()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if got := imgKeys(info.Files); !slices.Equal(got, []string{"/app/app.py"}) {
 				t.Errorf("files = %v", got)
 			}
 		}},
-		{"requirements without flask", push("noflask", registrytest.RequirementsWithoutFlask()), func(t *testing.T, info *ImageInfo) {
+		{"requirements without flask", push("noflask", registrytest.RequirementsWithoutFlask()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if f := info.Files["/app/requirements.txt"]; f == nil || strings.Contains(strings.ToLower(f.Content), "flask") {
 				t.Errorf("requirements = %+v", f)
 			}
 		}},
-		{"entrypoint not app", push("bare", registrytest.EntrypointNotApp()), func(t *testing.T, info *ImageInfo) {
+		{"entrypoint not app", push("bare", registrytest.EntrypointNotApp()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if !slices.Equal(info.Config.Entrypoint, []string{"python"}) || len(info.Config.Cmd) != 0 {
 				t.Errorf("entrypoint %v cmd %v", info.Config.Entrypoint, info.Config.Cmd)
 			}
 		}},
-		{"no expose", push("noexpose", registrytest.NoExpose()), func(t *testing.T, info *ImageInfo) {
+		{"no expose", push("noexpose", registrytest.NoExpose()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if len(info.Config.ExposedPorts) != 0 || !strings.Contains(info.Files["/app/app.py"].Content, "port=5000") {
 				t.Errorf("exposed %v", info.Config.ExposedPorts)
 			}
 		}},
-		{"app on 8080", push("8080", registrytest.AppPort(8080)), func(t *testing.T, info *ImageInfo) {
+		{"app on 8080", push("8080", registrytest.AppPort(8080)), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if !slices.Equal(info.Config.ExposedPorts, []string{"8080/tcp"}) || !strings.Contains(info.Files["/app/app.py"].Content, "port=8080") {
 				t.Errorf("exposed %v", info.Config.ExposedPorts)
 			}
 		}},
-		{"arm64 only", push("arm", registrytest.ARM64()), func(t *testing.T, info *ImageInfo) {
+		{"arm64 only", push("arm", registrytest.ARM64()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if info.IsIndex || !slices.Equal(info.Platforms, []string{"linux/arm64/v8"}) || info.Config.Architecture != "arm64" {
 				t.Errorf("IsIndex=%v Platforms=%v arch=%q", info.IsIndex, info.Platforms, info.Config.Architecture)
@@ -175,7 +177,7 @@ func TestGatherImageVariants(t *testing.T) {
 				t.Error("files of the arm64 image not read")
 			}
 		}},
-		{"multi-arch index", pushIndex("multi", registrytest.LessonIndex()), func(t *testing.T, info *ImageInfo) {
+		{"multi-arch index", pushIndex("multi", registrytest.LessonIndex()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if !info.IsIndex || !strings.Contains(info.MediaType, "index") {
 				t.Errorf("IsIndex=%v MediaType=%q", info.IsIndex, info.MediaType)
@@ -188,37 +190,37 @@ func TestGatherImageVariants(t *testing.T) {
 				t.Errorf("files = %v", imgKeys(info.Files))
 			}
 		}},
-		{"index with amd64 listed second", pushIndex("armfirst", registrytest.LessonIndex("linux/arm64/v8", "linux/amd64")), func(t *testing.T, info *ImageInfo) {
+		{"index with amd64 listed second", pushIndex("armfirst", registrytest.LessonIndex("linux/arm64/v8", "linux/amd64")), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if info.Platform != "linux/amd64" || info.Config.Architecture != "amd64" {
 				t.Errorf("Platform=%q arch=%q, want amd64 chosen", info.Platform, info.Config.Architecture)
 			}
 		}},
-		{"arm64-only index", pushIndex("armindex", registrytest.LessonIndex("linux/arm64/v8")), func(t *testing.T, info *ImageInfo) {
+		{"arm64-only index", pushIndex("armindex", registrytest.LessonIndex("linux/arm64/v8")), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if info.Platform != "linux/arm64/v8" || info.Config.Architecture != "arm64" {
 				t.Errorf("Platform=%q arch=%q, want the first platform", info.Platform, info.Config.Architecture)
 			}
 		}},
-		{"buildx index with attestation", pushIndex("buildx", registrytest.BuildxIndex()), func(t *testing.T, info *ImageInfo) {
+		{"buildx index with attestation", pushIndex("buildx", registrytest.BuildxIndex()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if !slices.Equal(info.Platforms, []string{"linux/amd64"}) || info.MediaType != "application/vnd.oci.image.index.v1+json" {
 				t.Errorf("Platforms=%v MediaType=%q, want the attestation left out", info.Platforms, info.MediaType)
 			}
 		}},
-		{"legacy python:2.7 CMD", push("py27", registrytest.LegacyPython27()), func(t *testing.T, info *ImageInfo) {
+		{"legacy python:2.7 CMD", push("py27", registrytest.LegacyPython27()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if len(info.Config.Entrypoint) != 0 || !slices.Equal(info.Config.Cmd, []string{"python", "app.py"}) {
 				t.Errorf("entrypoint %v cmd %v", info.Config.Entrypoint, info.Config.Cmd)
 			}
 		}},
-		{"app.py deleted by whiteout", push("wh", registrytest.WhiteoutAppPy()), func(t *testing.T, info *ImageInfo) {
+		{"app.py deleted by whiteout", push("wh", registrytest.WhiteoutAppPy()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if got := imgKeys(info.Files); !slices.Equal(got, []string{"/app/requirements.txt"}) {
 				t.Errorf("files = %v, want app.py hidden by .wh.app.py", got)
 			}
 		}},
-		{"opaque app dir", push("opq", registrytest.OpaqueAppDir()), func(t *testing.T, info *ImageInfo) {
+		{"opaque app dir", push("opq", registrytest.OpaqueAppDir()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if len(info.Files) != 0 {
 				t.Errorf("files = %v, want none under an opaque /app", imgKeys(info.Files))
@@ -226,19 +228,19 @@ func TestGatherImageVariants(t *testing.T) {
 		}},
 		{"opaque dir re-filled in the same layer", push("refill", func(s *registrytest.Spec) {
 			s.Layers = append(s.Layers, map[string]string{"/app/.wh..wh..opq": "", "/app/app.py": "print('new')\n"})
-		}), func(t *testing.T, info *ImageInfo) {
+		}), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if got := imgKeys(info.Files); !slices.Equal(got, []string{"/app/app.py"}) || info.Files["/app/app.py"].Content != "print('new')\n" {
 				t.Errorf("files = %v, want only the top layer's app.py", got)
 			}
 		}},
-		{"./ tar names", push("dot", registrytest.DotSlashPaths()), func(t *testing.T, info *ImageInfo) {
+		{"./ tar names", push("dot", registrytest.DotSlashPaths()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if len(info.Files) != 2 {
 				t.Errorf("files = %v", imgKeys(info.Files))
 			}
 		}},
-		{"OCI media types", push("oci", registrytest.OCI()), func(t *testing.T, info *ImageInfo) {
+		{"OCI media types", push("oci", registrytest.OCI()), func(t *testing.T, info *snapshot.ImageInfo) {
 			mustGatherOK(t, info)
 			if info.MediaType != "application/vnd.oci.image.manifest.v1+json" || len(info.Files) != 2 {
 				t.Errorf("MediaType=%q files=%v", info.MediaType, imgKeys(info.Files))
@@ -338,7 +340,7 @@ func TestGatherImageAuth(t *testing.T) {
 		t.Setenv("HOME", t.TempDir())
 		t.Setenv("DOCKER_CONFIG", dir)
 		info := GatherImage(context.Background(), ref, ImageOptions{Insecure: true, Timeout: 10 * time.Second})
-		if info.Err == nil || info.Err.Kind != ErrConfig {
+		if info.Err == nil || info.Err.Kind != snapshot.ErrConfig {
 			t.Errorf("Err = %v, want a config error", info.Err)
 		}
 	})
@@ -350,7 +352,7 @@ func TestGatherImageRateLimited(t *testing.T) {
 			reg := registrytest.New(t, registrytest.WithRateLimit(after, 90*time.Second))
 			registrytest.Push(t, reg, "student/flask:v1", registrytest.LessonImage())
 			info := gatherImageTest(t, reg.Ref("student/flask:v1"), ImageOptions{})
-			if info.Err == nil || info.Err.Kind != ErrRateLimited || info.Err.RetryAfter != 90*time.Second {
+			if info.Err == nil || info.Err.Kind != snapshot.ErrRateLimited || info.Err.RetryAfter != 90*time.Second {
 				t.Fatalf("Err = %+v, want rate-limited with RetryAfter 90s", info.Err)
 			}
 			if info.NotFound || info.Private {
@@ -370,7 +372,7 @@ func TestGatherImageServerError(t *testing.T) {
 
 	reg.SetFault(registrytest.Only(registrytest.Status(http.StatusInternalServerError), registrytest.HeadManifest))
 	info := gatherImageTest(t, ref, ImageOptions{})
-	if info.Err == nil || info.Err.Kind != ErrOther || !strings.Contains(info.Err.Detail, "500") || info.NotFound {
+	if info.Err == nil || info.Err.Kind != snapshot.ErrOther || !strings.Contains(info.Err.Detail, "500") || info.NotFound {
 		t.Fatalf("Err = %+v, want an error naming HTTP 500", info.Err)
 	}
 
@@ -378,7 +380,7 @@ func TestGatherImageServerError(t *testing.T) {
 	// files are an error.
 	reg.SetFault(registrytest.Only(registrytest.Status(http.StatusBadGateway), registrytest.GetBlob))
 	info = gatherImageTest(t, ref, ImageOptions{})
-	if info.Err == nil || info.Err.Kind != ErrOther || !strings.Contains(info.Err.Detail, "502") {
+	if info.Err == nil || info.Err.Kind != snapshot.ErrOther || !strings.Contains(info.Err.Detail, "502") {
 		t.Fatalf("Err = %+v, want the config read to fail with 502", info.Err)
 	}
 }
@@ -416,7 +418,7 @@ func TestGatherImageHangs(t *testing.T) {
 	start := time.Now()
 	info := gatherImageTest(t, ref, ImageOptions{Timeout: timeout})
 	took := time.Since(start)
-	if info.Err == nil || info.Err.Kind != ErrTimeout {
+	if info.Err == nil || info.Err.Kind != snapshot.ErrTimeout {
 		t.Fatalf("Err = %+v, want a timeout", info.Err)
 	}
 	if took > timeout+2*time.Second {
@@ -436,7 +438,7 @@ func TestGatherImageHangs(t *testing.T) {
 		return n > 1 && hang(w, r)
 	}, registrytest.GetBlob))
 	info = gatherImageTest(t, ref, ImageOptions{Timeout: timeout})
-	if info.Err != nil || info.FilesErr == nil || info.FilesErr.Kind != ErrTimeout {
+	if info.Err != nil || info.FilesErr == nil || info.FilesErr.Kind != snapshot.ErrTimeout {
 		t.Fatalf("Err=%v FilesErr=%+v, want files timing out", info.Err, info.FilesErr)
 	}
 }
@@ -449,7 +451,7 @@ func TestGatherImageUnreachable(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	info := gatherImageTest(t, addr+"/student/flask:v1", ImageOptions{})
-	if info.Err == nil || info.Err.Kind != ErrUnreachable {
+	if info.Err == nil || info.Err.Kind != snapshot.ErrUnreachable {
 		t.Fatalf("Err = %+v, want unreachable", info.Err)
 	}
 	if !strings.Contains(info.Err.What, addr+"/student/flask:v1") {
@@ -496,7 +498,7 @@ func TestGatherImageDockerHubDefault(t *testing.T) {
 	if info.Ref != "budi/flask-app" {
 		t.Errorf("Ref = %q", info.Ref)
 	}
-	if info.Err == nil || info.Err.Kind != ErrUnreachable {
+	if info.Err == nil || info.Err.Kind != snapshot.ErrUnreachable {
 		t.Errorf("Err = %+v", info.Err)
 	}
 	if len(ft.urls) == 0 || !strings.HasPrefix(ft.urls[0], "https://index.docker.io/v2/") {
@@ -585,7 +587,7 @@ func TestImgClassify(t *testing.T) {
 	tests := []struct {
 		name              string
 		err               error
-		kind              ErrKind
+		kind              snapshot.ErrKind
 		notFound, private bool
 	}{
 		{"404", &transport.Error{StatusCode: 404}, "", true, false},
@@ -593,13 +595,13 @@ func TestImgClassify(t *testing.T) {
 		{"name unknown", &transport.Error{StatusCode: 404, Errors: []transport.Diagnostic{{Code: transport.NameUnknownErrorCode}}}, "", true, false},
 		{"401", &transport.Error{StatusCode: 401}, "", false, true},
 		{"403 denied", &transport.Error{StatusCode: 403, Errors: []transport.Diagnostic{{Code: transport.DeniedErrorCode}}}, "", false, true},
-		{"429", &transport.Error{StatusCode: 429}, ErrRateLimited, false, false},
-		{"503", &transport.Error{StatusCode: 503}, ErrOther, false, false},
-		{"refused", &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, ErrUnreachable, false, false},
-		{"dns", fmt.Errorf("Get x: %w", &net.DNSError{Err: "no such host", Name: "registry.invalid"}), ErrUnreachable, false, false},
-		{"tls", fmt.Errorf("Get x: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), ErrUnreachable, false, false},
-		{"deadline", deadline, ErrTimeout, false, false},
-		{"other", errors.New("boom"), ErrOther, false, false},
+		{"429", &transport.Error{StatusCode: 429}, snapshot.ErrRateLimited, false, false},
+		{"503", &transport.Error{StatusCode: 503}, snapshot.ErrOther, false, false},
+		{"refused", &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, snapshot.ErrUnreachable, false, false},
+		{"dns", fmt.Errorf("Get x: %w", &net.DNSError{Err: "no such host", Name: "registry.invalid"}), snapshot.ErrUnreachable, false, false},
+		{"tls", fmt.Errorf("Get x: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), snapshot.ErrUnreachable, false, false},
+		{"deadline", deadline, snapshot.ErrTimeout, false, false},
+		{"other", errors.New("boom"), snapshot.ErrOther, false, false},
 	}
 	for _, tt := range tests {
 		ge, nf, pr := imgClassify(tt.err, 7*time.Second)
@@ -616,7 +618,7 @@ func TestImgClassify(t *testing.T) {
 		if ge == nil || ge.Kind != tt.kind {
 			t.Errorf("%s: %+v, want kind %s", tt.name, ge, tt.kind)
 		}
-		if tt.kind == ErrRateLimited && ge.RetryAfter != 7*time.Second {
+		if tt.kind == snapshot.ErrRateLimited && ge.RetryAfter != 7*time.Second {
 			t.Errorf("%s: RetryAfter %s", tt.name, ge.RetryAfter)
 		}
 	}

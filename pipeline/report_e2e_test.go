@@ -1,4 +1,4 @@
-package checks_test
+package pipeline_test
 
 import (
 	"bytes"
@@ -18,9 +18,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -81,10 +82,10 @@ func TestReportFixtures(t *testing.T) {
 				}
 				defer stop()
 			}
-			r := checks.Grade(ctx, checks.Request{
+			r := pipeline.Grade(ctx, pipeline.Request{
 				Lab: lab, Lang: run.lang, Image: image, Student: run.student,
-				Kube:        checks.LoadKube(c.Kubeconfig, "", ns),
-				ImageOpts:   checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+				Kube:        gather.LoadKube(c.Kubeconfig, "", ns),
+				ImageOpts:   gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:       true,
 				Fingerprint: true,
 			})
@@ -267,10 +268,10 @@ func TestReportsHoldNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = pub
-	r := checks.Grade(ctx, checks.Request{
+	r := pipeline.Grade(ctx, pipeline.Request{
 		Lab: builtinLab(t), Lang: "en", Image: image, Student: report.Student{ID: "1", Name: "Budi"},
-		Kube:      checks.LoadKube(kubeconfig, "", ns),
-		ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Fingerprint: true,
+		Kube:      gather.LoadKube(kubeconfig, "", ns),
+		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Fingerprint: true,
 	})
 	if err := report.Sign(r, priv); err != nil {
 		t.Fatal(err)

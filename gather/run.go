@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -24,6 +24,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // RunOptions configure ProbeRun. Zero fields take the defaults.
@@ -39,8 +41,8 @@ type RunOptions struct {
 
 // The defaults of RunOptions.
 const (
-	DefaultRunStartupTimeout = 60 * time.Second
-	DefaultRunPort           = 5000
+	DefaultRunStartupTimeout = snapshot.DefaultRunStartupTimeout
+	DefaultRunPort           = snapshot.DefaultRunPort
 	DefaultRunPullTimeout    = 5 * time.Minute
 )
 
@@ -69,14 +71,6 @@ func (o RunOptions) withDefaults() RunOptions {
 		o.PullTimeout = DefaultRunPullTimeout
 	}
 	return o
-}
-
-// RunOptionsFromParams reads the image.runs parameters of a lab spec.
-func RunOptionsFromParams(p Params) RunOptions {
-	return RunOptions{
-		Port:           p.Int("port", DefaultRunPort),
-		StartupTimeout: time.Duration(p.Int("startup_timeout_seconds", int(DefaultRunStartupTimeout/time.Second))) * time.Second,
-	}.withDefaults()
 }
 
 var tcSetupOnce sync.Once
@@ -120,19 +114,19 @@ func runDockerHostDesc() string {
 // testcontainers-go resolves the engine once per process; ProbeRun checks
 // the engine itself first, so a later change of DOCKER_HOST in the same
 // process is honoured for the skip but not for the run.
-func ProbeRun(ctx context.Context, image string, opt RunOptions) (probe *RunProbe) {
+func ProbeRun(ctx context.Context, image string, opt RunOptions) (probe *snapshot.RunProbe) {
 	opt = opt.withDefaults()
 	what := "run image " + image + " as a container"
 	// A panic in a library must not end a whole class's grading run.
 	defer func() {
 		if v := recover(); v != nil {
-			probe = &RunProbe{Err: &GatherError{Kind: ErrOther, What: what, Detail: fmt.Sprintf("internal error: %v", v)}}
+			probe = &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrOther, What: what, Detail: fmt.Sprintf("internal error: %v", v)}}
 		}
 	}()
 
 	cli, err := client.New(client.FromEnv)
 	if err != nil {
-		return &RunProbe{SkipReason: fmt.Sprintf("no Docker engine reachable (DOCKER_HOST=%s): %v", runDockerHostDesc(), err)}
+		return &snapshot.RunProbe{SkipReason: fmt.Sprintf("no Docker engine reachable (DOCKER_HOST=%s): %v", runDockerHostDesc(), err)}
 	}
 	defer cli.Close()
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -140,13 +134,13 @@ func ProbeRun(ctx context.Context, image string, opt RunOptions) (probe *RunProb
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			return &RunProbe{Err: &GatherError{Kind: ErrTimeout, What: what, Detail: ctx.Err().Error()}}
+			return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: what, Detail: ctx.Err().Error()}}
 		}
-		return &RunProbe{SkipReason: fmt.Sprintf("no Docker engine reachable (DOCKER_HOST=%s)", runDockerHostDesc())}
+		return &snapshot.RunProbe{SkipReason: fmt.Sprintf("no Docker engine reachable (DOCKER_HOST=%s)", runDockerHostDesc())}
 	}
 
 	if ge := runPullImage(ctx, cli, image, opt.PullTimeout); ge != nil {
-		return &RunProbe{Err: ge}
+		return &snapshot.RunProbe{Err: ge}
 	}
 
 	setupTestcontainers()
@@ -186,13 +180,13 @@ func ProbeRun(ctx context.Context, image string, opt RunOptions) (probe *RunProb
 
 	if err == nil {
 		logs, _ := runContainerLogs(ctr)
-		return &RunProbe{HTTPStatus: answer.status, Body: answer.body, Logs: logs}
+		return &snapshot.RunProbe{HTTPStatus: answer.status, Body: answer.body, Logs: logs}
 	}
 	if ctr == nil {
 		if ctx.Err() != nil {
-			return &RunProbe{Err: &GatherError{Kind: ErrTimeout, What: what, Detail: err.Error()}}
+			return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: what, Detail: err.Error()}}
 		}
-		return &RunProbe{Err: &GatherError{Kind: ErrOther, What: what, Detail: err.Error()}}
+		return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrOther, What: what, Detail: err.Error()}}
 	}
 
 	ictx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -209,25 +203,25 @@ func ProbeRun(ctx context.Context, image string, opt RunOptions) (probe *RunProb
 			}
 			logs = runTail(logs+state.Error, runLogLimit)
 		}
-		return &RunProbe{Exited: true, ExitCode: state.ExitCode, Logs: logs}
+		return &snapshot.RunProbe{Exited: true, ExitCode: state.ExitCode, Logs: logs}
 	case ctx.Err() != nil:
 		// The caller's deadline, not the app, ended the run.
-		return &RunProbe{Err: &GatherError{Kind: ErrTimeout, What: what, Detail: err.Error()}}
+		return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: what, Detail: err.Error()}}
 	case answer.timedOut:
 		// Running but silent for the whole startup timeout.
-		return &RunProbe{Logs: logs}
+		return &snapshot.RunProbe{Logs: logs}
 	}
-	return &RunProbe{Err: &GatherError{Kind: ErrOther, What: what, Detail: err.Error()}, Logs: logs}
+	return &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrOther, What: what, Detail: err.Error()}, Logs: logs}
 }
 
 // runPullImage pulls ref through the engine. Pulling is done here rather than
 // by testcontainers, which retries every non-permanent pull error until its
 // context ends and ignores errors reported inside the pull stream; here
 // each failure is classified at once.
-func runPullImage(ctx context.Context, cli *client.Client, ref string, timeout time.Duration) *GatherError {
+func runPullImage(ctx context.Context, cli *client.Client, ref string, timeout time.Duration) *snapshot.GatherError {
 	what := "pull image " + ref
 	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
-		return &GatherError{Kind: ErrConfig, What: what, Detail: err.Error()}
+		return &snapshot.GatherError{Kind: snapshot.ErrConfig, What: what, Detail: err.Error()}
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -240,15 +234,15 @@ func runPullImage(ctx context.Context, cli *client.Client, ref string, timeout t
 		return nil
 	}
 	if pctx.Err() != nil {
-		return &GatherError{Kind: ErrTimeout, What: what, Detail: err.Error()}
+		return &snapshot.GatherError{Kind: snapshot.ErrTimeout, What: what, Detail: err.Error()}
 	}
-	return &GatherError{Kind: classifyPullError(err.Error()), What: what, Detail: pullErrorDetail(err.Error())}
+	return &snapshot.GatherError{Kind: classifyPullError(err.Error()), What: what, Detail: pullErrorDetail(err.Error())}
 }
 
 // classifyPullError maps an engine's pull error text to an ErrKind. The engine
 // reports registry failures as text (often with HTTP 500), so the text is
 // what there is to go on.
-func classifyPullError(msg string) ErrKind {
+func classifyPullError(msg string) snapshot.ErrKind {
 	m := strings.ToLower(msg)
 	has := func(subs ...string) bool {
 		for _, s := range subs {
@@ -260,25 +254,25 @@ func classifyPullError(msg string) ErrKind {
 	}
 	switch {
 	case has("toomanyrequests", "too many requests", "rate limit"):
-		return ErrRateLimited
+		return snapshot.ErrRateLimited
 	case has("pull access denied", "unauthorized", "authentication required", "denied:", "no basic auth credentials"):
-		return ErrUnauthorized
+		return snapshot.ErrUnauthorized
 	case has("manifest unknown", "not found", "name unknown", "no such image", "does not exist"):
 		// The registry answered: the repository or tag is not there.
-		return ErrOther
+		return snapshot.ErrOther
 	case has("i/o timeout", "tls handshake timeout", "deadline exceeded", "timeout exceeded"):
-		return ErrTimeout
+		return snapshot.ErrTimeout
 	case has("connection refused", "no such host", "dial tcp", "network is unreachable", "no route to host",
 		"server misbehaving", "connection reset", "eof", "lookup "):
-		return ErrUnreachable
+		return snapshot.ErrUnreachable
 	}
-	return ErrOther
+	return snapshot.ErrOther
 }
 
 // pullErrorDetail makes the "not found" case read as such in the report.
 func pullErrorDetail(msg string) string {
 	m := strings.ToLower(msg)
-	if classifyPullError(msg) == ErrOther && (strings.Contains(m, "manifest unknown") || strings.Contains(m, "not found") || strings.Contains(m, "name unknown")) {
+	if classifyPullError(msg) == snapshot.ErrOther && (strings.Contains(m, "manifest unknown") || strings.Contains(m, "not found") || strings.Contains(m, "name unknown")) {
 		return "image not found on the registry: " + msg
 	}
 	return msg

@@ -1,4 +1,4 @@
-package checks_test
+package pipeline_test
 
 // Tests behind docs/threat-model.md: what a student (or a server a
 // student's kubeconfig or image names) could do to the grader, and that
@@ -31,13 +31,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // appTarget is a NodePort service whose node port is srv's port on
 // 127.0.0.1 (the node's address), as the simulated cluster has it.
-func appTarget(t *testing.T, srv *httptest.Server) (*checks.Target, []corev1.Node) {
+func appTarget(t *testing.T, srv *httptest.Server) (*snapshot.Target, []corev1.Node) {
 	t.Helper()
 	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
 	if err != nil {
@@ -47,7 +50,7 @@ func appTarget(t *testing.T, srv *httptest.Server) (*checks.Target, []corev1.Nod
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "hello-flask", Namespace: "budi"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Ports: []corev1.ServicePort{{Port: 5000, NodePort: int32(p)}}}}
 	nodes := []corev1.Node{{Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}}}}}
-	return &checks.Target{Service: svc}, nodes
+	return &snapshot.Target{Service: svc}, nodes
 }
 
 // endless writes a body that never ends, fast.
@@ -107,7 +110,7 @@ func TestThreatAppEndlessBody(t *testing.T) {
 			target, nodes := appTarget(t, srv)
 			const timeout = 2 * time.Second
 			start := time.Now()
-			ap := checks.ProbeApp(context.Background(), target, nodes, nil, checks.AppOptions{Timeout: timeout, MaxBody: 64 << 10})
+			ap := gather.ProbeApp(context.Background(), target, nodes, nil, gather.AppOptions{Timeout: timeout, MaxBody: 64 << 10})
 			took := time.Since(start)
 			if took > timeout+time.Second {
 				t.Errorf("the probe took %s, timeout %s", took, timeout)
@@ -136,7 +139,7 @@ func TestThreatAppRedirect(t *testing.T) {
 	}))
 	defer app.Close()
 	target, nodes := appTarget(t, app)
-	ap := checks.ProbeApp(context.Background(), target, nodes, nil, checks.AppOptions{Timeout: 2 * time.Second})
+	ap := gather.ProbeApp(context.Background(), target, nodes, nil, gather.AppOptions{Timeout: 2 * time.Second})
 	if hits.Load() != 0 {
 		t.Errorf("the grader followed the redirect to %s", elsewhere.URL)
 	}
@@ -178,9 +181,9 @@ const versionJSON = `{"major":"1","minor":"36","gitVersion":"v1.36.3"}`
 // (MaxAPIResponseBytes) with an error saying so, instead of filling the
 // memory (before the cap: 2.6 GB of heap in five seconds).
 func TestThreatAPIServerEndlessBody(t *testing.T) {
-	old := checks.MaxAPIResponseBytes
-	checks.MaxAPIResponseBytes = 8 << 20
-	defer func() { checks.MaxAPIResponseBytes = old }()
+	old := gather.MaxAPIResponseBytes
+	gather.MaxAPIResponseBytes = 8 << 20
+	defer func() { gather.MaxAPIResponseBytes = old }()
 	kc, _ := fakeAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/version" {
 			fmt.Fprint(w, versionJSON)
@@ -188,8 +191,8 @@ func TestThreatAPIServerEndlessBody(t *testing.T) {
 		}
 		endless(w, r, `{"kind":"NodeList","apiVersion":"v1","items":[`)
 	})
-	k := checks.LoadKube(kc, "", "")
-	cs, err := checks.NewClient(k.Config, nil, 15*time.Second)
+	k := gather.LoadKube(kc, "", "")
+	cs, err := gather.NewClient(k.Config, nil, 15*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +201,7 @@ func TestThreatAPIServerEndlessBody(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	ci := checks.GatherCluster(ctx, cs, k.Server, "")
+	ci := gather.GatherCluster(ctx, cs, k.Server, "")
 	took, peak := time.Since(start), stop()
 	t.Logf("endless List: %s, heap peak %d MiB, %v", took.Round(time.Millisecond), peak>>20, ci.NodesErr)
 	if ci.NodesErr == nil || !strings.Contains(ci.NodesErr.Detail, "larger than 8 MiB") {
@@ -225,12 +228,12 @@ func TestThreatAPIServerRedirect(t *testing.T) {
 	kc, _ := fakeAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
 	})
-	k := checks.LoadKube(kc, "", "")
-	cs, err := checks.NewClient(k.Config, nil, 15*time.Second)
+	k := gather.LoadKube(kc, "", "")
+	cs, err := gather.NewClient(k.Config, nil, 15*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := checks.GatherCluster(context.Background(), cs, k.Server, "")
+	ci := gather.GatherCluster(context.Background(), cs, k.Server, "")
 	if hits.Load() != 0 {
 		t.Errorf("the grader followed the API server to another host %d time(s)", hits.Load())
 	}
@@ -243,13 +246,13 @@ func TestThreatAPIServerRedirect(t *testing.T) {
 // proxy, an app's endless page is read up to MaxBody within the timeout.
 func TestThreatServiceProxyEndlessBody(t *testing.T) {
 	kc, _ := fakeAPIServer(t, func(w http.ResponseWriter, r *http.Request) { endless(w, r, "<html>") })
-	k := checks.LoadKube(kc, "", "")
+	k := gather.LoadKube(kc, "", "")
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "hello-flask", Namespace: "budi"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Ports: []corev1.ServicePort{{Port: 5000}}}}
 	stop := heapPeak()
 	start := time.Now()
-	ap := checks.ProbeApp(context.Background(), &checks.Target{Service: svc}, nil, k.Config,
-		checks.AppOptions{Timeout: 2 * time.Second, ServiceProxy: true, MaxBody: 64 << 10})
+	ap := gather.ProbeApp(context.Background(), &snapshot.Target{Service: svc}, nil, k.Config,
+		gather.AppOptions{Timeout: 2 * time.Second, ServiceProxy: true, MaxBody: 64 << 10})
 	took, peak := time.Since(start), stop()
 	if len(ap.Attempts) != 1 || ap.Attempts[0].Via != "service-proxy" {
 		t.Fatalf("attempts %+v", ap.Attempts)
@@ -285,14 +288,14 @@ func TestThreatKubeconfigRunsPrograms(t *testing.T) {
 		"client cert":   {"    client-certificate: /home/lecturer/.kube/admin.crt\n    client-key: /home/lecturer/.kube/admin.key", "", "client certificate or key from a file"},
 		"CA file":       {"    token: x", ", certificate-authority: /dev/zero", "CA certificate from the file"},
 	} {
-		err := checks.VetKubeconfig(write(strings.ReplaceAll(name, " ", "-"), c.user, c.cluster))
-		var ue *checks.UnsafeKubeconfigError
+		err := gather.VetKubeconfig(write(strings.ReplaceAll(name, " ", "-"), c.user, c.cluster))
+		var ue *gather.UnsafeKubeconfigError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "--flatten") {
 			t.Errorf("%s: %v, want it refused (%q)", name, err, c.want)
 		}
 	}
 	ok := write("inline", "    token: the-students-token\n    client-certificate-data: "+"TUlJ", ", certificate-authority-data: TUlJ")
-	if err := checks.VetKubeconfig(ok); err != nil {
+	if err := gather.VetKubeconfig(ok); err != nil {
 		t.Errorf("an inline kubeconfig refused: %v", err)
 	}
 }
@@ -350,7 +353,7 @@ func TestThreatImageGzipBomb(t *testing.T) {
 
 	stop := heapPeak()
 	start := time.Now()
-	info := checks.GatherImage(context.Background(), ref, checks.ImageOptions{Insecure: true, MaxReadBytes: 32 << 20})
+	info := gather.GatherImage(context.Background(), ref, gather.ImageOptions{Insecure: true, MaxReadBytes: 32 << 20})
 	took, peak := time.Since(start), stop()
 	if info.Err != nil || info.FilesErr == nil || !strings.Contains(info.FilesErr.Detail, "more than 32 MiB") {
 		t.Fatalf("Err %v FilesErr %v, want the read cap", info.Err, info.FilesErr)
@@ -359,7 +362,7 @@ func TestThreatImageGzipBomb(t *testing.T) {
 	if peak > 200<<20 {
 		t.Errorf("heap peaked at %d MiB", peak>>20)
 	}
-	snap := &checks.Snapshot{Image: info}
+	snap := &snapshot.Snapshot{Image: info}
 	lab := builtinLab(t)
 	for _, r := range checks.Evaluate(lab, snap, "en", nil, nil) {
 		if r.ID == "image.files" && r.Status != report.Error {
@@ -368,7 +371,7 @@ func TestThreatImageGzipBomb(t *testing.T) {
 	}
 
 	// Under the default cap (2 GiB) the layer is read through.
-	info = checks.GatherImage(context.Background(), ref, checks.ImageOptions{Insecure: true})
+	info = gather.GatherImage(context.Background(), ref, gather.ImageOptions{Insecure: true})
 	if info.FilesErr != nil || info.Files["/app/app.py"] == nil {
 		t.Errorf("under the cap: FilesErr %v, files %v", info.FilesErr, info.Files)
 	}
@@ -392,7 +395,7 @@ func TestThreatLyingClusterHostileText(t *testing.T) {
 		}
 	})
 	lab := builtinLab(t)
-	r := checks.Grade(context.Background(), checks.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: checks.LoadKube(kc, "", ""),
+	r := pipeline.Grade(context.Background(), pipeline.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: gather.LoadKube(kc, "", ""),
 		Steps: map[string]bool{"your-cluster": true}, Timeout: 20 * time.Second})
 	js, err := report.JSON(r)
 	if err != nil {

@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"

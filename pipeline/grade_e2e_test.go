@@ -1,4 +1,4 @@
-package checks_test
+package pipeline_test
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/dockerd"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/internal/testimages"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -62,12 +64,12 @@ func TestGradeScenarios(t *testing.T) {
 				}
 				defer stop()
 			}
-			r := checks.Grade(ctx, checks.Request{
+			r := pipeline.Grade(ctx, pipeline.Request{
 				Lab: lab, Lang: "en", Image: image,
-				Kube:      checks.LoadKube(c.Kubeconfig, "", ns),
-				ImageOpts: checks.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
+				Kube:      gather.LoadKube(c.Kubeconfig, "", ns),
+				ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:     true,
-				App:       checks.AppOptions{ServiceProxy: false},
+				App:       gather.AppOptions{ServiceProxy: false},
 			})
 			got := map[string]report.Result{}
 			for _, res := range r.Checks {
@@ -127,8 +129,8 @@ func TestGradeScenarios(t *testing.T) {
 			t.Skipf("port 5000 busy on this machine: %v", err)
 		}
 		defer stop()
-		r := checks.Grade(ctx, checks.Request{Lab: lab, Lang: "id", Image: image, Kube: checks.LoadKube(c.Kubeconfig, "", ns),
-			ImageOpts: checks.ImageOptions{Insecure: true}, NoRun: true, Steps: map[string]bool{"open-in-browser": true}})
+		r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "id", Image: image, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
+			ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Steps: map[string]bool{"open-in-browser": true}})
 		if len(r.Checks) != 1 || r.Checks[0].Status != report.Pass || !strings.Contains(r.Checks[0].Message, "loadbalancer") {
 			t.Fatalf("app.responds via the LoadBalancer address: %+v", r.Checks)
 		}
@@ -171,18 +173,18 @@ func TestGradeEnvironmentErrors(t *testing.T) {
 
 	cases := []struct {
 		name    string
-		kube    checks.Kube
+		kube    gather.Kube
 		wantMsg string
 	}{
-		{"unreachable", checks.LoadKube(dead, "", "default"), "unreachable"},
-		{"wrong context", checks.LoadKube(c.Kubeconfig, "no-such-context", "default"), "kubeconfig"},
-		{"forbidden everywhere", checks.LoadKube(nobody, "", "default"), "forbidden"},
-		{"forbidden namespace", checks.LoadKube(limited, "", "secret-ns"), "forbidden"},
+		{"unreachable", gather.LoadKube(dead, "", "default"), "unreachable"},
+		{"wrong context", gather.LoadKube(c.Kubeconfig, "no-such-context", "default"), "kubeconfig"},
+		{"forbidden everywhere", gather.LoadKube(nobody, "", "default"), "forbidden"},
+		{"forbidden namespace", gather.LoadKube(limited, "", "secret-ns"), "forbidden"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			r := checks.Grade(ctx, checks.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: tc.kube, Steps: only, Timeout: 30 * time.Second})
+			r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: tc.kube, Steps: only, Timeout: 30 * time.Second})
 			if time.Since(start) > 25*time.Second {
 				t.Errorf("took %s", time.Since(start))
 			}
@@ -246,8 +248,8 @@ func TestCorrectStudentFullMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	r := checks.Grade(ctx, checks.Request{Lab: builtinLab(t), Lang: "en", Image: image,
-		Kube: checks.LoadKube(c.Kubeconfig, "", "full-marks"), ImageOpts: checks.ImageOptions{Insecure: true}})
+	r := pipeline.Grade(ctx, pipeline.Request{Lab: builtinLab(t), Lang: "en", Image: image,
+		Kube: gather.LoadKube(c.Kubeconfig, "", "full-marks"), ImageOpts: gather.ImageOptions{Insecure: true}})
 	if r.Score != r.MaxScore || r.MaxScore != 100 || !r.Passed {
 		var b strings.Builder
 		_ = report.WriteText(&b, r, report.TextOptions{Evidence: true})

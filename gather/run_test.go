@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -16,9 +16,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/moby/moby/client"
 
+	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/internal/dockerd"
 	"github.com/kubelab/kubelab/internal/testimages"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // testRegistry is a Distribution-API registry on 127.0.0.1 standing in for
@@ -100,7 +102,7 @@ func networkNames(t *testing.T, cli *client.Client) []string {
 
 // probe runs ProbeRun on ref and checks that nothing is left behind: no
 // container from ref or labelled by the probe, no new network.
-func probe(t *testing.T, cli *client.Client, ref string, opt RunOptions) *RunProbe {
+func probe(t *testing.T, cli *client.Client, ref string, opt RunOptions) *snapshot.RunProbe {
 	t.Helper()
 	before := networkNames(t, cli)
 	begin := time.Now()
@@ -121,12 +123,12 @@ func probe(t *testing.T, cli *client.Client, ref string, opt RunOptions) *RunPro
 	return r
 }
 
-func judge(r *RunProbe) Judgement {
-	c, _ := Lookup("image.runs")
-	return c.Judge(&Snapshot{Run: r}, Params{})
+func judge(r *snapshot.RunProbe) checks.Judgement {
+	c, _ := checks.Lookup("image.runs")
+	return c.Judge(&snapshot.Snapshot{Run: r}, checks.Params{})
 }
 
-func evidence(j Judgement, name string) string {
+func evidence(j checks.Judgement, name string) string {
 	for _, f := range j.Evidence {
 		if f.Name == name {
 			return f.Value
@@ -254,13 +256,13 @@ func TestProbeRunPullErrors(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, ref string
-		kind      ErrKind
+		kind      snapshot.ErrKind
 		detail    string
 	}{
-		{"unknown repository", reg.addr + "/student/nothing:latest", ErrOther, "not found"},
-		{"unauthorized", locked.addr + "/student/private:latest", ErrUnauthorized, ""},
-		{"registry down", closed + "/student/app:latest", ErrUnreachable, ""},
-		{"invalid reference", "Student/App:latest", ErrConfig, ""},
+		{"unknown repository", reg.addr + "/student/nothing:latest", snapshot.ErrOther, "not found"},
+		{"unauthorized", locked.addr + "/student/private:latest", snapshot.ErrUnauthorized, ""},
+		{"registry down", closed + "/student/app:latest", snapshot.ErrUnreachable, ""},
+		{"invalid reference", "Student/App:latest", snapshot.ErrConfig, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			begin := time.Now()
@@ -300,8 +302,8 @@ func TestProbeRunWithoutDocker(t *testing.T) {
 func TestJudgeRun(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		probe    *RunProbe
-		params   Params
+		probe    *snapshot.RunProbe
+		params   checks.Params
 		status   report.Status
 		fraction float64
 		message  string // part of Message.En
@@ -309,45 +311,45 @@ func TestJudgeRun(t *testing.T) {
 		evidence string // part of some evidence value
 	}{
 		{name: "not gathered", probe: nil, status: report.Error, message: "not run"},
-		{name: "no docker", probe: &RunProbe{SkipReason: "no Docker engine reachable (DOCKER_HOST=unix:///x.sock)"},
+		{name: "no docker", probe: &snapshot.RunProbe{SkipReason: "no Docker engine reachable (DOCKER_HOST=unix:///x.sock)"},
 			status: report.Skipped, message: "DOCKER_HOST=unix:///x.sock"},
-		{name: "pull failed", probe: &RunProbe{Err: &GatherError{Kind: ErrUnreachable, What: "pull image r/a:1", Detail: "connection refused"}},
+		{name: "pull failed", probe: &snapshot.RunProbe{Err: &snapshot.GatherError{Kind: snapshot.ErrUnreachable, What: "pull image r/a:1", Detail: "connection refused"}},
 			status: report.Error, message: "pull image r/a:1", evidence: "connection refused"},
-		{name: "crashed", probe: &RunProbe{Exited: true, ExitCode: 1, Logs: "Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask'\n"},
+		{name: "crashed", probe: &snapshot.RunProbe{Exited: true, ExitCode: 1, Logs: "Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask'\n"},
 			status: report.Fail, message: "exited with code 1 before answering on port 5000", hint: "requirements.txt",
 			evidence: "No module named 'flask'"},
-		{name: "syntax error", probe: &RunProbe{Exited: true, ExitCode: 1, Logs: "  File \"app.py\", line 3\nSyntaxError: invalid syntax"},
+		{name: "syntax error", probe: &snapshot.RunProbe{Exited: true, ExitCode: 1, Logs: "  File \"app.py\", line 3\nSyntaxError: invalid syntax"},
 			status: report.Fail, hint: "syntax error"},
-		{name: "exit 0", probe: &RunProbe{Exited: true, ExitCode: 0},
+		{name: "exit 0", probe: &snapshot.RunProbe{Exited: true, ExitCode: 0},
 			status: report.Fail, message: "exited with code 0", hint: "0.0.0.0:5000"},
-		{name: "no command", probe: &RunProbe{Exited: true, ExitCode: 127, Logs: `exec: "python": executable file not found in $PATH`},
+		{name: "no command", probe: &snapshot.RunProbe{Exited: true, ExitCode: 127, Logs: `exec: "python": executable file not found in $PATH`},
 			status: report.Fail, hint: "ENTRYPOINT/CMD"},
-		{name: "answers", probe: &RunProbe{HTTPStatus: 200, Body: "\nHello from Flask!\nmore"},
+		{name: "answers", probe: &snapshot.RunProbe{HTTPStatus: 200, Body: "\nHello from Flask!\nmore"},
 			status: report.Pass, fraction: 1, message: "HTTP 200", evidence: "Hello from Flask!"},
-		{name: "answers 204", probe: &RunProbe{HTTPStatus: 204},
+		{name: "answers 204", probe: &snapshot.RunProbe{HTTPStatus: 204},
 			status: report.Pass, fraction: 1},
-		{name: "other port", probe: &RunProbe{HTTPStatus: 200}, params: Params{"port": 8080},
+		{name: "other port", probe: &snapshot.RunProbe{HTTPStatus: 200}, params: checks.Params{"port": 8080},
 			status: report.Pass, fraction: 1, message: "port 8080"},
-		{name: "server error", probe: &RunProbe{HTTPStatus: 500, Body: "Internal Server Error"},
+		{name: "server error", probe: &snapshot.RunProbe{HTTPStatus: 500, Body: "Internal Server Error"},
 			status: report.Partial, fraction: 0.5, message: "HTTP 500", evidence: "Internal Server Error"},
-		{name: "not found", probe: &RunProbe{HTTPStatus: 404},
+		{name: "not found", probe: &snapshot.RunProbe{HTTPStatus: 404},
 			status: report.Partial, fraction: 0.5},
-		{name: "silent", probe: &RunProbe{Logs: " * Running on http://127.0.0.1:5000"},
+		{name: "silent", probe: &snapshot.RunProbe{Logs: " * Running on http://127.0.0.1:5000"},
 			status: report.Fail, message: "did not answer", hint: "host=\"0.0.0.0\"", evidence: "127.0.0.1:5000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, ok := Lookup("image.runs")
+			c, ok := checks.Lookup("image.runs")
 			if !ok {
 				t.Fatal("image.runs is not registered")
 			}
-			if !slices.Equal(c.Sources, []Source{SrcRun}) {
+			if !slices.Equal(c.Sources, []snapshot.Source{snapshot.SrcRun}) {
 				t.Errorf("sources = %v", c.Sources)
 			}
-			p := Params{}
+			p := checks.Params{}
 			for k, v := range tc.params {
 				p[k] = v
 			}
-			j := c.Judge(&Snapshot{Run: tc.probe}, p)
+			j := c.Judge(&snapshot.Snapshot{Run: tc.probe}, p)
 			if j.Status != tc.status || j.Fraction != tc.fraction {
 				t.Errorf("status = %s %v, want %s %v (%s)", j.Status, j.Fraction, tc.status, tc.fraction, j.Message.En)
 			}
@@ -371,15 +373,15 @@ func TestJudgeRun(t *testing.T) {
 }
 
 func TestClassifyPullError(t *testing.T) {
-	for msg, want := range map[string]ErrKind{
-		"manifest for 127.0.0.1:5000/a/b:c not found: manifest unknown: manifest unknown":                             ErrOther,
-		"pull access denied for student/app, repository does not exist or may require 'docker login'":                 ErrUnauthorized,
-		"Head \"https://registry-1.docker.io/v2/a/b/manifests/latest\": unauthorized: incorrect username or password": ErrUnauthorized,
-		"toomanyrequests: You have reached your pull rate limit.":                                                     ErrRateLimited,
-		"Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused":                           ErrUnreachable,
-		"Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host":               ErrUnreachable,
-		"Get \"https://registry-1.docker.io/v2/\": net/http: TLS handshake timeout":                                   ErrTimeout,
-		"no matching manifest for linux/amd64 in the manifest list entries":                                           ErrOther,
+	for msg, want := range map[string]snapshot.ErrKind{
+		"manifest for 127.0.0.1:5000/a/b:c not found: manifest unknown: manifest unknown":                             snapshot.ErrOther,
+		"pull access denied for student/app, repository does not exist or may require 'docker login'":                 snapshot.ErrUnauthorized,
+		"Head \"https://registry-1.docker.io/v2/a/b/manifests/latest\": unauthorized: incorrect username or password": snapshot.ErrUnauthorized,
+		"toomanyrequests: You have reached your pull rate limit.":                                                     snapshot.ErrRateLimited,
+		"Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused":                           snapshot.ErrUnreachable,
+		"Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host":               snapshot.ErrUnreachable,
+		"Get \"https://registry-1.docker.io/v2/\": net/http: TLS handshake timeout":                                   snapshot.ErrTimeout,
+		"no matching manifest for linux/amd64 in the manifest list entries":                                           snapshot.ErrOther,
 	} {
 		if got := classifyPullError(msg); got != want {
 			t.Errorf("classifyPullError(%q) = %s, want %s", msg, got, want)

@@ -1,4 +1,4 @@
-package checks_test
+package pipeline_test
 
 import (
 	"bufio"
@@ -16,9 +16,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/pipeline"
 )
 
 // TestClientRefusesWrites: the grader's client refuses any mutating request
@@ -32,7 +33,7 @@ func TestClientRefusesWrites(t *testing.T) {
 	}))
 	defer srv.Close()
 	var count atomic.Int64
-	cs, err := checks.NewClient(&rest.Config{Host: srv.URL}, &count, 5*time.Second)
+	cs, err := gather.NewClient(&rest.Config{Host: srv.URL}, &count, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func TestClientRefusesWrites(t *testing.T) {
 		t.Fatalf("a read must go through: %v", err)
 	}
 	_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "y"}}, metav1.CreateOptions{})
-	var ro *checks.ReadOnlyError
+	var ro *gather.ReadOnlyError
 	if !errors.As(err, &ro) || ro.Method != http.MethodPost {
 		t.Fatalf("create: want ReadOnlyError for POST, got %v", err)
 	}
@@ -71,8 +72,8 @@ func TestGradingMakesNoWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := checks.Grade(ctx, checks.Request{Lab: builtinLab(t), Lang: "en", Image: image,
-		Kube: checks.LoadKube(grader, "", "audited"), ImageOpts: checks.ImageOptions{Insecure: true}, NoRun: true})
+	r := pipeline.Grade(ctx, pipeline.Request{Lab: builtinLab(t), Lang: "en", Image: image,
+		Kube: gather.LoadKube(grader, "", "audited"), ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true})
 	if r.Score == 0 {
 		t.Fatalf("grading did nothing: %+v", r.Checks)
 	}

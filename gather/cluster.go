@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -18,12 +18,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // GatherCluster reads the cluster-wide state: server version, nodes and
 // kube-system pods. Each is one request.
-func GatherCluster(ctx context.Context, cs kubernetes.Interface, server, context string) *ClusterInfo {
-	ci := &ClusterInfo{Server: server, Context: context}
+func GatherCluster(ctx context.Context, cs kubernetes.Interface, server, context string) *snapshot.ClusterInfo {
+	ci := &snapshot.ClusterInfo{Server: server, Context: context}
 	v, err := serverVersion(ctx, cs)
 	if err != nil {
 		ci.Err = classify(err, "reach the API server at "+server)
@@ -69,10 +71,10 @@ func serverVersion(ctx context.Context, cs kubernetes.Interface) (*version.Info,
 // per kind. With several namespaces it lists cluster-wide once per kind and
 // splits the result, falling back to one List per namespace when the grader
 // may only read some namespaces.
-func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces []string) map[string]*Namespace {
-	out := make(map[string]*Namespace, len(namespaces))
+func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces []string) map[string]*snapshot.Namespace {
+	out := make(map[string]*snapshot.Namespace, len(namespaces))
 	for _, ns := range namespaces {
-		out[ns] = &Namespace{Name: ns}
+		out[ns] = &snapshot.Namespace{Name: ns}
 	}
 	gatherKind(ctx, out, "deployments.apps", func(ns string) ([]appsv1.Deployment, error) {
 		l, err := cs.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
@@ -81,7 +83,7 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(d *appsv1.Deployment) string { return d.Namespace },
-		func(n *Namespace, items []appsv1.Deployment, e *GatherError) {
+		func(n *snapshot.Namespace, items []appsv1.Deployment, e *snapshot.GatherError) {
 			n.Deployments, n.DeploymentsErr = items, e
 		})
 	gatherKind(ctx, out, "pods", func(ns string) ([]corev1.Pod, error) {
@@ -91,7 +93,7 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(p *corev1.Pod) string { return p.Namespace },
-		func(n *Namespace, items []corev1.Pod, e *GatherError) { n.Pods, n.PodsErr = items, e })
+		func(n *snapshot.Namespace, items []corev1.Pod, e *snapshot.GatherError) { n.Pods, n.PodsErr = items, e })
 	gatherKind(ctx, out, "services", func(ns string) ([]corev1.Service, error) {
 		l, err := cs.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -99,7 +101,9 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(s *corev1.Service) string { return s.Namespace },
-		func(n *Namespace, items []corev1.Service, e *GatherError) { n.Services, n.ServicesErr = items, e })
+		func(n *snapshot.Namespace, items []corev1.Service, e *snapshot.GatherError) {
+			n.Services, n.ServicesErr = items, e
+		})
 	gatherKind(ctx, out, "endpointslices.discovery.k8s.io", func(ns string) ([]discoveryv1.EndpointSlice, error) {
 		l, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -107,7 +111,7 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(s *discoveryv1.EndpointSlice) string { return s.Namespace },
-		func(n *Namespace, items []discoveryv1.EndpointSlice, e *GatherError) {
+		func(n *snapshot.Namespace, items []discoveryv1.EndpointSlice, e *snapshot.GatherError) {
 			n.EndpointSlices, n.EndpointSlicesErr = items, e
 		})
 	gatherKind(ctx, out, "events", func(ns string) ([]corev1.Event, error) {
@@ -117,7 +121,9 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(e *corev1.Event) string { return e.Namespace },
-		func(n *Namespace, items []corev1.Event, e *GatherError) { n.Events, n.EventsErr = items, e })
+		func(n *snapshot.Namespace, items []corev1.Event, e *snapshot.GatherError) {
+			n.Events, n.EventsErr = items, e
+		})
 	gatherKind(ctx, out, "replicasets.apps", func(ns string) ([]appsv1.ReplicaSet, error) {
 		l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -125,7 +131,7 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 		}
 		return l.Items, nil
 	}, func(r *appsv1.ReplicaSet) string { return r.Namespace },
-		func(n *Namespace, items []appsv1.ReplicaSet, e *GatherError) {
+		func(n *snapshot.Namespace, items []appsv1.ReplicaSet, e *snapshot.GatherError) {
 			n.ReplicaSets, n.ReplicaSetsErr = items, e
 		})
 	return out
@@ -133,8 +139,8 @@ func GatherNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 
 // gatherKind lists one kind for every namespace in out, cluster-wide when
 // there are several namespaces, and stores items (or the error) per namespace.
-func gatherKind[T any](ctx context.Context, out map[string]*Namespace, kind string,
-	list func(ns string) ([]T, error), nsOf func(*T) string, set func(*Namespace, []T, *GatherError)) {
+func gatherKind[T any](ctx context.Context, out map[string]*snapshot.Namespace, kind string,
+	list func(ns string) ([]T, error), nsOf func(*T) string, set func(*snapshot.Namespace, []T, *snapshot.GatherError)) {
 	if len(out) > 1 {
 		items, err := list(metav1.NamespaceAll)
 		if err == nil {
@@ -171,8 +177,8 @@ func gatherKind[T any](ctx context.Context, out map[string]*Namespace, kind stri
 
 // classify turns a client error into a GatherError that says what happened
 // without the student being blamed.
-func classify(err error, what string) *GatherError {
-	ge := &GatherError{Kind: ErrOther, What: what, Detail: err.Error()}
+func classify(err error, what string) *snapshot.GatherError {
+	ge := &snapshot.GatherError{Kind: snapshot.ErrOther, What: what, Detail: err.Error()}
 	var se *apierrors.StatusError
 	var other *OtherHostError
 	var large *ResponseTooLargeError
@@ -182,22 +188,22 @@ func classify(err error, what string) *GatherError {
 	case errors.As(err, &large):
 		ge.Detail = large.Error()
 	case apierrors.IsForbidden(err):
-		ge.Kind = ErrForbidden
+		ge.Kind = snapshot.ErrForbidden
 		resource, ns := forbiddenTarget(what)
 		ge.Detail = fmt.Sprintf("forbidden: needs get/list on %s%s (%s)", resource, ns, trimDetail(err))
 	case apierrors.IsUnauthorized(err):
-		ge.Kind = ErrUnauthorized
+		ge.Kind = snapshot.ErrUnauthorized
 		ge.Detail = "unauthorized: the server refused the credentials in the kubeconfig"
 	case errors.Is(err, context.DeadlineExceeded), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err), isNetTimeout(err):
-		ge.Kind = ErrTimeout
+		ge.Kind = snapshot.ErrTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), isDNS(err):
-		ge.Kind = ErrUnreachable
+		ge.Kind = snapshot.ErrUnreachable
 	case errors.As(err, &se):
 		ge.Detail = se.ErrStatus.Message
 	default:
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ge.Kind = ErrUnreachable
+			ge.Kind = snapshot.ErrUnreachable
 		}
 	}
 	return ge

@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"archive/tar"
@@ -29,6 +29,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/kubelab/kubelab/internal/atomicfile"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // ImageOptions tune GatherImage.
@@ -61,14 +62,7 @@ type ImageOptions struct {
 }
 
 // DefaultImageFiles are the files the lesson's image must hold.
-var DefaultImageFiles = []string{"/app/app.py", "/app/requirements.txt"}
-
-// ImageFilesFor returns the lesson's files under workdir, for ImageOptions.Files
-// when a lab sets the checks' workdir parameter.
-func ImageFilesFor(workdir string) []string {
-	wd := imgCleanDir(workdir)
-	return []string{path.Join(wd, "app.py"), path.Join(wd, "requirements.txt")}
-}
+var DefaultImageFiles = snapshot.LessonFiles("/app")
 
 const (
 	imgDefaultTimeout  = 20 * time.Second
@@ -83,8 +77,8 @@ const (
 // and the wanted files, streaming layers from the top down and stopping as
 // soon as every file is resolved. It never pulls the whole image. Problems
 // are recorded in the result, never returned.
-func GatherImage(ctx context.Context, ref string, opt ImageOptions) *ImageInfo {
-	info := &ImageInfo{Ref: ref}
+func GatherImage(ctx context.Context, ref string, opt ImageOptions) *snapshot.ImageInfo {
+	info := &snapshot.ImageInfo{Ref: ref}
 	opt = opt.withDefaults()
 
 	s := strings.TrimSpace(ref)
@@ -92,7 +86,7 @@ func GatherImage(ctx context.Context, ref string, opt ImageOptions) *ImageInfo {
 		info.Invalid = "no image reference was given"
 		return info
 	}
-	if why := badRefText(s); why != "" {
+	if why := snapshot.BadRefText(s); why != "" {
 		info.Invalid = fmt.Sprintf("%q is not a valid image reference (%s); write it as user/repository:tag", s, why)
 		return info
 	}
@@ -155,7 +149,7 @@ func imgParseReason(ref string, err error) string {
 type imgGatherer struct {
 	opt     ImageOptions
 	ref     name.Reference
-	info    *ImageInfo
+	info    *snapshot.ImageInfo
 	capture *imgCapture
 	puller  *remote.Puller
 }
@@ -170,7 +164,7 @@ func (g *imgGatherer) step(ctx context.Context, f func(ctx context.Context) erro
 // fail records err. Only the look-up decides "not found" or "private": a
 // registry that answers so after serving the manifest is inconsistent, which
 // is not the student's doing.
-func (g *imgGatherer) fail(what string, err error, lookup bool) *GatherError {
+func (g *imgGatherer) fail(what string, err error, lookup bool) *snapshot.GatherError {
 	ge, notFound, private := imgClassify(err, g.capture.retryAfter())
 	switch {
 	case lookup && notFound:
@@ -180,7 +174,7 @@ func (g *imgGatherer) fail(what string, err error, lookup bool) *GatherError {
 		g.info.Private = true
 		return nil
 	case ge == nil:
-		ge = &GatherError{Kind: ErrOther, Detail: imgDetail(err)}
+		ge = &snapshot.GatherError{Kind: snapshot.ErrOther, Detail: imgDetail(err)}
 	}
 	ge.What = what
 	return ge
@@ -192,7 +186,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 	// as such rather than as a registry failure.
 	auth, err := authn.Resolve(ctx, g.opt.Keychain, g.ref.Context())
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
 		return
 	}
 	p, err := remote.NewPuller(
@@ -205,7 +199,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 		remote.WithUserAgent("kubelab"),
 	)
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrConfig, What: "set up the registry client", Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "set up the registry client", Detail: err.Error()}
 		return
 	}
 	g.puller = p
@@ -247,7 +241,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 	if info.IsIndex {
 		child, ok, err := g.choosePlatform(top.Manifest)
 		if err != nil {
-			info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the index of %s", info.Name), Detail: err.Error()}
+			info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the index of %s", info.Name), Detail: err.Error()}
 			return
 		}
 		if !ok {
@@ -266,13 +260,13 @@ func (g *imgGatherer) run(ctx context.Context) {
 		}
 		manifestBytes = d.Manifest
 	} else if !top.MediaType.IsImage() {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read %s", info.Name),
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read %s", info.Name),
 			Detail: fmt.Sprintf("unsupported manifest type %q (not a container image)", top.MediaType)}
 		return
 	}
 	m, err := v1.ParseManifest(bytes.NewReader(manifestBytes))
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the manifest of %s", info.Name), Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the manifest of %s", info.Name), Detail: err.Error()}
 		return
 	}
 
@@ -297,12 +291,12 @@ func (g *imgGatherer) run(ctx context.Context) {
 	}
 	cf, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
-		info.Err = &GatherError{Kind: ErrOther, What: fmt.Sprintf("read the config of %s", info.Name), Detail: err.Error()}
+		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the config of %s", info.Name), Detail: err.Error()}
 		return
 	}
 	info.Config = imgConfig(cf)
 	if !info.IsIndex {
-		pl := imgPlatformString(cf.OS, cf.Architecture, cf.Variant)
+		pl := snapshot.PlatformString(cf.OS, cf.Architecture, cf.Variant)
 		info.Platform = pl
 		if pl != "" {
 			info.Platforms = []string{pl}
@@ -334,7 +328,7 @@ func (g *imgGatherer) wanted() []string {
 		add(f)
 	}
 	if c := g.info.Config; c != nil && c.WorkingDir != "" {
-		wd := imgCleanDir(c.WorkingDir)
+		wd := snapshot.CleanDir(c.WorkingDir)
 		for _, f := range g.opt.Files {
 			add(path.Join(wd, path.Base(f)))
 		}
@@ -364,7 +358,7 @@ func (g *imgGatherer) choosePlatform(raw []byte) (v1.Descriptor, bool, error) {
 			if d.Platform.OS == "unknown" && d.Platform.Architecture == "unknown" {
 				continue
 			}
-			if s := imgPlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant); s != "" {
+			if s := snapshot.PlatformString(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant); s != "" {
 				pl = s
 			}
 		}
@@ -386,19 +380,8 @@ func (g *imgGatherer) choosePlatform(raw []byte) (v1.Descriptor, bool, error) {
 	return images[pick], true, nil
 }
 
-func imgPlatformString(os, arch, variant string) string {
-	if os == "" && arch == "" {
-		return ""
-	}
-	s := os + "/" + arch
-	if variant != "" {
-		s += "/" + variant
-	}
-	return s
-}
-
-func imgConfig(cf *v1.ConfigFile) *ImageConfig {
-	c := &ImageConfig{
+func imgConfig(cf *v1.ConfigFile) *snapshot.ImageConfig {
+	c := &snapshot.ImageConfig{
 		Entrypoint:   cf.Config.Entrypoint,
 		Cmd:          cf.Config.Cmd,
 		WorkingDir:   cf.Config.WorkingDir,
@@ -415,20 +398,12 @@ func imgConfig(cf *v1.ConfigFile) *ImageConfig {
 	return c
 }
 
-func imgCleanDir(d string) string {
-	d = strings.TrimSpace(d)
-	if d == "" {
-		return "/"
-	}
-	return path.Clean("/" + d)
-}
-
 // readFiles resolves each wanted path from the top layer down. A file found
 // in a layer is the image's version; a whiteout (.wh.<name>), an opaque
 // directory marker (.wh..wh..opq) or a non-directory replacing a parent hides
 // what lower layers hold. It stops reading as soon as every path is resolved.
-func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layers []v1.Descriptor, wanted []string) (map[string]*ImageFile, error) {
-	found := map[string]*ImageFile{}
+func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layers []v1.Descriptor, wanted []string) (map[string]*snapshot.ImageFile, error) {
+	found := map[string]*snapshot.ImageFile{}
 	resolved := map[string]bool{}
 	pending := func() int { return len(wanted) - len(resolved) }
 	budget := &imgBudget{left: g.opt.MaxReadBytes, max: g.opt.MaxReadBytes}
@@ -468,7 +443,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 				p := imgEntryPath(h.Name)
 				dir, base := path.Split(p)
 				dir = path.Clean(dir)
-				if (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) && len(seen) < MaxImagePaths && !systemDir(p) && !imgGone(gone, p) {
+				if (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) && len(seen) < snapshot.MaxImagePaths && !snapshot.SystemDir(p) && !imgGone(gone, p) {
 					seen[p] = true
 				}
 				switch {
@@ -496,7 +471,7 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 					}
 					switch {
 					case w == p && h.Typeflag != tar.TypeDir:
-						f := &ImageFile{Size: h.Size}
+						f := &snapshot.ImageFile{Size: h.Size}
 						if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
 							b, err := io.ReadAll(io.LimitReader(tr, g.opt.MaxFileBytes))
 							if err != nil {
@@ -596,17 +571,17 @@ func imgEntryPath(n string) string {
 // The cache: one JSON file per manifest digest.
 
 type imgCacheEntry struct {
-	Version      int                   `json:"version"`
-	Digest       string                `json:"digest"`
-	MediaType    string                `json:"media_type"`
-	IsIndex      bool                  `json:"is_index"`
-	Platforms    []string              `json:"platforms,omitempty"`
-	Platform     string                `json:"platform,omitempty"`
-	Config       *ImageConfig          `json:"config,omitempty"`
-	Files        map[string]*ImageFile `json:"files,omitempty"`
-	Paths        []string              `json:"paths,omitempty"`
-	Wanted       []string              `json:"wanted"`
-	MaxFileBytes int64                 `json:"max_file_bytes"`
+	Version      int                            `json:"version"`
+	Digest       string                         `json:"digest"`
+	MediaType    string                         `json:"media_type"`
+	IsIndex      bool                           `json:"is_index"`
+	Platforms    []string                       `json:"platforms,omitempty"`
+	Platform     string                         `json:"platform,omitempty"`
+	Config       *snapshot.ImageConfig          `json:"config,omitempty"`
+	Files        map[string]*snapshot.ImageFile `json:"files,omitempty"`
+	Paths        []string                       `json:"paths,omitempty"`
+	Wanted       []string                       `json:"wanted"`
+	MaxFileBytes int64                          `json:"max_file_bytes"`
 }
 
 func (g *imgGatherer) cachePath(h v1.Hash) string {
@@ -641,7 +616,7 @@ func (g *imgGatherer) loadCache(h v1.Hash) bool {
 	info.Platforms, info.Platform = e.Platforms, e.Platform
 	info.Config, info.Files, info.Paths = e.Config, e.Files, e.Paths
 	if info.Files == nil && info.Config != nil {
-		info.Files = map[string]*ImageFile{}
+		info.Files = map[string]*snapshot.ImageFile{}
 	}
 	return true
 }
@@ -716,8 +691,8 @@ func imgParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 
 // imgClassify sorts a registry error: not found and private are the
 // student's to fix; the rest are the environment's.
-func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound, private bool) {
-	ge = &GatherError{Kind: ErrOther, Detail: imgDetail(err)}
+func imgClassify(err error, retryAfter time.Duration) (ge *snapshot.GatherError, notFound, private bool) {
+	ge = &snapshot.GatherError{Kind: snapshot.ErrOther, Detail: imgDetail(err)}
 	var te *transport.Error
 	if errors.As(err, &te) {
 		codes := map[transport.ErrorCode]bool{}
@@ -731,7 +706,7 @@ func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound
 			codes[transport.UnauthorizedErrorCode] || codes[transport.DeniedErrorCode]:
 			return nil, false, true
 		case te.StatusCode == http.StatusTooManyRequests || codes[transport.TooManyRequestsErrorCode]:
-			ge.Kind, ge.RetryAfter = ErrRateLimited, retryAfter
+			ge.Kind, ge.RetryAfter = snapshot.ErrRateLimited, retryAfter
 			return ge, false, false
 		case te.StatusCode >= 500:
 			ge.Detail = fmt.Sprintf("the registry answered HTTP %d %s", te.StatusCode, http.StatusText(te.StatusCode))
@@ -750,15 +725,15 @@ func imgClassify(err error, retryAfter time.Duration) (ge *GatherError, notFound
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		ge.Kind = ErrTimeout
+		ge.Kind = snapshot.ErrTimeout
 	case errors.Is(err, context.Canceled):
-		ge.Kind, ge.Detail = ErrOther, "canceled"
+		ge.Kind, ge.Detail = snapshot.ErrOther, "canceled"
 	case errors.As(err, &netErr) && netErr.Timeout():
-		ge.Kind = ErrTimeout
+		ge.Kind = snapshot.ErrTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
 		errors.Is(err, syscall.ECONNRESET), errors.As(err, &dnsErr),
 		errors.As(err, &tlsRec), errors.As(err, &tlsVer), errors.As(err, &unknAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
-		ge.Kind = ErrUnreachable
+		ge.Kind = snapshot.ErrUnreachable
 	}
 	return ge, false, false
 }

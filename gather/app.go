@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubelab/kubelab/internal/netguard"
-	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // AppOptions control how the app is reached.
@@ -36,7 +36,7 @@ type AppOptions struct {
 // LoadBalancer's ingress address (minikube tunnel), else a node address with
 // the NodePort (minikube service), else the API server's service proxy. It
 // stops at the first way that answers 2xx and records every attempt.
-func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Config, opt AppOptions) *AppProbe {
+func ProbeApp(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, cfg *rest.Config, opt AppOptions) *snapshot.AppProbe {
 	if opt.Path == "" {
 		opt.Path = "/"
 	}
@@ -46,7 +46,7 @@ func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Con
 	if opt.MaxBody == 0 {
 		opt.MaxBody = 64 << 10
 	}
-	ap := &AppProbe{}
+	ap := &snapshot.AppProbe{}
 	if t == nil || t.Service == nil {
 		return ap
 	}
@@ -59,7 +59,7 @@ func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Con
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	try := func(via, url string) bool {
-		a := AppAttempt{Via: via, URL: url}
+		a := snapshot.AppAttempt{Via: via, URL: url}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err == nil {
 			req.Header.Set("User-Agent", "kubelab")
@@ -98,7 +98,7 @@ func ProbeApp(ctx context.Context, t *Target, nodes []corev1.Node, cfg *rest.Con
 		}
 	}
 	if opt.ServiceProxy && cfg != nil && len(svc.Spec.Ports) > 0 {
-		a := AppAttempt{Via: "service-proxy", URL: fmt.Sprintf("%s/api/v1/namespaces/%s/services/%s:%d/proxy%s", cfg.Host, svc.Namespace, svc.Name, svc.Spec.Ports[0].Port, opt.Path)}
+		a := snapshot.AppAttempt{Via: "service-proxy", URL: fmt.Sprintf("%s/api/v1/namespaces/%s/services/%s:%d/proxy%s", cfg.Host, svc.Namespace, svc.Name, svc.Spec.Ports[0].Port, opt.Path)}
 		cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 		// Read-only, never to another host, and at most MaxBody of the
@@ -159,68 +159,6 @@ func shortErr(err error) string {
 	}
 	if len(s) > 300 {
 		s = s[:300] + "…"
-	}
-	return s
-}
-
-func init() {
-	register(&Check{ID: "app.responds", Doc: "the app answers HTTP 2xx the way a browser reaches it (LoadBalancer ingress, else node address + NodePort, else the API server's service proxy)",
-		Sources: []Source{SrcNamespace, SrcApp}, Judge: judgeApp,
-		Params:   []Param{{Name: "path", Default: "/", Doc: "the path requested"}, {Name: "contains", Default: "", Doc: "text the page must contain"}},
-		Outcomes: []report.Status{report.Pass, report.Fail, report.Partial, report.Skipped, report.Error}})
-}
-
-func judgeApp(s *Snapshot, p Params) Judgement {
-	t, j := serviceOrSkip(s)
-	if j != nil {
-		return *j
-	}
-	if s.App == nil {
-		return notGathered("app")
-	}
-	if len(s.App.Attempts) == 0 {
-		return skip(T("Service %s (%s) offers no way in from outside the cluster: no LoadBalancer address and no NodePort.", "Service %s (%s) tidak menyediakan jalan masuk dari luar klaster: tidak ada alamat LoadBalancer maupun NodePort.", t.Service.Name, t.Service.Spec.Type))
-	}
-	var ev []fact2
-	for _, a := range s.App.Attempts {
-		ev = append(ev, fact2{a.Via, a.String()})
-	}
-	facts := factsOf(ev)
-	want := p.String("contains", "")
-	for _, a := range s.App.Attempts {
-		if a.Err == "" && a.Status >= 200 && a.Status < 300 {
-			first := firstLine(a.Body)
-			facts = append(facts, fact("page", first))
-			if want != "" && !strings.Contains(a.Body, want) {
-				return partial(0.5, T("The app answers at %s (via %s), but the page lacks %q.", "Aplikasi menjawab di %s (lewat %s), tetapi halamannya tidak memuat %q.", a.URL, a.Via, want), L{}, facts...)
-			}
-			return pass(T("The app answers HTTP %d at %s (via %s).", "Aplikasi menjawab HTTP %d di %s (lewat %s).", a.Status, a.URL, a.Via), facts...)
-		}
-	}
-	last := s.App.Attempts[len(s.App.Attempts)-1]
-	if last.Status != 0 {
-		return fail(T("The app answered HTTP %d at %s.", "Aplikasi menjawab HTTP %d di %s.", last.Status, last.URL), L{}, facts...)
-	}
-	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), appHint(s, t), facts...)
-}
-
-type fact2 struct{ name, value string }
-
-func factsOf(fs []fact2) []reportFact {
-	out := make([]reportFact, len(fs))
-	for i, f := range fs {
-		out[i] = reportFact{Name: f.name, Value: f.value}
-	}
-	return out
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > 200 {
-		s = s[:200] + "…"
 	}
 	return s
 }

@@ -1,4 +1,4 @@
-package checks
+package gather
 
 import (
 	"context"
@@ -47,19 +47,4 @@ func ClusterFingerprint(ctx context.Context, cfg *rest.Config, count *atomic.Int
 		return "", fmt.Errorf("reading namespace kube-system: %v", err)
 	}
 	return report.ClusterFingerprint(ca, string(ns.UID)), nil
-}
-
-// fingerprintOf fills the report's fingerprint from what was gathered,
-// reading the cluster's identity when the cluster answered.
-func fingerprintOf(ctx context.Context, req Request, s *Snapshot) *report.Fingerprint {
-	fp := &report.Fingerprint{}
-	if s.Image != nil {
-		fp.ImageDigest = s.Image.Digest
-	}
-	if req.Kube.Config != nil && s.Cluster != nil && s.Cluster.Err == nil {
-		if c, err := ClusterFingerprint(ctx, req.Kube.Config, req.Requests); err == nil {
-			fp.Cluster = c
-		}
-	}
-	return fp
 }
