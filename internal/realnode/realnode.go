@@ -128,6 +128,18 @@ func Start(ctx context.Context, opt Options) (n *Node, err error) {
 	if !filepath.IsAbs(opt.Dir) {
 		return nil, fmt.Errorf("realnode: Dir %q must be absolute", opt.Dir)
 	}
+	// Each start is a fresh node: the state of a previous run (etcd, the
+	// kubelet's pods, containerd's records, the registry, IP leases) goes.
+	// Every image comes from the registry inside, so nothing is slow to
+	// pull again.
+	for _, d := range []string{"cluster", "kubelet", "pod-logs", "registry", "cni", "dockerd", "containerd"} {
+		if len(mountsUnder(filepath.Join(opt.Dir, d))) > 0 {
+			return nil, fmt.Errorf("realnode: %s still has mounts from an earlier run; run `kubelab-real down` first", filepath.Join(opt.Dir, d))
+		}
+		if err := os.RemoveAll(filepath.Join(opt.Dir, d)); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range []string{"containerd", "cni/net.d", "cni/networks", "kubelet", "pod-logs", "registry"} {
 		if err := os.MkdirAll(filepath.Join(opt.Dir, d), 0o755); err != nil {
 			return nil, err
