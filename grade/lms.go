@@ -256,18 +256,6 @@ func Feedback(e StudentEntry, lang string) string {
 		}
 		parts = append(parts, tr(lang, "Score %s/%s (%s%%), %s.", "Nilai %s/%s (%s%%), %s.", num(e.Score), num(e.MaxScore), num(e.Percent), verdict))
 	}
-	if r.Incomplete && !e.ErrorRow {
-		var ids []string
-		for _, c := range r.Checks {
-			if c.NotGraded {
-				ids = append(ids, c.ID)
-			}
-		}
-		parts = append(parts, tr(lang,
-			"Incomplete: %s point(s) were not graded (%s) because of the environment, not your work; this grade may change when they are.",
-			"Belum lengkap: %s poin belum dinilai (%s) karena lingkungannya, bukan pekerjaanmu; nilai ini bisa berubah setelah dinilai.",
-			num(r.NotGradedPoints), strings.Join(ids, ", ")))
-	}
 	var missed []string
 	hint := ""
 	for _, c := range r.Checks {
@@ -287,6 +275,18 @@ func Feedback(e StudentEntry, lang string) string {
 	}
 	if hint = oneLine(hint, 300); hint != "" {
 		parts = append(parts, tr(lang, "Fix first: %s", "Perbaiki dulu: %s", hint))
+	}
+	if r.Incomplete && !e.ErrorRow {
+		var ids []string
+		for _, c := range r.Checks {
+			if c.NotGraded {
+				ids = append(ids, c.ID)
+			}
+		}
+		parts = append(parts, tr(lang,
+			"Incomplete: %s point(s) were not graded (%s) because of the environment, not your work; this grade may change when they are.",
+			"Belum lengkap: %s poin belum dinilai (%s) karena lingkungannya, bukan pekerjaanmu; nilai ini bisa berubah setelah dinilai.",
+			num(r.NotGradedPoints), strings.Join(ids, ", ")))
 	}
 	if e.Late {
 		parts = append(parts, tr(lang, "Late by %d day(s): %s point(s) off.", "Terlambat %d hari: dikurangi %s poin.", e.LateDays, num(e.Penalty)))
