@@ -333,14 +333,15 @@ func findCheck(r *report.Report, id string) (report.Result, bool) {
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
-// WriteFiles writes index.html, grades.csv and results.json into dir, each
-// atomically. The three are written at once (results.json is mostly
-// copying, index.html mostly rendering); they only read the class.
-func (c *Class) WriteFiles(dir string) error {
+// WriteFiles writes index.html, grades.csv (with the extra columns at its
+// end) and results.json into dir, each atomically. The three are written at
+// once (results.json is mostly copying, index.html mostly rendering); they
+// only read the class.
+func (c *Class) WriteFiles(dir string, extra ...CSVColumn) error {
 	files := []struct {
 		name  string
 		write func(io.Writer) error
-	}{{ResultsFile, c.WriteJSON}, {GradesFile, c.WriteCSV}, {IndexFile, c.WriteDashboard}}
+	}{{ResultsFile, c.WriteJSON}, {GradesFile, func(w io.Writer) error { return c.WriteCSV(w, extra...) }}, {IndexFile, c.WriteDashboard}}
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
@@ -552,13 +553,20 @@ func (c *Class) Reports() []*report.Report {
 	return out
 }
 
+// CSVColumn is one more column of grades.csv: the hand-in's flags, say.
+type CSVColumn struct {
+	Name  string
+	Value func(StudentEntry) string
+}
+
 // WriteCSV writes grades.csv for an LMS: student_id, name, score,
 // max_score, percent, late (yes/no; empty without a deadline), incomplete
 // (yes when points or a required check were not graded: grade that student
 // again), not_graded_points (left out of max_score), then each scored
-// check's points (empty for a check not graded). Cells a spreadsheet would
-// read as a formula are prefixed with an apostrophe.
-func (c *Class) WriteCSV(w io.Writer) error {
+// check's points (empty for a check not graded), then the extra columns.
+// Cells a spreadsheet would read as a formula are prefixed with an
+// apostrophe.
+func (c *Class) WriteCSV(w io.Writer, extra ...CSVColumn) error {
 	var scored []string
 	for _, cs := range c.Summary.Checks {
 		if cs.MaxPoints > 0 {
@@ -567,6 +575,9 @@ func (c *Class) WriteCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	head := append([]string{"student_id", "name", "score", "max_score", "percent", "late", "incomplete", "not_graded_points"}, scored...)
+	for _, x := range extra {
+		head = append(head, safeCell(x.Name))
+	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -590,6 +601,9 @@ func (c *Class) WriteCSV(w io.Writer) error {
 				continue
 			}
 			row = append(row, num(ch.Points))
+		}
+		for _, x := range extra {
+			row = append(row, safeCell(x.Value(e)))
 		}
 		if err := cw.Write(row); err != nil {
 			return err

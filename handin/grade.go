@@ -154,7 +154,7 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 		return res, err
 	}
 	class.HTMLReports = opt.StudentHTML != nil
-	if err := class.WriteFilesColumn(opt.Out, "flags", func(e grade.StudentEntry) string { return FlagsCell(e.Report) }); err != nil {
+	if err := class.WriteFiles(opt.Out, grade.CSVColumn{Name: "flags", Value: func(e grade.StudentEntry) string { return FlagsCell(e.Report) }}); err != nil {
 		return res, err
 	}
 	for _, e := range entries {
