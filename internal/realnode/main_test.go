@@ -99,7 +99,7 @@ func startT(t *testing.T) *Node {
 	t.Logf("real node Ready in %s (registry %s)", time.Since(begin).Round(100*time.Millisecond), n.Registry)
 	t.Cleanup(func() {
 		n.Stop()
-		if left := Leftovers("no-such-netns", dir); len(left) > 0 {
+		if left := Leftovers("", dir); len(left) > 0 {
 			t.Errorf("the node left behind:\n  %s", strings.Join(left, "\n  "))
 		}
 	})

@@ -443,10 +443,11 @@ func (n *Node) podNetns() []string {
 
 // Leftovers lists what a stopped node left behind: processes in the
 // namespace, mounts under dir, the namespace itself, pod namespaces whose
-// files still exist. Empty when clean.
+// files still exist. Empty when clean. An empty netns or dir is not
+// looked at.
 func Leftovers(netns, dir string) []string {
 	var out []string
-	if _, err := os.Stat(NetnsPath(netns)); err == nil {
+	if _, err := os.Stat(NetnsPath(netns)); netns != "" && err == nil {
 		out = append(out, "network namespace "+netns)
 		for _, p := range procsIn(NetnsPath(netns)) {
 			cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
