@@ -66,33 +66,8 @@ type Node struct {
 
 	regSrv     *http.Server
 	dockerHost string
-	// sysctls holds the host's values of the kernel settings the kubelet
-	// changes, restored by Stop.
-	sysctls map[string]string
-}
-
-// kubeletSysctls are the host-wide kernel settings the kubelet sets at
-// start-up (vm.overcommit_memory=1, kernel.panic=10, ...). They are not
-// per network namespace, so Stop puts the host's values back.
-var kubeletSysctls = []string{
-	"vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
-	"kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
-}
-
-func (n *Node) saveSysctls() {
-	n.sysctls = map[string]string{}
-	for _, k := range kubeletSysctls {
-		if b, err := os.ReadFile("/proc/sys/" + k); err == nil {
-			n.sysctls[k] = strings.TrimSpace(string(b))
-		}
-	}
-}
-
-func (n *Node) restoreSysctls() {
-	for k, v := range n.sysctls {
-		_ = os.WriteFile("/proc/sys/"+k, []byte(v), 0o644)
-	}
-	n.sysctls = nil
+	// sysctlUse is held while the node runs (see sysctl.go).
+	sysctlUse *os.File
 }
 
 // Missing lists what a real node needs and this machine lacks (programs,
@@ -205,7 +180,9 @@ func (n *Node) startNode(ctx context.Context, c *simcluster.Cluster) error {
 	if err := n.writeKubeletConfig(); err != nil {
 		return err
 	}
-	n.saveSysctls()
+	if n.sysctlUse, err = saveSysctls(); err != nil {
+		return err
+	}
 	if err := c.StartProcess("kubelet", filepath.Join(c.BinDir(), "kubelet"),
 		"--config="+n.path("kubelet.yaml"),
 		"--kubeconfig="+kubeletKC,
@@ -384,7 +361,8 @@ func (n *Node) Stop() {
 		n.Cluster.Stop()
 	}
 	killProcs(procsIn(NetnsPath(n.Netns)), 10*time.Second)
-	n.restoreSysctls()
+	restoreSysctls(n.sysctlUse)
+	n.sysctlUse = nil
 	if n.regSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = n.regSrv.Shutdown(ctx)

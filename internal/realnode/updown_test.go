@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,6 +89,15 @@ func TestUpDownLeavesNothing(t *testing.T) {
 		t.Errorf("the root namespace's iptables rules changed:\nbefore:\n%s\nafter:\n%s", iptBefore, after)
 	}
 	if after := readSysctls(); after != sysBefore {
-		t.Errorf("kernel settings changed:\nbefore: %s\nafter:  %s", sysBefore, after)
+		// Another real node on the machine (a `make real-up`) keeps the
+		// kubelet's values until it stops.
+		if f, err := tryFlock(filepath.Join(sysctlDir, "users.lock"), syscall.LOCK_EX); err == nil && f == nil {
+			t.Logf("kernel settings still changed: another real node runs on this machine")
+		} else {
+			if f != nil {
+				f.Close()
+			}
+			t.Errorf("kernel settings changed:\nbefore: %s\nafter:  %s", sysBefore, after)
+		}
 	}
 }
