@@ -195,6 +195,15 @@ func run(o options) error {
 		return err
 	}
 	defer c.Stop()
+	// The simulated node holds 1000 pods, as kwok makes it; a class of
+	// 10 000 needs room for one pod per student.
+	if largest > 900 {
+		pods := strconv.Itoa(largest + 1000)
+		if out, err := c.Kubectl(ctx, "patch", "node", c.NodeName, "--subresource=status", "--type=merge",
+			"-p", `{"status":{"capacity":{"pods":"`+pods+`"},"allocatable":{"pods":"`+pods+`"}}}`); err != nil {
+			return fmt.Errorf("making room for %s pods on the node: %v\n%s", pods, err, out)
+		}
+	}
 
 	say("starting a registry on 127.0.0.1 with %d images", o.images)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -300,9 +309,15 @@ func run(o options) error {
 			if _, err := gradeRun(ctx, o, env, c.Kubeconfig, cache, roster, out); err != nil {
 				return err
 			}
+			// A populated student graded unlike the kubectl-played
+			// reference is reported (results.md says so), not hidden, and
+			// the measurements go on.
 			msg, err := validate(out, scenarioOf, refScenario)
 			if err != nil {
-				return err
+				msg = "NOT validated: " + strings.ReplaceAll(err.Error(), "\n", " ")
+				if len(msg) > 1500 {
+					msg = msg[:1500] + " …"
+				}
 			}
 			res.Validated = msg
 			say("%s", msg)
