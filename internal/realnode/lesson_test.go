@@ -65,8 +65,9 @@ func kubelabCheck(t *testing.T, bin, kubeconfig, dockerHost, image, ns string, e
 // and docker push; kubectl create deployment and expose --type=LoadBalancer
 // --port=5000; the real Flask app Running and answering through the
 // NodePort on the node address and through the LoadBalancer ingress set as
-// `minikube tunnel` does; and kubelab check gives full marks, image.runs
-// included.
+// `minikube tunnel` does; kubelab check gives full marks, image.runs
+// included; and a headless Chromium in the namespace opens the app and
+// clicks "Check this step" on kubelab serve's page (browseLesson).
 func TestLessonOnRealNode(t *testing.T) {
 	n := startT(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -152,6 +153,8 @@ func TestLessonOnRealNode(t *testing.T) {
 	if !ran {
 		t.Errorf("image.runs must pass (the image really runs in Docker)")
 	}
+
+	browseLesson(t, n.Netns, kubelab, n.Kubeconfig, host, image, ns, nodePort)
 }
 
 func getEventually(ctx context.Context, url string) (string, error) {
