@@ -28,6 +28,12 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 	d := t.Deployment.Name
 	img := studentImage(s, t)
 	describe := "kubectl describe pod " + p.Name
+	// An unscheduled pod has no container to wait for.
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", "Pod %s Pending: tidak ada node yang bisa menerimanya (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
+		}
+	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 	for _, cs := range statuses {
 		if x := cs.State.Terminated; x != nil && x.Reason != "Completed" {
@@ -82,11 +88,6 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 				"Deployment %s membuat pod baru; jika pod ini di-evict, node kekurangan memori atau disk (`kubectl describe node`).", d)
 	}
 	if p.Status.Phase == corev1.PodPending {
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-				return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", "Pod %s Pending: tidak ada node yang bisa menerimanya (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
-			}
-		}
 		return "Pending", T("Pod %s is still Pending.", "Pod %s masih Pending.", p.Name),
 			fixHint([]string{"kubectl get pods -w"}, "Wait a moment and check again; `%s` shows its progress.", "Tunggu sebentar lalu periksa lagi; `%s` menunjukkan kemajuannya.", describe)
 	}
