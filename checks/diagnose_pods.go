@@ -60,8 +60,10 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 		case "CrashLoopBackOff":
 			if x := cs.LastTerminationState.Terminated; x != nil {
 				_, m, h := crashTrouble(s, t, p, cs, x)
-				return w.Reason, L{En: fmt.Sprintf("Pod %s is crash-looping (restarted %d times). %s", p.Name, cs.RestartCount, m.En),
-					Id: fmt.Sprintf("Pod %s crash-loop (restart %d kali). %s", p.Name, cs.RestartCount, m.Id)}, h
+				// One sentence about the pod: crashTrouble's text without its "Pod X: ".
+				cut := func(s string) string { return strings.TrimPrefix(s, "Pod "+p.Name+": ") }
+				return w.Reason, L{En: fmt.Sprintf("Pod %s is crash-looping (restarted %d times): %s", p.Name, cs.RestartCount, cut(m.En)),
+					Id: fmt.Sprintf("Pod %s crash-loop (restart %d kali): %s", p.Name, cs.RestartCount, cut(m.Id))}, h
 			}
 			return w.Reason, T("Pod %s is crash-looping: the app starts and exits; restarted %d times.", "Pod %s crash-loop: aplikasi mulai lalu keluar; restart %d kali.", p.Name, cs.RestartCount),
 				fixHint([]string{"kubectl logs " + p.Name + " --previous"}, "It shows the error that stopped the app.", "Perintah itu menunjukkan error yang menghentikan aplikasi.")

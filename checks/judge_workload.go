@@ -221,7 +221,7 @@ func judgePodsStable(s *Snapshot, p Params) Judgement {
 			line += " (last stop: " + st + ")"
 		}
 		since := upSince(pod)
-		if !since.IsZero() && !now.IsZero() {
+		if !since.IsZero() && !now.IsZero() && n > 0 {
 			line += ", up " + ago(now, since)
 		}
 		ev = append(ev, fact(pod.Name, line))
