@@ -59,6 +59,9 @@ type Node struct {
 	Dir   string
 	// Registry is the in-namespace registry, "127.0.0.1:PORT" (plain HTTP).
 	Registry string
+	// RegistryNode is the same registry on the node address,
+	// "192.168.49.2:PORT": the name a pod (a grader Job) can reach it by.
+	RegistryNode string
 	// PauseImage is the sandbox image containerd runs for every pod.
 	PauseImage string
 	// ContainerdSock is containerd's socket (for ctr).
@@ -135,6 +138,9 @@ func Start(ctx context.Context, opt Options) (n *Node, err error) {
 	c, err := simcluster.Start(ctx, simcluster.Options{
 		BinDir: opt.BinDir, Dir: filepath.Join(opt.Dir, "cluster"), NodeName: "minikube",
 		Node: n.startNode,
+		// Pods (kubelab's grader Jobs) reach the API server as
+		// https://10.96.0.1:443, which kube-proxy sends to the node address.
+		APIAddress: NodeIP,
 	})
 	if err != nil {
 		return nil, err
@@ -151,12 +157,20 @@ func (n *Node) startRegistry() error {
 		return err
 	}
 	n.Registry = l.Addr().String()
+	_, port, _ := net.SplitHostPort(n.Registry)
+	ln, err := net.Listen("tcp", net.JoinHostPort(NodeIP, port))
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("realnode: the registry on the node address: %w", err)
+	}
+	n.RegistryNode = ln.Addr().String()
 	n.regSrv = &http.Server{
 		Handler: registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
 			registry.Logger(log.New(io.Discard, "", 0))),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = n.regSrv.Serve(l) }()
+	go func() { _ = n.regSrv.Serve(ln) }()
 	return nil
 }
 
@@ -237,16 +251,18 @@ func (n *Node) writeContainerdConfig() error {
 	if err := os.WriteFile(n.path("cni", "net.d", "10-kubelab.conflist"), []byte(conflist), 0o644); err != nil {
 		return err
 	}
-	hosts := filepath.Join(d, "certs.d", n.Registry)
-	if err := os.MkdirAll(hosts, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(hosts, "hosts.toml"), []byte(fmt.Sprintf(`server = "http://%s"
+	for _, reg := range []string{n.Registry, n.RegistryNode} {
+		hosts := filepath.Join(d, "certs.d", reg)
+		if err := os.MkdirAll(hosts, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(hosts, "hosts.toml"), []byte(fmt.Sprintf(`server = "http://%s"
 
 [host."http://%s"]
   capabilities = ["pull", "resolve"]
-`, n.Registry, n.Registry)), 0o644); err != nil {
-		return err
+`, reg, reg)), 0o644); err != nil {
+			return err
+		}
 	}
 	cfg := fmt.Sprintf(`version = 2
 root = %q

@@ -48,7 +48,7 @@ var serial int64 = 1
 
 // issue signs a certificate. Client certificates carry the user in CN and
 // the groups in O, as the API server reads them.
-func (p *pki) issue(cn string, groups []string, server bool) (certPEM, keyPEM []byte, err error) {
+func (p *pki) issue(cn string, groups []string, server bool, extraIPs ...net.IP) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +65,7 @@ func (p *pki) issue(cn string, groups []string, server bool) (certPEM, keyPEM []
 	if server {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		tmpl.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
-		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}
+		tmpl.IPAddresses = append([]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}, extraIPs...)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
 	if err != nil {

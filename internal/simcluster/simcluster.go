@@ -63,6 +63,13 @@ type Options struct {
 	// kube-system stand-in pods are created: a real kubelet would try to
 	// run them.
 	Node func(ctx context.Context, c *Cluster) error
+	// APIAddress, for a real node only, is a non-loopback address of the
+	// network namespace that node made (internal/realnode: 192.168.49.2).
+	// The API server then listens on all of that namespace's addresses,
+	// advertises this one (the kubernetes service's endpoint, so pods reach
+	// it at 10.96.0.1:443) and its certificate names it. Kubeconfigs keep
+	// 127.0.0.1. Never set it for the simulated cluster.
+	APIAddress string
 }
 
 // Cluster is a running simulated cluster.
@@ -76,7 +83,9 @@ type Cluster struct {
 
 	bins   string
 	detach bool
-	pki    *pki
+	// apiAddress is Options.APIAddress.
+	apiAddress string
+	pki        *pki
 	// nodePorts holds this cluster's NodePort windows while it runs.
 	nodePorts []*os.File
 	mu        sync.Mutex
@@ -115,7 +124,7 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 	}
 	blockFakeRanges()
 
-	c = &Cluster{Dir: opt.Dir, NodeName: opt.NodeName, Context: "minikube", bins: opt.BinDir, detach: opt.Detach}
+	c = &Cluster{Dir: opt.Dir, NodeName: opt.NodeName, Context: "minikube", bins: opt.BinDir, detach: opt.Detach, apiAddress: opt.APIAddress}
 	defer func() {
 		if err != nil {
 			c.Stop()
@@ -165,6 +174,14 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--service-node-port-range=" + portRange,
 		"--allow-privileged=true",
+	}
+	if opt.APIAddress != "" {
+		if ip := net.ParseIP(opt.APIAddress); ip == nil || ip.IsLoopback() || opt.Node == nil {
+			return nil, fmt.Errorf("simcluster: APIAddress %q: a non-loopback IP, for a real node only", opt.APIAddress)
+		}
+		// Later flags win: inside the real node's namespace only.
+		apiArgs = append(apiArgs, "--bind-address=0.0.0.0", "--advertise-address="+opt.APIAddress,
+			"--endpoint-reconciler-type=lease")
 	}
 	if opt.Audit {
 		if err := os.WriteFile(c.path("audit-policy.yaml"), []byte(auditPolicy), 0o644); err != nil {
@@ -416,7 +433,11 @@ func (c *Cluster) writePKI() error {
 	if err := os.WriteFile(c.path("ca.key"), kb, 0o600); err != nil {
 		return err
 	}
-	crt, key, err := p.issue("kube-apiserver", nil, true)
+	var extra []net.IP
+	if ip := net.ParseIP(c.apiAddress); ip != nil {
+		extra = append(extra, ip)
+	}
+	crt, key, err := p.issue("kube-apiserver", nil, true, extra...)
 	if err != nil {
 		return err
 	}
