@@ -3,6 +3,7 @@ package realnode
 import (
 	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -56,8 +57,15 @@ func TestDistributedGradingOnRealNode(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build kubelab (CGO_ENABLED=0): %v\n%s", err, out)
 	}
-	if out, _ := exec.Command("file", bin).Output(); len(out) > 0 && !strings.Contains(string(out), "statically linked") {
-		t.Fatalf("kubelab is not static: %s", out)
+	if ef, err := elf.Open(bin); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, p := range ef.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Fatalf("kubelab is not static (it names a program interpreter); FROM scratch needs CGO_ENABLED=0")
+			}
+		}
+		ef.Close()
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
@@ -222,6 +230,22 @@ func TestDistributedGradingOnRealNode(t *testing.T) {
 	apply(t, ctx, n, merge)
 	waitJob(t, ctx, n, merge.Name, 1)
 	t.Logf("the merge Job completed in %s", time.Since(mergeAt).Round(100*time.Millisecond))
+
+	// Each shard graded its own slice: together, the whole class once.
+	var per []string
+	total, used := 0, 0
+	for i := int32(0); i < *shards.Spec.Completions; i++ {
+		m, _ := filepath.Glob(filepath.Join(results, fmt.Sprintf("shard-%d", i), "students", "*.json"))
+		per = append(per, fmt.Sprintf("shard-%d: %d", i, len(m)))
+		total += len(m)
+		if len(m) > 0 {
+			used++
+		}
+	}
+	if total != len(class) || used < 2 {
+		t.Errorf("the shards graded %s students; want %d in all, over at least two shards", strings.Join(per, ", "), len(class))
+	}
+	t.Logf("students per shard: %s", strings.Join(per, ", "))
 
 	got, want := filepath.Join(results, "class"), filepath.Join(results, "reference")
 	a, b := tree(t, got), tree(t, want)
