@@ -1,45 +1,137 @@
 package checks
 
-// envMessage is a gathering error as a message for the report.
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// envMessage is a gathering error as a message for the report. The
+// Indonesian message names the operation in Indonesian (whatID), so no English
+// fragment ends up inside it.
 func envMessage(e *GatherError) L {
+	id := whatID(e.What)
+	say := func(en, idf string, extra ...any) L {
+		return L{En: fmt.Sprintf(en, append([]any{e.What}, extra...)...), Id: fmt.Sprintf(idf, append([]any{id}, extra...)...)}
+	}
 	switch e.Kind {
 	case ErrUnreachable:
-		return T("Could not %s: the server is unreachable.", "Tidak bisa %s: server tidak dapat dihubungi.", e.What)
+		return say("Could not %s: the server is unreachable.", "Tidak bisa %s: server tidak dapat dihubungi.")
 	case ErrUnauthorized:
-		return T("Could not %s: the credentials were refused (unauthorized).", "Tidak bisa %s: kredensial ditolak (unauthorized).", e.What)
+		return say("Could not %s: the credentials were refused (unauthorized).", "Tidak bisa %s: kredensial ditolak (unauthorized).")
 	case ErrForbidden:
-		return T("Could not %s: forbidden.", "Tidak bisa %s: akses ditolak (forbidden).", e.What)
+		return say("Could not %s: forbidden.", "Tidak bisa %s: akses ditolak (forbidden).")
 	case ErrTimeout:
-		return T("Could not %s: timed out.", "Tidak bisa %s: waktu habis.", e.What)
+		return say("Could not %s: timed out.", "Tidak bisa %s: waktu habis.")
 	case ErrRateLimited:
 		if e.RetryAfter > 0 {
-			return T("Could not %s: the registry is rate limiting requests; retry after %s.", "Tidak bisa %s: registry membatasi jumlah permintaan; coba lagi setelah %s.", e.What, e.RetryAfter)
+			return say("Could not %s: the registry is rate limiting requests; retry after %s.", "Tidak bisa %s: registry membatasi jumlah permintaan; coba lagi setelah %s.", e.RetryAfter)
 		}
-		return T("Could not %s: the registry is rate limiting requests.", "Tidak bisa %s: registry membatasi jumlah permintaan.", e.What)
+		return say("Could not %s: the registry is rate limiting requests.", "Tidak bisa %s: registry membatasi jumlah permintaan.")
 	case ErrConfig:
-		return T("Could not %s: %s.", "Tidak bisa %s: %s.", e.What, e.Detail)
+		return say("Could not %s: %s.", "Tidak bisa %s: %s.", e.Detail)
 	}
-	return T("Could not %s.", "Tidak bisa %s.", e.What)
+	return say("Could not %s.", "Tidak bisa %s.")
 }
 
-// envHint says what to do about a gathering error.
+// The operations gathering names in GatherError.What (see package gather).
+var (
+	reListIn   = regexp.MustCompile(`^list (\S+) in namespace (\S+)$`)
+	reList     = regexp.MustCompile(`^list (\S+)$`)
+	reReadOf   = regexp.MustCompile(`^read the (files|index|manifest|config) of (.+)$`)
+	reReadImg  = regexp.MustCompile(`^read image (.+) from the registry$`)
+	reReadName = regexp.MustCompile(`^read (\S+)$`)
+	reNS       = regexp.MustCompile(`in namespace (\S+)`)
+)
+
+// whatID says a gathering operation in Indonesian; an operation it does not
+// know is quoted, so it reads as a name rather than as mixed language.
+func whatID(what string) string {
+	parts := map[string]string{"files": "berkas", "index": "indeks", "manifest": "manifest", "config": "konfigurasi"}
+	switch {
+	case what == "reach the API server":
+		return "menghubungi API server"
+	case what == "run the image as a container":
+		return "menjalankan image sebagai container"
+	case what == "load the kubeconfig":
+		return "memuat kubeconfig"
+	case what == "build a client":
+		return "membuat klien Kubernetes"
+	case what == "read registry credentials from the Docker config":
+		return "membaca kredensial registry dari konfigurasi Docker"
+	case what == "set up the registry client":
+		return "menyiapkan klien registry"
+	}
+	if m := reListIn.FindStringSubmatch(what); m != nil {
+		return "membaca daftar " + m[1] + " di namespace " + m[2]
+	}
+	if m := reReadImg.FindStringSubmatch(what); m != nil {
+		return "membaca image " + m[1] + " dari registry"
+	}
+	if m := reReadOf.FindStringSubmatch(what); m != nil {
+		return "membaca " + parts[m[1]] + " image " + m[2]
+	}
+	if m := reList.FindStringSubmatch(what); m != nil {
+		return "membaca daftar " + m[1]
+	}
+	if m := reReadName.FindStringSubmatch(what); m != nil {
+		return "membaca " + m[1]
+	}
+	return "melakukan \"" + what + "\""
+}
+
+// envHint says what to do about a gathering error, starting with the command
+// that checks or fixes the environment.
 func envHint(e *GatherError) L {
+	registry := strings.Contains(e.What, "image") || strings.Contains(e.What, "registry")
+	run := strings.Contains(e.What, "container")
+	ns := "lab"
+	if m := reNS.FindStringSubmatch(e.What); m != nil {
+		ns = m[1]
+	}
+	kind := "pods"
+	if m := reListIn.FindStringSubmatch(e.What); m != nil {
+		kind = m[1]
+	} else if m := reList.FindStringSubmatch(e.What); m != nil {
+		kind = m[1]
+		ns = ""
+	}
 	switch e.Kind {
 	case ErrUnreachable:
-		return T("Is the cluster running (minikube status) and is the kubeconfig context the right one?",
-			"Apakah klaster berjalan (minikube status) dan context kubeconfig sudah benar?")
+		if registry {
+			return T("Run `docker pull IMAGE` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again. This is not your mistake.",
+				"Jalankan `docker pull IMAGE` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS atau TLS), lalu `kubelab check` lagi. Ini bukan kesalahan kamu.")
+		}
+		return T("Run `minikube status` (start it with `minikube start`), then `kubectl config use-context minikube`, and `kubelab check` again.",
+			"Jalankan `minikube status` (nyalakan dengan `minikube start`), lalu `kubectl config use-context minikube`, dan `kubelab check` lagi.")
 	case ErrUnauthorized:
-		return T("Your kubeconfig or registry login is out of date; log in again.",
-			"Kubeconfig atau login registry sudah kedaluwarsa; login ulang.")
+		if registry || run {
+			return T("Log in again with `docker login`, then `kubelab check` again: the registry refused the saved login.",
+				"Login ulang dengan `docker login`, lalu `kubelab check` lagi: registry menolak login yang tersimpan.")
+		}
+		return T("Refresh the kubeconfig with `minikube update-context` and `kubectl config use-context minikube`, then `kubelab check` again: the cluster refused the credentials.",
+			"Perbarui kubeconfig dengan `minikube update-context` dan `kubectl config use-context minikube`, lalu `kubelab check` lagi: klaster menolak kredensialnya.")
 	case ErrForbidden:
-		return T("The grader's account lacks read access; see deploy/rbac.yaml for the permissions it needs.",
-			"Akun penilai tidak punya hak baca; lihat deploy/rbac.yaml untuk izin yang diperlukan.")
+		can := "`kubectl auth can-i list " + kind + " -n " + ns + "`"
+		if ns == "" {
+			can = "`kubectl auth can-i list " + kind + "`"
+		}
+		return T("Check the grader's access with %s; it needs the read permissions in deploy/rbac.yaml (`kubectl apply -f deploy/rbac.yaml`). This is not your mistake.",
+			"Periksa akses penilai dengan %s; penilai butuh izin baca di deploy/rbac.yaml (`kubectl apply -f deploy/rbac.yaml`). Ini bukan kesalahan kamu.", can)
 	case ErrTimeout:
-		return T("The server is slow or hanging; try again, or raise --timeout.",
-			"Server lambat atau macet; coba lagi, atau naikkan --timeout.")
+		return T("Run `kubelab check --timeout 5m` again: the server was slow or hanging. This is not your mistake.",
+			"Jalankan `kubelab check --timeout 5m` lagi: servernya lambat atau macet. Ini bukan kesalahan kamu.")
 	case ErrRateLimited:
-		return T("Wait and run the check again; this is not your mistake.",
-			"Tunggu lalu jalankan pemeriksaan lagi; ini bukan kesalahan Anda.")
+		return T("Wait a few minutes, then run `kubelab check` again; this is not your mistake.",
+			"Tunggu beberapa menit, lalu jalankan `kubelab check` lagi; ini bukan kesalahan kamu.")
+	case ErrConfig:
+		if registry {
+			return T("Check the registry login with `docker login`, then `kubelab check` again.",
+				"Periksa login registry dengan `docker login`, lalu `kubelab check` lagi.")
+		}
+		return T("Check the kubeconfig with `kubectl config current-context` (it should be minikube: `kubectl config use-context minikube`), then `kubelab check` again.",
+			"Periksa kubeconfig dengan `kubectl config current-context` (seharusnya minikube: `kubectl config use-context minikube`), lalu `kubelab check` lagi.")
 	}
-	return L{}
+	return T("Run `kubelab check` again later; this is not your mistake.",
+		"Jalankan `kubelab check` lagi nanti; ini bukan kesalahan kamu.")
 }
