@@ -416,7 +416,17 @@ func (c *Class) WriteJSON(w io.Writer) error {
 		if raw == nil {
 			bw.WriteString("null")
 		} else {
-			bw.Write(bytes.ReplaceAll(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n"), []byte("\n      ")))
+			raw = bytes.TrimSuffix(raw, []byte("\n"))
+			for {
+				i := bytes.IndexByte(raw, '\n')
+				if i < 0 {
+					bw.Write(raw)
+					break
+				}
+				bw.Write(raw[:i])
+				bw.WriteString("\n      ")
+				raw = raw[i+1:]
+			}
 		}
 		bw.WriteString("\n    }")
 	}
