@@ -8,12 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/labs"
@@ -43,6 +41,7 @@ type checkOptions struct {
 	Insecure    bool
 	SignKey     string
 	LessonURL   string
+	Watch       bool
 }
 
 func newCheckCmd(g *globalOptions) *cobra.Command {
@@ -92,16 +91,9 @@ registry rate limit), 4 internal error.`,
 	f.BoolVar(&o.Evidence, "evidence", false, "print each check's evidence (text output)")
 	f.StringVar(&o.SignKey, "sign", "", "sign the report with this ed25519 private key (PEM, from kubelab keys generate)")
 	f.StringVar(&o.LessonURL, "lesson-url", "", "link each step of an html or markdown report to its lesson: URL#STEP, or URL with {step} in it")
+	f.BoolVarP(&o.Watch, "watch", "w", false, "keep watching your namespace and redraw the table whenever something changes (Ctrl-C to stop)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-func defaultCacheDir() string {
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "kubelab", "images")
 }
 
 func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
@@ -140,6 +132,9 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	req, err := o.request(lab)
 	if err != nil {
 		return err
+	}
+	if o.Watch {
+		return o.watch(ctx, stdout, req)
 	}
 	var key ed25519.PrivateKey
 	if o.SignKey != "" {
@@ -200,17 +195,3 @@ func isExit(err error) bool {
 }
 
 func fmtNum(f float64) string { return report.FormatPoints(f) }
-
-// addTargetFlags adds the flags that say whose work is graded and how to
-// reach it; check, serve and submit share them.
-func (o *checkOptions) addTargetFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Image, "image", "", "your image on Docker Hub, e.g. budi/hello-flask (means docker.io/budi/hello-flask:latest)")
-	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of your deployment (default: the context's, else default)")
-	f.StringVar(&o.Context, "context", "", "kubeconfig context to use (default: the current one)")
-	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&o.Deployment, "deployment", "", "grade this deployment instead of finding the one that runs --image")
-	f.BoolVar(&o.NoRun, "no-run", false, "do not run the image in Docker (image.runs is skipped)")
-	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach the app through the API server's service proxy")
-	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
-	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
-}
