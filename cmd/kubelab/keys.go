@@ -2,16 +2,13 @@ package main
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -82,26 +79,9 @@ func (o *keysGenerateOptions) run(stdout io.Writer) error {
 			}
 		}
 	}
-	pk, sk, err := report.GenerateKey()
-	if err != nil {
-		return exitf(ExitInternal, "generating a key: %v", err)
-	}
-	skPEM, err := report.EncodePrivateKey(sk)
+	pk, _, err := report.WriteKeyPair(priv, pub, o.Force)
 	if err != nil {
 		return exitf(ExitInternal, "%v", err)
-	}
-	pkPEM, err := report.EncodePublicKey(pk)
-	if err != nil {
-		return exitf(ExitInternal, "%v", err)
-	}
-	if err := os.MkdirAll(o.Out, 0o700); err != nil {
-		return exitf(ExitInternal, "%v", err)
-	}
-	if err := writeKeyFile(priv, skPEM, 0o600, o.Force); err != nil {
-		return exitf(ExitInternal, "writing %s: %v", priv, err)
-	}
-	if err := writeKeyFile(pub, pkPEM, 0o644, o.Force); err != nil {
-		return exitf(ExitInternal, "writing %s: %v", pub, err)
 	}
 	id := report.KeyID(pk)
 	fmt.Fprintf(stdout, "key id:      %s\n", id)
@@ -112,54 +92,23 @@ func (o *keysGenerateOptions) run(stdout io.Writer) error {
 	return nil
 }
 
-// writeKeyFile writes data with mode perm; without force it never replaces
-// an existing file (O_EXCL), with force it replaces it through a temporary
-// file so the mode is right from the first byte.
-func writeKeyFile(path string, data []byte, perm fs.FileMode, force bool) error {
-	if !force {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(data)
-		return errors.Join(err, f.Close())
-	}
-	return atomicfile.WriteFile(path, data, perm)
-}
-
 // loadPrivateKey reads a signing key (PEM), warning when others may read it.
 func loadPrivateKey(path string) (ed25519.PrivateKey, error) {
-	st, err := os.Stat(path)
+	k, warning, err := report.ReadPrivateKeyFile(path)
 	if err != nil {
 		return nil, exitf(ExitUsage, "--sign: %v", err)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, exitf(ExitUsage, "--sign: %v", err)
-	}
-	k, err := report.ParsePrivateKey(data)
-	if err != nil {
-		return nil, exitf(ExitUsage, "--sign %s: %v", path, err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(os.Stderr, "warning: %s can be read by other users (mode %04o); chmod 600 it\n", path, st.Mode().Perm())
+	if warning != "" {
+		fmt.Fprintf(os.Stderr, "warning: %s\n", warning)
 	}
 	return k, nil
 }
 
-// loadPublicKey reads a public key from a file (PEM or base64), or takes
-// the argument itself as the base64 key.
+// loadPublicKey reads --pubkey: a file (PEM or base64) or the base64 key.
 func loadPublicKey(arg string) (ed25519.PublicKey, error) {
-	data, err := os.ReadFile(arg)
+	k, err := report.ReadPublicKeyArg(arg)
 	if err != nil {
-		if k, perr := report.ParsePublicKey([]byte(arg)); perr == nil {
-			return k, nil
-		}
 		return nil, exitf(ExitUsage, "--pubkey: %v", err)
-	}
-	k, err := report.ParsePublicKey(data)
-	if err != nil {
-		return nil, exitf(ExitUsage, "--pubkey %s: %v", arg, err)
 	}
 	return k, nil
 }

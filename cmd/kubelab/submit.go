@@ -144,49 +144,25 @@ func (o *submitOptions) loadOrMakeKey(stderr io.Writer) (ed25519.PrivateKey, err
 			return makeSubmitKey(stderr, path)
 		}
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, exitf(ExitUsage, "--key %s: no such file (leave --key out to use, or make, %s; or run kubelab keys generate)", path, filepath.Join(defaultKeyDir(), "kubelab.key"))
-		}
-		return nil, exitf(ExitUsage, "--key: %v", err)
+	k, warning, err := report.ReadPrivateKeyFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, exitf(ExitUsage, "--key %s: no such file (leave --key out to use, or make, %s; or run kubelab keys generate)", path, filepath.Join(defaultKeyDir(), "kubelab.key"))
 	}
-	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, exitf(ExitUsage, "--key: %v", err)
 	}
-	k, err := report.ParsePrivateKey(data)
-	if err != nil {
-		return nil, exitf(ExitUsage, "--key %s: %v", path, err)
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "warning: %s can be read by other users (mode %04o); chmod 600 it\n", path, st.Mode().Perm())
+	if warning != "" {
+		fmt.Fprintf(stderr, "warning: %s\n", warning)
 	}
 	return k, nil
 }
 
+// makeSubmitKey makes the student's key on first submit; a kubelab.pub left
+// from before is kept.
 func makeSubmitKey(stderr io.Writer, path string) (ed25519.PrivateKey, error) {
-	pk, sk, err := report.GenerateKey()
-	if err != nil {
-		return nil, exitf(ExitInternal, "generating a key: %v", err)
-	}
-	skPEM, err := report.EncodePrivateKey(sk)
-	if err != nil {
+	pk, sk, err := report.WriteKeyPair(path, filepath.Join(filepath.Dir(path), "kubelab.pub"), false)
+	if err != nil && !(sk != nil && errors.Is(err, os.ErrExist)) {
 		return nil, exitf(ExitInternal, "%v", err)
-	}
-	pkPEM, err := report.EncodePublicKey(pk)
-	if err != nil {
-		return nil, exitf(ExitInternal, "%v", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, exitf(ExitInternal, "%v", err)
-	}
-	if err := writeKeyFile(path, skPEM, 0o600, false); err != nil {
-		return nil, exitf(ExitInternal, "writing %s: %v", path, err)
-	}
-	pub := filepath.Join(filepath.Dir(path), "kubelab.pub")
-	if err := writeKeyFile(pub, pkPEM, 0o644, false); err != nil && !errors.Is(err, os.ErrExist) {
-		return nil, exitf(ExitInternal, "writing %s: %v", pub, err)
 	}
 	fmt.Fprintf(stderr, "You had no key yet: made a new one (key id %s) in %s (keep it; mode 0600).\n"+
 		"Sign every lab with this same key: your lecturer records its id, and a new key is flagged.\n", report.KeyID(pk), path)
