@@ -99,8 +99,8 @@ func envHint(e *GatherError) L {
 	switch e.Kind {
 	case ErrUnreachable:
 		if registry {
-			return T("Run `docker pull IMAGE` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again. This is not your mistake.",
-				"Jalankan `docker pull IMAGE` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS atau TLS), lalu `kubelab check` lagi. Ini bukan kesalahan kamu.")
+			return T("Run `docker pull %s` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again. This is not your mistake.",
+				"Jalankan `docker pull %s` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS atau TLS), lalu `kubelab check` lagi. Ini bukan kesalahan kamu.", whatImage(e.What))
 		}
 		return T("Run `minikube status` (start it with `minikube start`), then `kubectl config use-context minikube`, and `kubelab check` again.",
 			"Jalankan `minikube status` (nyalakan dengan `minikube start`), lalu `kubectl config use-context minikube`, dan `kubelab check` lagi.")
@@ -134,4 +134,15 @@ func envHint(e *GatherError) L {
 	}
 	return T("Run `kubelab check` again later; this is not your mistake.",
 		"Jalankan `kubelab check` lagi nanti; ini bukan kesalahan kamu.")
+}
+
+// whatImage is the image a registry operation names, or IMAGE.
+func whatImage(what string) string {
+	if m := reReadImg.FindStringSubmatch(what); m != nil {
+		return m[1]
+	}
+	if m := reReadOf.FindStringSubmatch(what); m != nil {
+		return m[2]
+	}
+	return "IMAGE"
 }

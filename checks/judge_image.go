@@ -77,16 +77,16 @@ func imageState(s *Snapshot, needConfig bool) (*ImageInfo, *Judgement) {
 	if im.NotFound {
 		return j(fail(
 			T("%s: repository:tag not found on the registry.", "%s: repository:tag tidak ditemukan di registry.", imgShownName(im)),
-			T("Push the image (docker push %s) and check that the repository and tag you handed in are exactly the ones you pushed.",
-				"Push image-nya (docker push %s) dan pastikan repository dan tag yang Anda serahkan sama persis dengan yang Anda push.", imgShownRef(im)),
+			T("`docker push %s`, then check that the repository and tag you handed in are exactly the ones you pushed.",
+				"`docker push %s`, lalu pastikan repository dan tag yang kamu serahkan sama persis dengan yang kamu push.", imgShownRef(im)),
 			ev))
 	}
 	if im.Private {
 		return j(fail(
 			T("%s is private or needs login: the registry would not show it without credentials.",
 				"%s bersifat privat atau perlu login: registry tidak mau menampilkannya tanpa kredensial.", imgShownName(im)),
-			T("Make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist, so check the name too.",
-				"Jadikan repository Docker Hub publik (Docker Hub → repository Anda → Settings → Change visibility → Public), agar klaster dapat menarik image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada, jadi periksa juga namanya."),
+			T("`docker push %s` (check the name), then make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist.",
+				"`docker push %s` (periksa namanya), lalu jadikan repository Docker Hub publik (Docker Hub → repository kamu → Settings → Change visibility → Public), agar klaster dapat menarik image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada.", imgShownRef(im)),
 			ev))
 	}
 	if needConfig && im.Config == nil {
@@ -109,14 +109,14 @@ func imageEnvError(e *GatherError) Judgement {
 	j := envError(e)
 	switch e.Kind {
 	case ErrUnreachable:
-		j.Hint = T("The registry could not be reached from the grading machine (network, proxy, DNS or TLS); try docker pull there, then grade again.",
-			"Registry tidak dapat dihubungi dari mesin penilai (jaringan, proxy, DNS, atau TLS); coba docker pull di sana, lalu nilai ulang.")
+		j.Hint = T("Run `docker pull %s` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again.",
+			"Jalankan `docker pull %s` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS, atau TLS), lalu `kubelab check` lagi.", whatImage(e.What))
 	case ErrConfig:
-		j.Hint = T("Fix or remove the grader's Docker config (~/.docker/config.json, DOCKER_CONFIG).",
-			"Perbaiki atau hapus config Docker milik penilai (~/.docker/config.json, DOCKER_CONFIG).")
+		j.Hint = T("Run `docker login` to rewrite the grader's Docker config (~/.docker/config.json, DOCKER_CONFIG), or remove it.",
+			"Jalankan `docker login` untuk menulis ulang config Docker milik penilai (~/.docker/config.json, DOCKER_CONFIG), atau hapus config itu.")
 	case ErrOther:
-		j.Hint = T("The registry failed to answer; this is not your mistake. Grade again later.",
-			"Registry gagal menjawab; ini bukan kesalahan Anda. Nilai ulang nanti.")
+		j.Hint = T("Run `kubelab check` again later: the registry failed to answer. This is not your mistake.",
+			"Jalankan `kubelab check` lagi nanti: registry gagal menjawab. Ini bukan kesalahan kamu.")
 	}
 	return j
 }

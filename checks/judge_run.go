@@ -92,8 +92,8 @@ func runExitHint(logs string, port int) L {
 		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile runs pip install -r requirements.txt before the app starts. See the output with docker run --rm IMAGE.",
 			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile menjalankan pip install -r requirements.txt sebelum aplikasi dimulai. Lihat keluarannya dengan docker run --rm IMAGE.")
 	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
-		return T("app.py has a syntax error: run python app.py on your machine, fix the line the traceback names, then rebuild and push the image.",
-			"app.py mengandung kesalahan sintaks: jalankan python app.py di komputer Anda, perbaiki baris yang disebut traceback, lalu build dan push ulang image.")
+		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.",
+			"Jalankan `python app.py` di komputer kamu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
 	case strings.Contains(logs, "executable file not found") || strings.Contains(logs, "no such file or directory"):
 		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.",
 			"Perintah kontainer tidak bisa dijalankan: periksa ENTRYPOINT/CMD di Dockerfile (misalnya CMD [\"python\", \"app.py\"]) dan bahwa base image memiliki Python.")

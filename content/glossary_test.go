@@ -16,18 +16,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// checksAllowList holds Go files under checks/ whose Indonesian strings still
-// use rejected words (found when the glossary was written: "Anda"; earlier
-// also "file", "direktori"). TODO(lead): fix the words TestGlossaryGoSources logs for
-// checks/judge_cluster.go, checks/judge_image.go, checks/judge_run.go and
-// checks/envtext.go (go test -v -run GoSources ./content/), then empty this
-// list.
-var checksAllowList = map[string]bool{
-	"judge_cluster.go": true, // TODO(lead): "Anda"
-	"judge_image.go":   true, // TODO(lead): "Anda"
-	"judge_run.go":     true, // TODO(lead): "Anda"
-	"envtext.go":       true, // TODO(lead): "Anda"
-}
+// checksAllowList holds Go files under checks/ whose Indonesian strings may
+// still use rejected words. It is empty: every file under checks/ speaks the
+// glossary's "kamu" register.
+var checksAllowList = map[string]bool{}
 
 // glossary is what GLOSSARY.md decides: each rejected word with the word to
 // use instead, and the fixed names that may contain a rejected word.
