@@ -57,6 +57,8 @@ type Server struct {
 	marks    map[string]string // step -> status of its last check
 	last     *report.Report    // last full grading
 	checking bool
+	live     []byte               // last Publish, for pages opened later
+	subs     map[chan []byte]bool // open /events streams
 }
 
 // New prepares a server: renders every step in every language once.
@@ -114,6 +116,7 @@ func (s *Server) Handler(listen string) http.Handler {
 		mux.HandleFunc("GET /"+l+"/finish", s.finish)
 	}
 	mux.HandleFunc("POST /api/check", s.check)
+	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /report.json", s.download("json"))
 	mux.HandleFunc("GET /report.html", s.download("html"))
 	return guard(listen, mux)

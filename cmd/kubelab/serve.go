@@ -20,12 +20,14 @@ import (
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
+	"github.com/kubelab/kubelab/watch"
 )
 
 type serveOptions struct {
 	check checkOptions
 	Addr  string
 	Open  bool
+	Live  bool
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -54,6 +56,7 @@ image, like kubelab check. Stop it with Ctrl-C.`,
 	f.DurationVar(&c.Timeout, "timeout", 90*time.Second, "deadline for one check")
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (keep it on 127.0.0.1)")
 	f.BoolVar(&o.Open, "open", false, "open the page in your browser")
+	f.BoolVar(&o.Live, "live", true, "watch your namespace and update the open page as soon as something changes (--live=false: only the buttons check)")
 	return cmd
 }
 
@@ -94,6 +97,13 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	if o.Live {
+		// Package watch grades on every change; the page gets each report
+		// over /events.
+		w := &watch.Watcher{Req: req}
+		w.Req.Lang = o.check.g.Lang
+		go func() { _ = w.Run(ctx, srv.Publish) }()
+	}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

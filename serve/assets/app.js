@@ -67,4 +67,28 @@
       });
     });
   });
+
+  // Live results: kubelab serve watches the namespace and sends every
+  // change; the contents list and this step's results follow it without a
+  // click. The fragments are the server's own escaped HTML.
+  if (window.EventSource) {
+    var es = new EventSource("/events?token=" + encodeURIComponent(token));
+    es.onmessage = function (msg) {
+      var ev;
+      try { ev = JSON.parse(msg.data); } catch (e) { return; }
+      Object.keys(ev.marks || {}).forEach(function (step) {
+        var mark = document.querySelector('[data-mark="' + step + '"]');
+        if (mark) { mark.dataset.status = ev.marks[step]; mark.title = ev.marks[step]; }
+      });
+      if (ev.lang !== document.documentElement.lang) { return; }
+      document.querySelectorAll("button.check").forEach(function (btn) {
+        var html = (ev.results || {})[btn.dataset.step];
+        var out = document.getElementById(btn.dataset.target);
+        if (html && out && !btn.disabled && out.innerHTML !== html) {
+          out.innerHTML = html;
+          out.className = "results";
+        }
+      });
+    };
+  }
 })();
