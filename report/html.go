@@ -80,6 +80,15 @@ type htmlData struct {
 	// points not graded beside the score.
 	Verdict, VerdictClass, ScoreNote string
 	NotGraded                        []htmlNotGraded
+	// Next is what to do next (NextSteps), nil when nothing is to fix.
+	Next *htmlNext
+}
+
+// htmlNext is the "what to do next" box: the first check to fix, its
+// hint, and the others counted.
+type htmlNext struct {
+	First      Result
+	Hint, More string
 }
 
 // WriteHTML renders the report as one self-contained HTML page: inline CSS
@@ -109,6 +118,16 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 	state, text := verdictOf(r, L)
 	d.Verdict, d.VerdictClass = text, map[string]string{verdictPassed: "ok", verdictNotPassed: "no", verdictUndecided: "wait"}[state]
 	d.ScoreNote = scoreNote(r, L)
+	if next := NextSteps(r); len(next) > 0 {
+		d.Next = &htmlNext{First: next[0], Hint: nextHint(next[0])}
+		if len(next) > 1 {
+			var ids []string
+			for _, c := range next[1:] {
+				ids = append(ids, c.ID)
+			}
+			d.Next.More = fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", "))
+		}
+	}
 	for _, c := range r.NotGradedChecks() {
 		ng := htmlNotGraded{ID: c.ID, Message: c.Message}
 		if c.MaxPoints > 0 {

@@ -13,7 +13,10 @@ type Labels struct {
 	// the points), the heading of their list, the verdict while a
 	// required one waits, and the regrade advice.
 	NotGraded, NotGradedPoints, NotGradedList, Undecided, NotGradedAdvice string
-	StatusName                                                            map[Status]string
+	// What to do next: the heading, and the line counting the other checks
+	// to fix ("and %d more: %s").
+	NextSteps, AndMore string
+	StatusName         map[Status]string
 }
 
 var labels = map[string]Labels{
@@ -33,7 +36,8 @@ var labels = map[string]Labels{
 		NotGradedList:   "Not graded (left out of the maximum: the grading machine could not judge them; not your fault)",
 		Undecided:       "Not graded yet: a required check could not be judged on the grading machine; this is not your fault",
 		NotGradedAdvice: "Grade again where these checks can run (e.g. with a Docker engine, a reachable cluster); kubelab grade --resume --retry-errors regrades such students.",
-		StatusName:      map[Status]string{Pass: "pass", Fail: "fail", Partial: "partial", Error: "error", Skipped: "skipped"},
+		NextSteps:       "What to do next", AndMore: "and %d more: %s",
+		StatusName: map[Status]string{Pass: "pass", Fail: "fail", Partial: "partial", Error: "error", Skipped: "skipped"},
 	},
 	"id": {
 		Title: "Laporan kubelab", Student: "Mahasiswa", Lab: "Lab", Target: "Target", Image: "Image",
@@ -51,7 +55,8 @@ var labels = map[string]Labels{
 		NotGradedList:   "Tidak dinilai (tidak dihitung dalam nilai maksimum: mesin penilai tidak dapat memeriksanya; bukan kesalahan kamu)",
 		Undecided:       "Belum bisa dinilai: ada pemeriksaan wajib yang tidak dapat diperiksa di mesin penilai; ini bukan kesalahan kamu",
 		NotGradedAdvice: "Nilai ulang di tempat pemeriksaan ini bisa berjalan (misalnya dengan Docker engine, klaster yang bisa dihubungi); kubelab grade --resume --retry-errors menilai ulang mahasiswa seperti ini.",
-		StatusName:      map[Status]string{Pass: "lulus", Fail: "gagal", Partial: "sebagian", Error: "error", Skipped: "dilewati"},
+		NextSteps:       "Yang perlu kamu lakukan sekarang", AndMore: "dan %d lagi: %s",
+		StatusName: map[Status]string{Pass: "lulus", Fail: "gagal", Partial: "sebagian", Error: "error", Skipped: "dilewati"},
 	},
 }
 

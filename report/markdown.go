@@ -35,6 +35,21 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 		title = r.Lab.ID
 	}
 	fmt.Fprintf(&b, "## %s %s: %s — %s/%s (%s)\n\n", mark, L.Title, mdText(title), num(r.Score), num(r.MaxScore), percentNote(r, L))
+	if next := NextSteps(r); len(next) > 0 {
+		first := next[0]
+		fmt.Fprintf(&b, "**%s:** %s — %s\n", L.NextSteps, mdCode(first.ID), mdText(first.Message))
+		if h := nextHint(first); h != "" {
+			fmt.Fprintf(&b, "> %s\n", mdText(h))
+		}
+		if len(next) > 1 {
+			var ids []string
+			for _, c := range next[1:] {
+				ids = append(ids, mdCode(c.ID))
+			}
+			b.WriteString("\n" + fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", ")) + "\n")
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {

@@ -54,6 +54,20 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	if r.Target.Server != "" || r.Target.Context != "" {
 		fmt.Fprintf(&b, "%s: %s (%s %s, %s %s)\n", L.Cluster, clean(r.Target.Server), strings.ToLower(L.Context), clean(r.Target.Context), strings.ToLower(L.Namespace), clean(r.Target.Namespace))
 	}
+	if next := NextSteps(r); len(next) > 0 {
+		first := next[0]
+		fmt.Fprintf(&b, "\n%s: %s — %s\n", paint(ansiBold, L.NextSteps), clean(first.ID), clean(first.Message))
+		if h := nextHint(first); h != "" {
+			fmt.Fprintf(&b, "  → %s\n", clean(h))
+		}
+		if len(next) > 1 {
+			var ids []string
+			for _, c := range next[1:] {
+				ids = append(ids, clean(c.ID))
+			}
+			fmt.Fprintf(&b, "  %s\n", fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", ")))
+		}
+	}
 	width, statusW := 0, 8
 	for _, c := range r.Checks {
 		if len(c.ID) > width {
@@ -78,8 +92,8 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 			}
 			status := fmt.Sprintf("%s %-*s", mark, statusW, statusName(L, c))
 			fmt.Fprintf(&b, "  %s %-*s %7s  %s\n", paint(color, status), width, clean(c.ID), pointsLine(c), clean(c.Message))
-			if c.Hint != "" {
-				fmt.Fprintf(&b, "  %*s %s: %s\n", indent, "", strings.ToLower(L.Hint), clean(c.Hint))
+			for _, h := range allHints(c) {
+				fmt.Fprintf(&b, "  %*s %s: %s\n", indent, "", strings.ToLower(L.Hint), clean(h))
 			}
 			if opt.Evidence {
 				for _, e := range c.Evidence {
