@@ -39,7 +39,7 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 		first := next[0]
 		fmt.Fprintf(&b, "**%s:** %s — %s\n", L.NextSteps, mdCode(first.ID), mdText(first.Message))
 		if h := nextHint(first); h != "" {
-			fmt.Fprintf(&b, "> %s\n", mdText(h))
+			fmt.Fprintf(&b, "\n→ %s\n", mdText(h))
 		}
 		if len(next) > 1 {
 			var ids []string
