@@ -73,6 +73,8 @@ func New(lab *labs.Lab, lang string, grade GradeFunc) (*Server, error) {
 		"label":  func(lang string) report.Labels { return report.LabelsFor(lang) },
 		"num":    num,
 		"inline": inlineCode,
+		// next: what to do next on the score page (report.NextSteps).
+		"next": report.NextSteps,
 	}).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, err
