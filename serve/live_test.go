@@ -67,6 +67,9 @@ func TestLivePageTurnsGreen(t *testing.T) {
 		t.Errorf("results are not announced: aria-live=%q", live)
 	}
 	b.Screenshot(t, "serve-1440")
+	b.Run(t, 10*time.Second, chromedp.ScrollIntoView("#check-expose", chromedp.ByID))
+	b.Screenshot(t, "serve-fail-1440")
+	b.Run(t, 10*time.Second, chromedp.Evaluate(`window.scrollTo(0,0)`, nil))
 	b.Run(t, 10*time.Second, chromedp.EmulateViewport(360, 780))
 	b.Screenshot(t, "serve-360")
 	var overflow bool

@@ -174,6 +174,8 @@ type pageData struct {
 	Last                                *report.Report
 	L                                   report.Labels
 	UI                                  map[string]string
+	// Passed of Graded steps (those with checks) passed: the progress bar.
+	Passed, Graded int
 }
 
 func (s *Server) lang(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -206,6 +208,12 @@ func (s *Server) data(lang, path string, current string) pageData {
 			status = "none"
 			if m, ok := s.marks[st.ID]; ok {
 				status = m
+			}
+		}
+		if len(st.Checks) > 0 {
+			d.Graded++
+			if status == "pass" {
+				d.Passed++
 			}
 		}
 		d.TOC = append(d.TOC, tocEntry{N: i + 1, ID: st.ID, Title: st.Title.Get(lang), Status: status, Current: st.ID == current})
@@ -437,11 +445,11 @@ var ui = map[string]map[string]string{
 		"finish": "Finish", "start": "Start the lesson", "contents": "Contents", "total": "Your score", "download": "Download your report",
 		"notyet": "Not checked yet.", "yours": "What runs in your cluster", "component": "Component", "where": "Seen as",
 		"finishIntro": "Check every step at once to get your score and a report you can hand in.", "image": "Image", "namespace": "Namespace",
-		"step": "Step"},
+		"step": "Step", "passedSteps": "steps passed"},
 	"id": {"check": "Periksa langkah ini", "checkAll": "Periksa semuanya", "checking": "Memeriksa…", "copy": "Salin", "copied": "Tersalin",
 		"failed": "Pemeriksaan tidak selesai:", "timeout": "terlalu lama (apakah klaster bisa dihubungi?)", "prev": "Sebelumnya", "next": "Berikutnya",
 		"finish": "Selesai", "start": "Mulai pelajaran", "contents": "Daftar isi", "total": "Nilai Anda", "download": "Unduh laporan Anda",
 		"notyet": "Belum diperiksa.", "yours": "Yang berjalan di klaster Anda", "component": "Komponen", "where": "Terlihat sebagai",
 		"finishIntro": "Periksa semua langkah sekaligus untuk mendapatkan nilai dan laporan yang bisa dikumpulkan.", "image": "Image", "namespace": "Namespace",
-		"step": "Langkah"},
+		"step": "Langkah", "passedSteps": "langkah lulus"},
 }
