@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -168,102 +167,9 @@ func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string)
 	if err != nil {
 		return exitf(ExitUsage, "%s: %v", path, err)
 	}
-	r := v.Report
-	switch v.Status {
-	case report.Valid:
-		fmt.Fprintf(stdout, "valid: the report is intact and signed by key %s (ed25519)\n", printable(v.KeyID))
-	case report.Altered:
-		fmt.Fprintf(stdout, "ALTERED: %s\n", v.Reason)
-		fmt.Fprintf(stdout, "key id:      %s (as the file claims)\n", printable(v.KeyID))
-	case report.OtherKey:
-		fmt.Fprintf(stdout, "NOT TRUSTED: %s\n", v.Reason)
-	case report.Unsigned:
-		fmt.Fprintf(stdout, "unsigned: the report has no signature; nothing shows it was not edited\n")
-	}
-	claims := ""
-	if v.Status != report.Valid {
-		claims = " (unverified)"
-	}
-	if s := strings.TrimSpace(r.Student.Name + " " + r.Student.ID); s != "" {
-		fmt.Fprintf(stdout, "student:     %s%s\n", printable(s), claims)
-	}
-	verdict := "not passed"
-	switch {
-	case r.Passed:
-		verdict = "passed"
-	case r.Undecided():
-		verdict = "not graded yet (a required check could not be judged)"
-	}
-	score := fmtNum(r.Score) + "/" + fmtNum(r.MaxScore)
-	if r.NotGradedPoints > 0 {
-		score += " (" + fmtNum(r.NotGradedPoints) + " points not graded)"
-	}
-	fmt.Fprintf(stdout, "lab:         %s %s, score %s, %s%s\n", printable(r.Lab.ID), printable(r.Lab.Version), score, verdict, claims)
-	if !r.StartedAt.IsZero() {
-		fmt.Fprintf(stdout, "graded:      %s%s\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), claims)
-	}
-	if r.Target.Server != "" {
-		fmt.Fprintf(stdout, "cluster:     %s (context %s, namespace %s)%s\n", printable(r.Target.Server), printable(r.Target.Context), printable(r.Target.Namespace), claims)
-	}
-	fp := r.Fingerprint
-	if fp == nil {
-		fp = &report.Fingerprint{}
-	}
-	if fp.Cluster != "" {
-		fmt.Fprintf(stdout, "fingerprint: cluster %s%s\n", printable(fp.Cluster), claims)
-	} else {
-		fmt.Fprintf(stdout, "fingerprint: cluster not recorded\n")
-	}
-	if r.Target.Image != "" || fp.ImageDigest != "" {
-		fmt.Fprintf(stdout, "image:       %s @ %s%s\n", printable(r.Target.Image), printable(fp.ImageDigest), claims)
-	}
+	v.WriteSummary(stdout)
 	if v.Status != report.Valid {
 		return silentExit(ExitNotPassed)
 	}
 	return nil
 }
-
-// readReport reads a saved JSON report from path ("-": stdin).
-func readReport(stdin io.Reader, path string) (*report.Report, error) {
-	data, err := readInput(stdin, path)
-	if err != nil {
-		return nil, err
-	}
-	r, err := report.Read(data)
-	if err != nil {
-		return nil, exitf(ExitUsage, "%s: %v", path, err)
-	}
-	return r, nil
-}
-
-func readInput(stdin io.Reader, path string) ([]byte, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
-	}
-	return data, nil
-}
-
-// lessonURL turns --lesson-url into a link per step: the URL with {step}
-// replaced, else URL#STEP (the lesson page's anchors are the step ids).
-func lessonURL(base string) func(string) string {
-	if base == "" {
-		return nil
-	}
-	return func(step string) string {
-		if strings.Contains(base, "{step}") {
-			return strings.ReplaceAll(base, "{step}", step)
-		}
-		return strings.SplitN(base, "#", 2)[0] + "#" + step
-	}
-}
-
-// printable makes report text safe to print on one terminal line
-// (report.CleanLine: no control characters, no bidi overrides).
-func printable(s string) string { return report.CleanLine(s) }
