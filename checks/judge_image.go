@@ -448,8 +448,8 @@ func judgeImageEntrypoint(s *Snapshot, _ Params) Judgement {
 		return pass(T("The container starts the app with: %s.", "Kontainer menjalankan aplikasi dengan: %s.", cmd.Line), ev...)
 	}
 	return fail(cmd.Why,
-		T("End the Dockerfile with ENTRYPOINT [\"python\"] and CMD [\"app.py\"] (or just CMD [\"python\", \"app.py\"]), then build and push again.",
-			"Akhiri Dockerfile dengan ENTRYPOINT [\"python\"] dan CMD [\"app.py\"] (atau cukup CMD [\"python\", \"app.py\"]), lalu build dan push ulang."),
+		T("End the Dockerfile with `CMD [\"python\", \"app.py\"]` (or `ENTRYPOINT [\"python\"]` and `CMD [\"app.py\"]`), then build and push again.",
+			"Akhiri Dockerfile dengan `CMD [\"python\", \"app.py\"]` (atau `ENTRYPOINT [\"python\"]` dan `CMD [\"app.py\"]`), lalu build dan push ulang."),
 		ev...)
 }
 
@@ -474,8 +474,8 @@ func judgeImageWorkdir(s *Snapshot, p Params) Judgement {
 	want := imgCleanDir(p.String("workdir", "/app"))
 	got := im.Config.WorkingDir
 	ev := []report.Fact{fact("workdir", imgOrNone(got)), fact("expected", want)}
-	hint := T("Add WORKDIR %s to the Dockerfile before the COPY lines, then build and push again.",
-		"Tambahkan WORKDIR %s ke Dockerfile sebelum baris COPY, lalu build dan push ulang.", want)
+	hint := T("Add `WORKDIR %s` to the Dockerfile before the COPY lines, then build and push again.",
+		"Tambahkan `WORKDIR %s` ke Dockerfile sebelum baris COPY, lalu build dan push ulang.", want)
 	if strings.TrimSpace(got) == "" {
 		return fail(T("The image sets no working directory (no WORKDIR), so the app starts in / instead of %s.",
 			"Image tidak menetapkan direktori kerja (tanpa WORKDIR), sehingga aplikasi berjalan di / bukan di %s.", want), hint, ev...)
@@ -522,8 +522,8 @@ func judgeImageFiles(s *Snapshot, p Params) Judgement {
 		return partial(0.5,
 			T("%s and %s are in the image, but requirements.txt does not name Flask, so pip install will not install it.",
 				"%s dan %s ada di dalam image, tetapi requirements.txt tidak menyebut Flask, sehingga pip install tidak memasangnya.", appPath, reqPath),
-			T("Add a line flask to requirements.txt, then build and push again.",
-				"Tambahkan baris flask ke requirements.txt, lalu build dan push ulang."), ev...)
+			T("Add a line flask to requirements.txt (with `RUN pip install -r requirements.txt` in the Dockerfile), then build and push again.",
+				"Tambahkan baris flask ke requirements.txt (dengan `RUN pip install -r requirements.txt` di Dockerfile), lalu build dan push ulang."), ev...)
 	}
 	return pass(T("%s and %s are in the image, and requirements.txt names Flask.",
 		"%s dan %s ada di dalam image, dan requirements.txt menyebut Flask.", appPath, reqPath), ev...)
@@ -615,8 +615,8 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 	if served > 0 {
 		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how)))
 	}
-	hint := T("Serve on port %d: app.run(host=\"0.0.0.0\", port=%d) in app.py, and EXPOSE %d in the Dockerfile; then build and push again.",
-		"Layani di port %d: app.run(host=\"0.0.0.0\", port=%d) di app.py, dan EXPOSE %d di Dockerfile; lalu build dan push ulang.", want, want, want)
+	hint := T("Serve on port %d: `app.run(host=\"0.0.0.0\", port=%d)` in app.py, and `EXPOSE %d` in the Dockerfile; then build and push again.",
+		"Layani di port %d: `app.run(host=\"0.0.0.0\", port=%d)` di app.py, dan `EXPOSE %d` di Dockerfile; lalu build dan push ulang.", want, want, want)
 
 	switch {
 	case served > 0 && served != want:
@@ -625,7 +625,7 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 		return partial(0.5,
 			T("The app serves on port %d but only on 127.0.0.1 inside the container (app.run without host=\"0.0.0.0\"), so the service cannot reach it.",
 				"Aplikasi melayani di port %d tetapi hanya di 127.0.0.1 di dalam kontainer (app.run tanpa host=\"0.0.0.0\"), sehingga service tidak dapat menjangkaunya.", want),
-			T("Use app.run(host=\"0.0.0.0\", port=%d) in app.py.", "Gunakan app.run(host=\"0.0.0.0\", port=%d) di app.py.", want), ev...)
+			T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py, then build and push again.", "`app.run(host=\"0.0.0.0\", port=%d)` di app.py, lalu build dan push ulang.", want), ev...)
 	case served == want:
 		if slices.Contains(exposed, want) {
 			return pass(T("The app serves on port %d, and the image exposes it.", "Aplikasi melayani di port %d, dan image meng-EXPOSE-nya.", want), ev...)

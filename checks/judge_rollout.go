@@ -99,7 +99,7 @@ func judgeReplicas(s *Snapshot, p Params) Judgement {
 		fact("ready", d.Status.ReadyReplicas), fact("pods", len(t.Pods))}
 	if desired != want {
 		return fail(T("Deployment %s wants %d replica(s); the lab asks for %d.", "Deployment %s meminta %d replika; lab ini meminta %d.", d.Name, desired, want),
-			T("Scale it: kubectl scale deployment %s --replicas=%d", "Scale deployment-nya: kubectl scale deployment %s --replicas=%d", d.Name, want), ev...)
+			T("`kubectl scale deployment %s --replicas=%d`", "`kubectl scale deployment %s --replicas=%d`: ubah jumlah replika deployment-nya.", d.Name, want), ev...)
 	}
 	if avail >= want {
 		return pass(T("Deployment %s: %d of %d replicas available.", "Deployment %s: %d dari %d replika tersedia.", d.Name, avail, want), ev...)
@@ -178,8 +178,8 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 	ev := []report.Fact{fact("deployment", d.Name), fact("revision", current), fact("history", strings.Join(history, "; "))}
 	if current < min {
 		return fail(T("Deployment %s is at revision %d; the lab expects at least revision %d.", "Deployment %s berada di revisi %d; lab ini mengharapkan paling sedikit revisi %d.", d.Name, current, min),
-			T("Each change to the pod template is a new revision: roll out a new version with kubectl set image deployment/%s <container>=<image>:<tag>, then look at kubectl rollout history deployment/%s.",
-				"Setiap perubahan pada template pod adalah revisi baru: luncurkan versi baru dengan kubectl set image deployment/%s <container>=<image>:<tag>, lalu lihat kubectl rollout history deployment/%s.", d.Name, d.Name), ev...)
+			T("Each change to the pod template is a new revision: roll out a new version with `kubectl set image deployment/%s <container>=<image>:<tag>`, then look at `kubectl rollout history deployment/%s`.",
+				"Setiap perubahan pada template pod adalah revisi baru: luncurkan versi baru dengan `kubectl set image deployment/%s <container>=<image>:<tag>`, lalu lihat `kubectl rollout history deployment/%s`.", d.Name, d.Name), ev...)
 	}
 	if tag := p.String("tag", ""); tag != "" {
 		found := ""
@@ -199,7 +199,7 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 		}
 		if found == "" {
 			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", "Deployment %s berada di revisi %d, tetapi tidak ada revisi dalam riwayatnya yang menjalankan tag %s.", d.Name, current, tag),
-				T("Push the version tagged %s and roll it out: kubectl set image deployment/%s <container>=<image>:%s", "Push versi dengan tag %s lalu luncurkan: kubectl set image deployment/%s <container>=<image>:%s", tag, d.Name, tag), ev...)
+				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s <container>=<image>:%s`", "Push versi dengan tag %s lalu luncurkan: `kubectl set image deployment/%s <container>=<image>:%s`", tag, d.Name, tag), ev...)
 		}
 		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as %s.", "Deployment %s berada di revisi %d; tag %s diluncurkan sebagai %s.", d.Name, current, tag, found), ev...)
 	}
@@ -263,7 +263,7 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 			shown = c.Image
 		}
 		return fail(T("Deployment %s runs %s (tag %s); the lab expects tag %s.", "Deployment %s menjalankan %s (tag %s); lab ini mengharapkan tag %s.", d.Name, c.Image, shown, want),
-			T("Push the new version, then roll it out: kubectl set image deployment/%s %s=%s", "Push versi baru, lalu luncurkan: kubectl set image deployment/%s %s=%s", d.Name, c.Name, retagImage(c.Image, want)), ev...)
+			T("`kubectl set image deployment/%s %s=%s` (push that image first).", "`kubectl set image deployment/%s %s=%s` (push image itu dulu).", d.Name, c.Name, retagImage(c.Image, want)), ev...)
 	}
 	back := ""
 	if rolledBack {
@@ -280,7 +280,7 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 		}
 		if back == "" {
 			return fail(T("Deployment %s runs tag %s, but it never came back to it with kubectl rollout undo.", "Deployment %s menjalankan tag %s, tetapi tidak pernah kembali ke tag itu dengan kubectl rollout undo.", d.Name, want),
-				T("Roll out the new version first, then go back to this one: kubectl rollout undo deployment/%s", "Luncurkan dulu versi baru, lalu kembali ke versi ini: kubectl rollout undo deployment/%s", d.Name), ev...)
+				T("Roll out the new version first, then go back to this one: `kubectl rollout undo deployment/%s`", "Luncurkan dulu versi baru, lalu kembali ke versi ini: `kubectl rollout undo deployment/%s`", d.Name), ev...)
 		}
 		ev = append(ev, fact("rollback", back))
 	}
@@ -288,7 +288,7 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 	if !done {
 		return partial(0.5, T("Deployment %s is rolling out tag %s: %d of %d replicas updated, %d available.", "Deployment %s sedang meluncurkan tag %s: %d dari %d replika diperbarui, %d tersedia.",
 			d.Name, want, st.UpdatedReplicas, desired, st.AvailableReplicas),
-			T("Wait for kubectl rollout status deployment/%s to finish; if it hangs, kubectl get pods shows why.", "Tunggu kubectl rollout status deployment/%s selesai; jika macet, kubectl get pods menunjukkan sebabnya.", d.Name), ev...)
+			T("`kubectl rollout status deployment/%s` waits for it to finish; if it hangs, `kubectl get pods` shows why.", "`kubectl rollout status deployment/%s` menunggu sampai selesai; kalau macet, `kubectl get pods` menunjukkan sebabnya.", d.Name), ev...)
 	}
 	if back != "" {
 		return pass(T("Deployment %s is back on tag %s on all %d replica(s), with kubectl rollout undo (%s).", "Deployment %s sudah kembali ke tag %s di semua %d replika, dengan kubectl rollout undo (%s).", d.Name, want, desired, back), ev...)
@@ -454,9 +454,9 @@ func judgeProbes(s *Snapshot, p Params) Judgement {
 		Id: fmt.Sprintf("Kontainer %s pada deployment %s: %s.", c.Name, d.Name, strings.Join(problemsID, "; ")),
 	}
 	hint := L{
-		En: fmt.Sprintf("Add %s to the container%s in the deployment's YAML and apply it (kubectl apply -f), or kubectl patch deployment %s.",
+		En: fmt.Sprintf("Add %s to the container%s in the deployment's YAML and apply it (`kubectl apply -f deployment.yaml`), or `kubectl edit deployment %s`.",
 			strings.Join(probeFields(kinds), " and "), target, d.Name),
-		Id: fmt.Sprintf("Tambahkan %s ke kontainer%s di YAML deployment lalu terapkan (kubectl apply -f), atau kubectl patch deployment %s.",
+		Id: fmt.Sprintf("Tambahkan %s ke kontainer%s di YAML deployment lalu terapkan (`kubectl apply -f deployment.yaml`), atau `kubectl edit deployment %s`.",
 			strings.Join(probeFields(kinds), " dan "), target, d.Name),
 	}
 	if ok == 0 {
