@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,48 @@ func TestLivePageTurnsGreen(t *testing.T) {
 	b.Screenshot(t, "serve-score")
 	if f := b.Foreign(base); len(f) > 0 {
 		t.Errorf("requests left the page: %v", f)
+	}
+}
+
+// TestEventsGuarded: /events needs the session token and refuses cross-site
+// fetches and foreign Host headers, like the check endpoint.
+func TestEventsGuarded(t *testing.T) {
+	s, err := serve.New(lab(t), "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
+		return &report.Report{Lang: lang}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	get := func(token, site, host string) int {
+		req, _ := http.NewRequest("GET", base+"/events?token="+token, nil)
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, token, site, host string
+		want                    int
+	}{
+		{"no token", "", "", "", http.StatusForbidden},
+		{"wrong token", "x", "", "", http.StatusForbidden},
+		{"cross-site", s.Token(), "cross-site", "", http.StatusForbidden},
+		{"foreign host", s.Token(), "", "evil.example", http.StatusMisdirectedRequest},
+		{"the page", s.Token(), "same-origin", "", http.StatusOK},
+	} {
+		if got := get(c.token, c.site, c.host); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
 	}
 }
