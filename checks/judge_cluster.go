@@ -67,10 +67,12 @@ func judgeNodeReady(s *Snapshot, _ Params) Judgement {
 	}
 	ev := []report.Fact{fact("nodes", strings.Join(all, ", "))}
 	if len(c.Nodes) == 0 {
-		return fail(T("The cluster has no nodes.", "Klaster tidak punya node."), L{}, ev...)
+		return fail(T("The cluster has no nodes.", "Klaster tidak punya node."),
+			T("`minikube start`, then `kubectl get nodes` should list a Ready node.", "`minikube start`, lalu `kubectl get nodes` seharusnya menampilkan node yang Ready."), ev...)
 	}
 	if len(ready) == 0 {
-		return fail(T("No node is Ready (%s).", "Tidak ada node yang Ready (%s).", strings.Join(all, ", ")), L{}, ev...)
+		return fail(T("No node is Ready (%s).", "Tidak ada node yang Ready (%s).", strings.Join(all, ", ")),
+			T("`kubectl describe node` shows why; `minikube stop` then `minikube start` usually brings it back.", "`kubectl describe node` menunjukkan sebabnya; `minikube stop` lalu `minikube start` biasanya memulihkannya."), ev...)
 	}
 	return pass(T("%d of %d node(s) Ready: %s.", "%d dari %d node Ready: %s.", len(ready), len(c.Nodes), strings.Join(ready, ", ")), ev...)
 }
@@ -323,7 +325,10 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	}
 	if notReady > 0 {
 		return fail(T("Service %s has endpoints, but none is ready.", "Service %s punya endpoint, tetapi tidak ada yang ready.", t.Service.Name),
-			T("The pods behind it are not Ready; fix the pods first.", "Pod di belakangnya belum Ready; perbaiki pod terlebih dahulu."), ev...)
+			T("`kubectl get pods -n %s` and `kubectl describe pod <name> -n %s`: the pods behind it are not Ready; fix the pods first.", "`kubectl get pods -n %s` dan `kubectl describe pod <nama> -n %s`: pod di belakangnya belum Ready; perbaiki pod terlebih dahulu.", t.Service.Namespace, t.Service.Namespace), ev...)
 	}
-	return fail(T("Service %s has no endpoints.", "Service %s tidak punya endpoint.", t.Service.Name), L{}, ev...)
+	return fail(T("Service %s has no endpoints.", "Service %s tidak punya endpoint.", t.Service.Name),
+		T("`kubectl describe service %s -n %s` shows its selector; compare it with `kubectl get pods -n %s --show-labels`. The easy fix: `kubectl delete service %s -n %s`, then `kubectl expose deployment <deployment> -n %s --port=5000`.",
+			"`kubectl describe service %s -n %s` menunjukkan selector-nya; bandingkan dengan `kubectl get pods -n %s --show-labels`. Cara mudahnya: `kubectl delete service %s -n %s`, lalu `kubectl expose deployment <deployment> -n %s --port=5000`.",
+			t.Service.Name, t.Service.Namespace, t.Service.Namespace, t.Service.Name, t.Service.Namespace, t.Service.Namespace), ev...)
 }

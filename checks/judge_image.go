@@ -69,8 +69,8 @@ func imageState(s *Snapshot, needConfig bool) (*ImageInfo, *Judgement) {
 	if im.Invalid != "" {
 		return j(fail(
 			T("The image reference is not valid: %s.", "Referensi image tidak valid: %s.", im.Invalid),
-			T("Hand in the image as user/repository:tag, all lowercase, e.g. budi/flask-app:v1.",
-				"Serahkan image dalam bentuk user/repository:tag, huruf kecil semua, misalnya budi/flask-app:v1."),
+			T("`docker tag IMAGE user/repository:tag` and `docker push user/repository:tag`, all lowercase (e.g. budi/flask-app:v1), then hand in that name.",
+				"`docker tag IMAGE user/repository:tag` lalu `docker push user/repository:tag`, huruf kecil semua (misalnya budi/flask-app:v1), lalu serahkan nama itu."),
 			fact("image", im.Ref)))
 	}
 	ev := fact("image", imgShownName(im))

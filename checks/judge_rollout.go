@@ -250,7 +250,8 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 	cname := p.String("container", "")
 	c := appContainer(d, cname)
 	if c == nil {
-		return fail(T("Deployment %s has no container %q.", "Deployment %s tidak punya kontainer %q.", d.Name, cname), L{}, fact("images", containerImages(d)))
+		return fail(T("Deployment %s has no container %q.", "Deployment %s tidak punya kontainer %q.", d.Name, cname),
+			T("`kubectl describe deployment %s` lists its containers; create it again with `kubectl delete deployment %s` then `kubectl create deployment %s --image=IMAGE`.", "`kubectl describe deployment %s` menampilkan kontainernya; buat ulang dengan `kubectl delete deployment %s` lalu `kubectl create deployment %s --image=IMAGE`.", d.Name, d.Name, d.Name), fact("images", containerImages(d)))
 	}
 	got := imageTag(c.Image)
 	desired := replicas(t)

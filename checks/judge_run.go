@@ -56,8 +56,8 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 		return partial(0.5,
 			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).",
 				"Kontainer menjawab di port %d, tetapi dengan HTTP %d, bukan sukses (2xx).", port, r.HTTPStatus),
-			T("The app runs but its page fails. Run the image (docker run --rm -p %d:%d IMAGE), open http://localhost:%d/ and read the error the container prints; check the route for \"/\" in app.py.",
-				"Aplikasi berjalan tetapi halamannya gagal. Jalankan image (docker run --rm -p %d:%d IMAGE), buka http://localhost:%d/ lalu baca error yang dicetak kontainer; periksa route \"/\" di app.py.", port, port, port),
+			T("`docker run --rm -p %d:%d IMAGE`, open http://localhost:%d/ and read the error the container prints; check the route for \"/\" in app.py (the app runs but its page fails).",
+				"`docker run --rm -p %d:%d IMAGE`, buka http://localhost:%d/ lalu baca error yang dicetak kontainer; periksa route \"/\" di app.py (aplikasi berjalan tetapi halamannya gagal).", port, port, port),
 			ev...)
 	}
 	var ev []report.Fact
@@ -72,8 +72,8 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 	}
 	return fail(T("The container kept running but did not answer HTTP on port %d.",
 		"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d.", port),
-		T("Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach: use app.run(host=\"0.0.0.0\", port=%d), and check that the port in app.py, EXPOSE and -p agree.",
-			"app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar: gunakan app.run(host=\"0.0.0.0\", port=%d), dan pastikan port di app.py, EXPOSE, dan -p sama.", port),
+		T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py: Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach. Check that the port in app.py, EXPOSE and -p agree.",
+			"`app.run(host=\"0.0.0.0\", port=%d)` di app.py: app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar. Pastikan port di app.py, EXPOSE, dan -p sama.", port),
 		ev...)
 }
 
@@ -89,8 +89,8 @@ func runImage(s *Snapshot) string {
 func runExitHint(logs string, port int) L {
 	switch {
 	case strings.Contains(logs, "ModuleNotFoundError") || strings.Contains(logs, "ImportError"):
-		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile runs pip install -r requirements.txt before the app starts. See the output with docker run --rm IMAGE.",
-			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile menjalankan pip install -r requirements.txt sebelum aplikasi dimulai. Lihat keluarannya dengan docker run --rm IMAGE.")
+		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. See the output with `docker run --rm IMAGE`.",
+			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile punya `RUN pip install -r requirements.txt` sebelum aplikasi dimulai. Lihat keluarannya dengan `docker run --rm IMAGE`.")
 	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
 		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.",
 			"Jalankan `python app.py` di komputer kamu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
