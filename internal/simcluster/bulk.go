@@ -167,6 +167,14 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 			if _, err := cs.CoreV1().Pods(s.Namespace).Patch(ctx, p.Name, types.MergePatchType, b, metav1.PatchOptions{}, "status"); err != nil {
 				return err
 			}
+			if isPending(patch) {
+				// As Play does: a pod whose image was never pulled has no
+				// Created or Started event on a real node, though kwok
+				// wrote them.
+				if err := dropStartEvents(ctx, cs, p); err != nil {
+					return err
+				}
+			}
 			for i, e := range events {
 				if _, err := cs.CoreV1().Events(s.Namespace).Create(ctx, kubeletEvent(c.NodeName, s.Namespace, p, i, e), metav1.CreateOptions{}); err != nil {
 					return err
@@ -328,6 +336,22 @@ func kubectlExpose(app string, typ corev1.ServiceType, port int32) *corev1.Servi
 		Spec: corev1.ServiceSpec{Type: typ, Selector: map[string]string{"app": app},
 			Ports: []corev1.ServicePort{{Protocol: corev1.ProtocolTCP, Port: port, TargetPort: intstr.FromInt32(port)}}},
 	}
+}
+
+// dropStartEvents deletes kwok's Created and Started events of pod p, once
+// they are there.
+func dropStartEvents(ctx context.Context, cs kubernetes.Interface, p corev1.Pod) error {
+	sel := "involvedObject.name=" + p.Name + ",reason="
+	_ = waitFor(ctx, 5*time.Second, func() (bool, error) {
+		l, err := cs.CoreV1().Events(p.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel + "Started"})
+		return err == nil && len(l.Items) > 0, nil
+	})
+	for _, r := range []string{"Created", "Started"} {
+		if err := cs.CoreV1().Events(p.Namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{FieldSelector: sel + r}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // kubeletStatus is the status (and events) Play's kubelet step writes for a
