@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/ed25519"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -50,7 +49,7 @@ written.`,
   kubelab report verify report.json --pubkey ~/.config/kubelab/kubelab.pub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.run(cmd.OutOrStdout())
+			return o.run(streams(cmd))
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", defaultKeyDir(), "directory for the key files (made with mode 0700 if missing)")
@@ -66,7 +65,8 @@ func defaultKeyDir() string {
 	return "."
 }
 
-func (o *keysGenerateOptions) run(stdout io.Writer) error {
+func (o *keysGenerateOptions) run(ios *ioStreams) error {
+	stdout := ios.Out
 	if o.Out == "" || o.Name == "" || filepath.Base(o.Name) != o.Name {
 		return exitf(ExitUsage, "--out and --name must be set, and --name must be a plain file name")
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,7 +34,7 @@ NAME is the lab id: lower-case letters, digits, '-' and '.'.`,
   kubelab lab new k8s-week3 --dir labs/week3`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.OutOrStdout(), args[0])
+			return o.run(streams(cmd), args[0])
 		},
 	}
 	cmd.Flags().StringVar(&o.Dir, "dir", "", "directory to write the lab into (default ./NAME)")
@@ -43,7 +42,8 @@ NAME is the lab id: lower-case letters, digits, '-' and '.'.`,
 	return cmd
 }
 
-func (o *labNewOptions) run(stdout io.Writer, id string) error {
+func (o *labNewOptions) run(ios *ioStreams, id string) error {
+	stdout := ios.Out
 	dir := o.Dir
 	if dir == "" {
 		dir = id

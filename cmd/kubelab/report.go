@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,7 +49,7 @@ unknown format, 4 the output could not be written.`,
   kubelab report render report.json -o gradescope --output-file /autograder/results/results.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.InOrStdin(), cmd.OutOrStdout(), args[0])
+			return o.run(streams(cmd), args[0])
 		},
 	}
 	f := cmd.Flags()
@@ -62,7 +61,8 @@ unknown format, 4 the output could not be written.`,
 	return cmd
 }
 
-func (o *reportRenderOptions) run(stdin io.Reader, stdout io.Writer, path string) (err error) {
+func (o *reportRenderOptions) run(ios *ioStreams, path string) (err error) {
+	stdin, stdout := ios.In, ios.Out
 	if _, ok := report.Formats[o.Output]; !ok {
 		return exitf(ExitUsage, "-o %q: use one of %s", o.Output, strings.Join(report.FormatNames(), ", "))
 	}
@@ -142,7 +142,7 @@ file or key cannot be read.`,
   kubelab report verify report.json --pubkey lab-pc-1.pub --pubkey lab-pc-2.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd.InOrStdin(), cmd.OutOrStdout(), args[0], pubkeys)
+			return runVerify(streams(cmd), args[0], pubkeys)
 		},
 	}
 	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "public key to trust (PEM file, or base64 of the raw key); repeatable")
@@ -150,7 +150,7 @@ file or key cannot be read.`,
 	return cmd
 }
 
-func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string) error {
+func runVerify(ios *ioStreams, path string, pubkeys []string) error {
 	var trusted []ed25519.PublicKey
 	for _, p := range pubkeys {
 		k, err := loadPublicKey(p)
@@ -159,7 +159,7 @@ func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string)
 		}
 		trusted = append(trusted, k)
 	}
-	data, err := readInput(stdin, path)
+	data, err := readInput(ios.In, path)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func runVerify(stdin io.Reader, stdout io.Writer, path string, pubkeys []string)
 	if err != nil {
 		return exitf(ExitUsage, "%s: %v", path, err)
 	}
-	v.WriteSummary(stdout)
+	v.WriteSummary(ios.Out)
 	if v.Status != report.Valid {
 		return silentExit(ExitNotPassed)
 	}
