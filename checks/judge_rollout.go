@@ -182,26 +182,26 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 				"Setiap perubahan pada template pod adalah revisi baru: luncurkan versi baru dengan `kubectl set image deployment/%s <container>=<image>:<tag>`, lalu lihat `kubectl rollout history deployment/%s`.", d.Name, d.Name), ev...)
 	}
 	if tag := p.String("tag", ""); tag != "" {
-		found := ""
+		found := 0 // the revision running tag; revisions start at 1
 		for i := range rss {
 			for _, c := range rss[i].Spec.Template.Spec.Containers {
-				if imageTag(c.Image) == tag && found == "" {
-					found = fmt.Sprintf("revision %d", revisionOf(rss[i].Annotations))
+				if imageTag(c.Image) == tag && found == 0 {
+					found = revisionOf(rss[i].Annotations)
 				}
 			}
 		}
 		// Old ReplicaSets are pruned (revisionHistoryLimit): the current
 		// template counts even when its ReplicaSet is gone from the list.
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if found == "" && imageTag(c.Image) == tag {
-				found = fmt.Sprintf("revision %d", current)
+			if found == 0 && imageTag(c.Image) == tag {
+				found = current
 			}
 		}
-		if found == "" {
+		if found == 0 {
 			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", "Deployment %s berada di revisi %d, tetapi tidak ada revisi dalam riwayatnya yang menjalankan tag %s.", d.Name, current, tag),
 				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s <container>=<image>:%s`", "Push versi dengan tag %s lalu luncurkan: `kubectl set image deployment/%s <container>=<image>:%s`", tag, d.Name, tag), ev...)
 		}
-		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as %s.", "Deployment %s berada di revisi %d; tag %s diluncurkan sebagai %s.", d.Name, current, tag, found), ev...)
+		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as revision %d.", "Deployment %s berada di revisi %d; tag %s diluncurkan sebagai revisi %d.", d.Name, current, tag, found), ev...)
 	}
 	return pass(T("Deployment %s is at revision %d (%d ReplicaSet(s) in its history).", "Deployment %s berada di revisi %d (%d ReplicaSet dalam riwayatnya).", d.Name, current, len(rss)), ev...)
 }
@@ -266,7 +266,7 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 		return fail(T("Deployment %s runs %s (tag %s); the lab expects tag %s.", "Deployment %s menjalankan %s (tag %s); lab ini mengharapkan tag %s.", d.Name, c.Image, shown, want),
 			T("`kubectl set image deployment/%s %s=%s` (push that image first).", "`kubectl set image deployment/%s %s=%s` (push image itu dulu).", d.Name, c.Name, retagImage(c.Image, want)), ev...)
 	}
-	back := ""
+	back, backID := "", ""
 	if rolledBack {
 		// A ReplicaSet running the tag that kubectl rollout undo brought
 		// back carries the revisions it had before.
@@ -277,6 +277,7 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 			}
 			if rc := rsContainer(&rs, c.Name); rc != nil && imageTag(rc.Image) == want {
 				back = fmt.Sprintf("revision %d brought back revision %s", revisionOf(rs.Annotations), h)
+				backID = fmt.Sprintf("revisi %d mengembalikan revisi %s", revisionOf(rs.Annotations), h)
 			}
 		}
 		if back == "" {
@@ -292,7 +293,10 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 			T("`kubectl rollout status deployment/%s` waits for it to finish; if it hangs, `kubectl get pods` shows why.", "`kubectl rollout status deployment/%s` menunggu sampai selesai; kalau macet, `kubectl get pods` menunjukkan sebabnya.", d.Name), ev...)
 	}
 	if back != "" {
-		return pass(T("Deployment %s is back on tag %s on all %d replica(s), with kubectl rollout undo (%s).", "Deployment %s sudah kembali ke tag %s di semua %d replika, dengan kubectl rollout undo (%s).", d.Name, want, desired, back), ev...)
+		return pass(L{
+			En: fmt.Sprintf("Deployment %s is back on tag %s on all %d replica(s), with kubectl rollout undo (%s).", d.Name, want, desired, back),
+			Id: fmt.Sprintf("Deployment %s sudah kembali ke tag %s di semua %d replika, dengan kubectl rollout undo (%s).", d.Name, want, desired, backID),
+		}, ev...)
 	}
 	return pass(T("Deployment %s runs tag %s on all %d replica(s).", "Deployment %s menjalankan tag %s di semua %d replika.", d.Name, want, desired), ev...)
 }
