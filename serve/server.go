@@ -448,8 +448,8 @@ var ui = map[string]map[string]string{
 		"step": "Step", "passedSteps": "steps passed"},
 	"id": {"check": "Periksa langkah ini", "checkAll": "Periksa semuanya", "checking": "Memeriksa…", "copy": "Salin", "copied": "Tersalin",
 		"failed": "Pemeriksaan tidak selesai:", "timeout": "terlalu lama (apakah klaster bisa dihubungi?)", "prev": "Sebelumnya", "next": "Berikutnya",
-		"finish": "Selesai", "start": "Mulai pelajaran", "contents": "Daftar isi", "total": "Nilai Anda", "download": "Unduh laporan Anda",
-		"notyet": "Belum diperiksa.", "yours": "Yang berjalan di klaster Anda", "component": "Komponen", "where": "Terlihat sebagai",
+		"finish": "Selesai", "start": "Mulai pelajaran", "contents": "Daftar isi", "total": "Nilaimu", "download": "Unduh laporanmu",
+		"notyet": "Belum diperiksa.", "yours": "Yang berjalan di klastermu", "component": "Komponen", "where": "Terlihat sebagai",
 		"finishIntro": "Periksa semua langkah sekaligus untuk mendapatkan nilai dan laporan yang bisa dikumpulkan.", "image": "Image", "namespace": "Namespace",
 		"step": "Langkah", "passedSteps": "langkah lulus"},
 }
