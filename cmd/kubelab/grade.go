@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/report"
 )
 
 // exitInterrupted ends a grade run stopped by Ctrl-C (or SIGTERM): the
@@ -255,9 +253,9 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 			res.Graded, res.Skipped, filepath.Join(o.Out, grade.StudentsDir))
 		return silentExit(exitInterrupted)
 	}
-	stats := &runStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
+	stats := &grade.RunStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
 		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
-	if err := writeClassSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
+	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
 		return exitf(ExitInternal, "%v", err)
 	}
 	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
@@ -271,58 +269,6 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		return silentExit(ExitEnv)
 	}
 	return nil
-}
-
-// runStats is what a grading run cost: the API requests its read-only
-// client made (a handful of Lists per cluster, whatever the class size),
-// the image reads and the rate-limit retries.
-type runStats struct {
-	TookMS           int64 `json:"took_ms"`
-	Graded           int   `json:"graded"`
-	Kept             int   `json:"kept"`
-	APIRequests      int64 `json:"api_requests"`
-	ImageReads       int64 `json:"image_reads"`
-	RateLimitRetries int64 `json:"rate_limit_retries"`
-}
-
-// writeClassSummary prints the class's numbers (text) or its summary
-// (json); stats (nil for a merge) describe the run.
-func writeClassSummary(w io.Writer, format string, c *grade.Class, out string, stats *runStats) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Lab     report.Lab    `json:"lab"`
-			Summary grade.Summary `json:"summary"`
-			Out     string        `json:"out"`
-			Run     *runStats     `json:"run,omitempty"`
-		}{c.Lab, c.Summary, out, stats})
-	}
-	s := c.Summary
-	fmt.Fprintf(w, "%s %s: %d student(s), %d passed, mean %s%%, median %s%%", c.Lab.ID, c.Lab.Version, s.Students, s.Passed, fmtNum(s.MeanPercent), fmtNum(s.MedianPercent))
-	if s.Deadline != "" {
-		fmt.Fprintf(w, ", %d late", s.Late)
-	}
-	if s.WithErrors > 0 {
-		fmt.Fprintf(w, ", %d with errors (the environment's, not the student's: --resume --retry-errors grades them again)", s.WithErrors)
-	}
-	incomplete := 0
-	for _, e := range c.Students {
-		if e.Report.Incomplete {
-			incomplete++
-		}
-	}
-	if incomplete > 0 {
-		fmt.Fprintf(w, ", %d incomplete (points not graded, left out of their maximum: grades.csv column incomplete)", incomplete)
-	}
-	fmt.Fprintln(w)
-	for _, cs := range s.Checks {
-		fmt.Fprintf(w, "  %-22s %3.0f%% pass  (%d pass, %d partial, %d fail, %d error, %d skipped)\n", cs.ID, 100*cs.PassRate,
-			cs.Counts[report.Pass], cs.Counts[report.Partial], cs.Counts[report.Fail], cs.Counts[report.Error], cs.Counts[report.Skipped])
-	}
-	_, err := fmt.Fprintf(w, "wrote %s, %s, %s and %s/\n", filepath.Join(out, grade.IndexFile), filepath.Join(out, grade.GradesFile),
-		filepath.Join(out, grade.ResultsFile), filepath.Join(out, grade.StudentsDir))
-	return err
 }
 
 type gradeMergeOptions struct {
@@ -348,7 +294,7 @@ reports and the class's index.html, grades.csv and results.json.`,
 			if err != nil {
 				return exitf(ExitUsage, "%v", err)
 			}
-			if err := writeClassSummary(cmd.OutOrStdout(), o.Output, c, o.Out, nil); err != nil {
+			if err := grade.WriteSummary(cmd.OutOrStdout(), o.Output, c, o.Out, nil); err != nil {
 				return exitf(ExitInternal, "%v", err)
 			}
 			return nil

@@ -150,7 +150,7 @@ func writeSubmissionsSummary(w io.Writer, format string, res *handin.Result, out
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	if err := writeClassSummary(w, "text", res.Class, out, nil); err != nil {
+	if err := grade.WriteSummary(w, "text", res.Class, out, nil); err != nil {
 		return err
 	}
 	flagged := 0
