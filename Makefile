@@ -1,5 +1,6 @@
 # kubelab's build. `make demo` and `make test` are all a fresh machine needs
-# (plus the Debian packages .ci/run installs: docker.io, chromium, iproute2).
+# (plus the Debian packages .ci/run installs: docker.io, chromium, iproute2,
+# and containerd, runc, CNI plugins, conntrack, iptables, gcc for the real node).
 
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
