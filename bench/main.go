@@ -110,7 +110,7 @@ type options struct {
 	sample, jobs, repeat, images  int
 	repeatLarge, largeFrom        int
 	shards                        int
-	goBench, renderOnly           bool
+	goBench, renderOnly, hold     bool
 }
 
 func main() {
@@ -129,6 +129,7 @@ func main() {
 	flag.StringVar(&o.readme, "readme", "", "also put the table into this README between the bench markers")
 	flag.StringVar(&o.work, "work", "", "working directory (default: a temp dir, removed after)")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of judging 10 000 students (go test -bench)")
+	flag.BoolVar(&o.hold, "hold", false, "populate the largest class, write WORK/hold.sh (the grade command against it) and wait for Ctrl-C instead of measuring: for profiling")
 	flag.BoolVar(&o.renderOnly, "render-only", false, "measure nothing: write results.md (and the README table) again from results.json")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
@@ -173,7 +174,11 @@ func run(o options) error {
 		}
 		defer os.RemoveAll(o.work)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	limit := 90 * time.Minute
+	if o.hold {
+		limit = 8 * time.Hour
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	res := &Results{Date: time.Now().UTC().Format(time.RFC3339), Machine: cpuModel(), CPUs: runtime.NumCPU(),
 		LoadAverage: loadAverage(), GoVersion: runtime.Version(), Kubelab: kubelabVersion(o.kubelab),
@@ -316,6 +321,9 @@ func run(o options) error {
 			say("%s", msg)
 		}
 
+		if o.hold && si == len(o.sizes)-1 {
+			return hold(ctx, o, env, c.Kubeconfig, cache, class)
+		}
 		sz := Size{Students: n}
 		repeat := o.repeat
 		if n >= o.largeFrom {

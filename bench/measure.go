@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -273,4 +274,41 @@ func baseline(ctx context.Context, env []string, kubectl, mode string, namespace
 		calls = len(namespaces)
 	}
 	return time.Since(t0), calls, nil
+}
+
+// hold writes WORK/hold.sh, the kubelab grade command the bench would time
+// against the populated cluster, and waits for a signal: a profiler (or a
+// changed binary) can then be run against a class of 10 000 without
+// populating it again each time.
+func hold(ctx context.Context, o options, env []string, kubeconfig, cache string, class []grade.Student) error {
+	roster := filepath.Join(o.work, "hold.csv")
+	var b strings.Builder
+	b.WriteString("student_id,name,image,namespace\n")
+	for _, s := range class {
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", s.ID, s.Name, s.Image, s.Namespace)
+	}
+	if err := os.WriteFile(roster, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	var sh strings.Builder
+	sh.WriteString("#!/bin/sh\n# kubelab grade against the bench's populated cluster; extra arguments are passed on.\n")
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == "KUBECONFIG" || k == "HOME" || k == "SOURCE_DATE_EPOCH" || k == "KUBELAB_ALLOW_NETS" {
+			fmt.Fprintf(&sh, "export %q\n", kv)
+		}
+	}
+	fmt.Fprintf(&sh, "exec ${KUBELAB:-%q} --lang en grade --roster %q --out \"${OUT:-%s}\" --kubeconfig %q --jobs %d --insecure-registry --cache-dir %q --no-service-proxy -o json \"$@\"\n",
+		o.kubelab, roster, filepath.Join(o.work, "hold-out"), kubeconfig, o.jobs, cache)
+	script := filepath.Join(o.work, "hold.sh")
+	if err := os.WriteFile(script, []byte(sh.String()), 0o755); err != nil {
+		return err
+	}
+	say("holding %d students: run %s (KUBELAB=... to try another binary); Ctrl-C stops the cluster", len(class), script)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case <-sig:
+	case <-ctx.Done():
+	}
+	return nil
 }

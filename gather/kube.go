@@ -202,6 +202,12 @@ func readOnlyConfig(cfg *rest.Config, count *atomic.Int64, timeout time.Duration
 }
 
 // NewClient returns a read-only clientset for cfg.
+// It asks for protobuf, JSON as the fallback: every API server speaks
+// protobuf for the built-in kinds, and a class's Lists decode several times
+// faster from it, in less memory.
 func NewClient(cfg *rest.Config, count *atomic.Int64, timeout time.Duration) (kubernetes.Interface, error) {
-	return kubernetes.NewForConfig(ReadOnlyConfig(cfg, count, timeout))
+	c := ReadOnlyConfig(cfg, count, timeout)
+	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	c.ContentType = "application/vnd.kubernetes.protobuf"
+	return kubernetes.NewForConfig(c)
 }

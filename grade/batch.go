@@ -213,39 +213,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	b.groups = b.makeGroups(ctx, todo)
 
 	opt.Progress.Start(len(slice), res.Skipped)
-	queue := make(chan Student)
-	var wg sync.WaitGroup
-	var werr error
-	var werrOnce sync.Once
-	wctx, stopWorkers := context.WithCancel(ctx)
-	defer stopWorkers()
-	for i := 0; i < opt.Jobs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for s := range queue {
-				r := b.gradeGuarded(wctx, s)
-				if r == nil {
-					continue // interrupted: no result for this student
-				}
-				if err := b.write(r); err != nil {
-					werrOnce.Do(func() { werr = err; stopWorkers() })
-					continue
-				}
-				opt.Progress.Done(r)
-			}
-		}()
+	werr := b.gradeAll(ctx, b.feedOrder(todo), true)
+	if werr == nil && ctx.Err() == nil {
+		// A server that did not page in key order gave some namespaces out
+		// before all their objects had come: those students are graded
+		// again, each namespace read on its own.
+		werr = b.gradeAll(ctx, b.lateStudents(todo), false)
 	}
-feed:
-	for _, s := range todo {
-		select {
-		case queue <- s:
-		case <-wctx.Done():
-			break feed
-		}
-	}
-	close(queue)
-	wg.Wait()
+	b.closeStreams()
 	opt.Progress.Finish()
 	res.ImageGathers, res.RateLimitRetries = b.images.gathers.Load(), b.images.retries.Load()
 	res.Took = time.Since(start)
@@ -289,6 +264,90 @@ feed:
 	}
 	res.Class = class
 	return res, nil
+}
+
+// feedOrder is the order the students are graded in: each cluster's
+// namespaces in the API server's key order, the order their objects are
+// streamed in (see gather.NamespaceStream).
+func (b *batch) feedOrder(todo []Student) []Student {
+	out := append([]Student(nil), todo...)
+	ns := make(map[string]string, len(out))
+	for _, s := range out {
+		ns[s.ID] = b.namespaceOf(s, b.groups[b.studentGroup(s)])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return gather.NamespaceBefore(ns[out[i].ID], ns[out[j].ID]) })
+	return out
+}
+
+// lateStudents are the students whose namespace a stream gave out before
+// all its objects had arrived.
+func (b *batch) lateStudents(todo []Student) []Student {
+	late := map[string]bool{}
+	for k, g := range b.groups {
+		if gs, ok := g.f.peek(); ok && gs.stream != nil {
+			for _, ns := range gs.stream.Late() {
+				late[k+"\x00"+ns] = true
+			}
+		}
+	}
+	var out []Student
+	for _, s := range todo {
+		k := b.studentGroup(s)
+		if len(late) > 0 && late[k+"\x00"+b.namespaceOf(s, b.groups[k])] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// closeStreams stops the groups' page readers.
+func (b *batch) closeStreams() {
+	for _, g := range b.groups {
+		if gs, ok := g.f.peek(); ok && gs.stream != nil {
+			gs.stream.Close()
+		}
+	}
+}
+
+// gradeAll grades students with opt.Jobs workers and writes each result;
+// progress reports each one done.
+func (b *batch) gradeAll(ctx context.Context, students []Student, progress bool) error {
+	queue := make(chan Student)
+	var wg sync.WaitGroup
+	var werr error
+	var werrOnce sync.Once
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	for i := 0; i < b.opt.Jobs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range queue {
+				r := b.gradeGuarded(wctx, s)
+				if r == nil {
+					continue // interrupted: no result for this student
+				}
+				if err := b.write(r); err != nil {
+					werrOnce.Do(func() { werr = err; stopWorkers() })
+					continue
+				}
+				if progress {
+					b.opt.Progress.Done(r)
+				}
+			}
+		}()
+	}
+feed:
+	for _, s := range students {
+		select {
+		case queue <- s:
+		case <-wctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	return werr
 }
 
 type batch struct {
@@ -365,6 +424,15 @@ func (b *batch) write(r *report.Report) error {
 	b.mu.Lock()
 	if b.kept == nil {
 		b.kept = map[string]*report.Report{}
+	}
+	// A student graded again (lateStudents) replaces their first result.
+	if old := b.kept[id]; old == nil {
+		b.res.Graded++
+	} else if old.Counts[report.Error] > 0 {
+		b.res.ErrorRows--
+	}
+	if sum.Counts[report.Error] > 0 {
+		b.res.ErrorRows++
 	}
 	b.kept[id] = sum
 	b.mu.Unlock()

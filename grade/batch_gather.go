@@ -23,15 +23,21 @@ import (
 // clusterGroup is the students reached through one kubeconfig and context:
 // their cluster is gathered once, their namespaces with one List per kind.
 type clusterGroup struct {
-	kube       gather.Kube
+	kube gather.Kube
+	// namespaces has one entry per student, sorted in the API server's
+	// key order; repeats are students sharing a namespace.
 	namespaces []string
 	f          *future[*groupSnap]
 	once       sync.Once
 }
 
+// groupSnap is a group's shared read: the cluster-wide state, and its
+// namespaces either read whole (ns: one student, or a few) or streamed page
+// by page to the students as they are graded (a class).
 type groupSnap struct {
 	cluster *snapshot.ClusterInfo
 	ns      map[string]*snapshot.Namespace
+	stream  *gather.NamespaceStream
 	dur     map[snapshot.Source]time.Duration
 }
 
@@ -67,8 +73,7 @@ func (b *batch) makeGroups(ctx context.Context, students []Student) map[string]*
 		g.namespaces = append(g.namespaces, b.namespaceOf(s, g))
 	}
 	for _, g := range groups {
-		sort.Strings(g.namespaces)
-		g.namespaces = dedupe(g.namespaces)
+		sort.Slice(g.namespaces, func(i, j int) bool { return gather.NamespaceBefore(g.namespaces[i], g.namespaces[j]) })
 	}
 	return groups
 }
@@ -85,36 +90,52 @@ func (b *batch) namespaceOf(s Student, g *clusterGroup) string {
 	return DefaultNamespace("", s.ID)
 }
 
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // snapshot starts the group's gather on first use and waits for it.
 func (g *clusterGroup) snapshot(ctx, runCtx context.Context, timeout time.Duration, requests *atomic.Int64, needNS bool, now func() time.Time) (*groupSnap, bool) {
 	g.once.Do(func() {
 		go func() {
 			gctx, cancel := context.WithTimeout(runCtx, timeout)
 			defer cancel()
-			g.f.set(gatherGroup(gctx, g.kube, g.namespaces, requests, needNS, now))
+			g.f.set(gatherGroup(gctx, runCtx, g.kube, g.namespaces, requests, needNS, now))
 		}()
 	})
 	return g.f.wait(ctx)
 }
 
-func gatherGroup(ctx context.Context, kube gather.Kube, namespaces []string, requests *atomic.Int64, needNS bool, now func() time.Time) *groupSnap {
-	if !needNS {
-		namespaces = nil
-	}
+// streamFrom is the number of namespaces from which a group's are streamed
+// (paged Lists handed out namespace by namespace) instead of read whole: a
+// few namespaces are cheaper with one List each.
+const streamFrom = 2
+
+func gatherGroup(ctx, runCtx context.Context, kube gather.Kube, namespaces []string, requests *atomic.Int64, needNS bool, now func() time.Time) *groupSnap {
 	d := &gather.Direct{Kube: kube, Requests: requests, Clock: now}
 	gs := &groupSnap{}
-	gs.cluster, gs.ns, gs.dur = d.Namespaces(ctx, namespaces)
+	distinct := countDistinct(namespaces)
+	if !needNS || distinct < streamFrom {
+		if !needNS {
+			namespaces = nil
+		}
+		gs.cluster, gs.ns, gs.dur = d.Namespaces(ctx, namespaces)
+		return gs
+	}
+	gs.cluster, _, gs.dur = d.Namespaces(ctx, nil)
+	if gs.cluster.Err == nil {
+		cs, _ := d.Client()
+		// The stream lives as long as the run: its pages are read while
+		// the students are graded.
+		gs.stream = gather.StreamNamespaces(runCtx, cs, namespaces, gather.PageSize)
+	}
 	return gs
+}
+
+func countDistinct(sorted []string) int {
+	n := 0
+	for i, v := range sorted {
+		if i == 0 || v != sorted[i-1] {
+			n++
+		}
+	}
+	return n
 }
 
 // gradeGuarded grades one student within the per-student timeout. A panic
@@ -154,20 +175,10 @@ func (b *batch) gradeGuarded(ctx context.Context, s Student) *report.Report {
 		return nil
 	}
 	if o.r == nil {
-		b.mu.Lock()
-		b.res.Graded++
-		b.res.ErrorRows++
-		b.mu.Unlock()
 		r := ErrorReport(b.opt.Lab, s.LangOr(b.opt.Lang), s, b.namespaceOf(s, b.groups[b.studentGroup(s)]), o.msg, started)
 		r.FinishedAt = b.opt.Clock().UTC()
 		return r
 	}
-	b.mu.Lock()
-	b.res.Graded++
-	if o.r.Counts[report.Error] > 0 {
-		b.res.ErrorRows++
-	}
-	b.mu.Unlock()
 	return o.r
 }
 
@@ -214,7 +225,16 @@ func (c *classGatherer) Cluster(ctx context.Context, ns string, needNS bool) (*s
 		return &snapshot.ClusterInfo{Server: c.g.kube.Server, Context: c.g.kube.Context, Err: &snapshot.GatherError{Kind: snapshot.ErrTimeout,
 			What: "reach the API server at " + c.g.kube.Server, Detail: "the student's time ran out waiting for the cluster"}}, nil, nil
 	}
-	return gs.cluster, gs.ns[ns], gs.dur
+	if gs.stream == nil {
+		return gs.cluster, gs.ns[ns], gs.dur
+	}
+	t0 := c.b.opt.Clock()
+	n := gs.stream.Get(ctx, ns)
+	dur := map[snapshot.Source]time.Duration{snapshot.SrcNamespace: c.b.opt.Clock().Sub(t0)}
+	for k, v := range gs.dur {
+		dur[k] += v
+	}
+	return gs.cluster, n, dur
 }
 
 func (c *classGatherer) Image(ctx context.Context, ref string, plan *snapshot.Plan) *snapshot.ImageInfo {

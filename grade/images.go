@@ -124,6 +124,17 @@ func newFuture[T any]() *future[T] { return &future[T]{done: make(chan struct{})
 
 func (f *future[T]) set(v T) { f.val = v; close(f.done) }
 
+// peek returns the value if it is set.
+func (f *future[T]) peek() (T, bool) {
+	select {
+	case <-f.done:
+		return f.val, true
+	default:
+		var zero T
+		return zero, false
+	}
+}
+
 // wait returns the value, or false when ctx ends first.
 func (f *future[T]) wait(ctx context.Context) (T, bool) {
 	select {
