@@ -52,8 +52,11 @@ func ProbeApp(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, cfg 
 	}
 	svc := t.Service
 	client := &http.Client{
-		Timeout:   opt.Timeout,
-		Transport: &http.Transport{DialContext: netguard.Dialer(opt.Timeout).DialContext, Proxy: nil},
+		Timeout: opt.Timeout,
+		// One transport per probe and no idle connections: a pooled
+		// connection (and its two goroutines) would outlive the probe, one
+		// per student of a class.
+		Transport: &http.Transport{DialContext: netguard.Dialer(opt.Timeout).DialContext, Proxy: nil, DisableKeepAlives: true},
 		// A browser follows redirects, but a redirect could send the grader
 		// anywhere; record it instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

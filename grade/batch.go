@@ -246,7 +246,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 		if opt.StudentHTML != nil {
 			if _, err := os.Stat(studentPath(opt.Out, s.ID, ".html")); err != nil {
-				if err := writeAtomic(studentPath(opt.Out, s.ID, ".html"), func(w io.Writer) error { return opt.StudentHTML(w, r) }); err != nil {
+				if err := writeStudentFile(studentPath(opt.Out, s.ID, ".html"), func(w io.Writer) error { return opt.StudentHTML(w, r) }); err != nil {
 					return res, err
 				}
 			}
@@ -412,11 +412,11 @@ func (b *batch) write(r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(studentPath(b.opt.Out, id, ".json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := writeStudentFile(studentPath(b.opt.Out, id, ".json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	if b.opt.StudentHTML != nil {
-		if err := writeAtomic(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) }); err != nil {
+		if err := writeStudentFile(studentPath(b.opt.Out, id, ".html"), func(w io.Writer) error { return b.opt.StudentHTML(w, r) }); err != nil {
 			return err
 		}
 	}
@@ -447,4 +447,12 @@ func studentPath(out, id, ext string) string { return filepath.Join(out, Student
 // writeAtomic writes a class file (mode 0644) in full or not at all.
 func writeAtomic(path string, write func(io.Writer) error) error {
 	return atomicfile.Write(path, 0o644, write)
+}
+
+// writeStudentFile writes a student's report (mode 0644) in full or not at
+// all, without its own fsync: a class has thousands of them, and
+// Class.WriteFiles syncs the file system once before the class files that
+// list them are written.
+func writeStudentFile(path string, write func(io.Writer) error) error {
+	return atomicfile.WriteUnsynced(path, 0o644, write)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -330,8 +331,13 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // WriteFiles writes index.html, grades.csv (with the extra columns at its
 // end) and results.json into dir, each atomically. The three are written at
 // once (results.json is mostly copying, index.html mostly rendering); they
-// only read the class.
+// only read the class. The students' own files, written unsynced, are
+// flushed first, so that a crash never leaves a class file pointing at an
+// empty report.
 func (c *Class) WriteFiles(dir string, extra ...CSVColumn) error {
+	if err := atomicfile.SyncFS(dir); err != nil {
+		return fmt.Errorf("flushing the students' reports: %w", err)
+	}
 	files := []struct {
 		name  string
 		write func(io.Writer) error

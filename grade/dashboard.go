@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -103,7 +104,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		}
 		Legend []struct{ Class, Name string }
 		Checks []string
-		Rows   []dashRow
+		Rows   iter.Seq[dashRow]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
 	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
@@ -161,40 +162,19 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	if c.HTMLReports {
 		ext = ".html"
 	}
+	// The rows are made one at a time as the template reaches them: a
+	// class of 10 000 never holds all its rows (tens of MB) at once.
 	for _, e := range c.Students {
-		row := dashRow{ID: e.ID, Name: e.Name, Href: StudentsDir + "/" + e.ID + ext, Score: num(e.Score), Max: num(e.MaxScore),
-			Percent: num(e.Percent), Late: "", LateText: "–", NotGraded: num(e.Report.NotGradedPoints), NotGradedText: "–"}
 		if e.Report.Incomplete {
 			data.Incomplete++
-			row.Incomplete = true
-			row.NotGradedText = notGradedMark + " " + num(e.Report.NotGradedPoints)
 		}
-		if e.hasLateRe {
-			row.Late, row.LateText = "no", L.No
-			if e.Late {
-				row.Late, row.LateText = "yes", fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
+	}
+	data.Rows = func(yield func(dashRow) bool) {
+		for _, e := range c.Students {
+			if !yield(dashboardRow(e, ids, ext, L, RL)) {
+				return
 			}
 		}
-		for _, id := range ids {
-			ch, ok := findCheck(e.Report, id)
-			if !ok {
-				row.Cells = append(row.Cells, dashCell{Status: "skipped", Text: "", V: "-1"})
-				continue
-			}
-			if ch.NotGraded {
-				// Neither earned nor lost: sorts below every graded cell.
-				row.Cells = append(row.Cells, dashCell{Status: "notgraded", Text: notGradedMark, V: "-1",
-					Title: id + ": " + RL.NotGraded + " — " + shorten(ch.Message, 200)})
-				continue
-			}
-			text := marks[ch.Status]
-			if ch.MaxPoints > 0 {
-				text += " " + num(ch.Points)
-			}
-			row.Cells = append(row.Cells, dashCell{Status: string(ch.Status), Text: text, V: num(ch.Points),
-				Title: id + ": " + names[ch.Status] + " — " + shorten(ch.Message, 200)})
-		}
-		data.Rows = append(data.Rows, row)
 	}
 	// Written through a buffer (thousands of small writes to a file cost
 	// more than the rendering), not rendered whole in memory (32 MB for a
@@ -204,6 +184,44 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		return err
 	}
 	return out.Flush()
+}
+
+// dashboardRow is one student's row of the students × checks table.
+func dashboardRow(e StudentEntry, ids []string, ext string, L dashLabels, RL report.Labels) dashRow {
+	names := RL.StatusName
+	row := dashRow{ID: e.ID, Name: e.Name, Href: StudentsDir + "/" + e.ID + ext, Score: num(e.Score), Max: num(e.MaxScore),
+		Percent: num(e.Percent), Late: "", LateText: "–", NotGraded: num(e.Report.NotGradedPoints), NotGradedText: "–"}
+	if e.Report.Incomplete {
+		row.Incomplete = true
+		row.NotGradedText = notGradedMark + " " + num(e.Report.NotGradedPoints)
+	}
+	if e.hasLateRe {
+		row.Late, row.LateText = "no", L.No
+		if e.Late {
+			row.Late, row.LateText = "yes", fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
+		}
+	}
+	row.Cells = make([]dashCell, 0, len(ids))
+	for _, id := range ids {
+		ch, ok := findCheck(e.Report, id)
+		if !ok {
+			row.Cells = append(row.Cells, dashCell{Status: "skipped", Text: "", V: "-1"})
+			continue
+		}
+		if ch.NotGraded {
+			// Neither earned nor lost: sorts below every graded cell.
+			row.Cells = append(row.Cells, dashCell{Status: "notgraded", Text: notGradedMark, V: "-1",
+				Title: id + ": " + RL.NotGraded + " — " + shorten(ch.Message, 200)})
+			continue
+		}
+		text := marks[ch.Status]
+		if ch.MaxPoints > 0 {
+			text += " " + num(ch.Points)
+		}
+		row.Cells = append(row.Cells, dashCell{Status: string(ch.Status), Text: text, V: num(ch.Points),
+			Title: id + ": " + names[ch.Status] + " — " + shorten(ch.Message, 200)})
+	}
+	return row
 }
 
 func r1(f float64) float64 { return math.Round(f*10) / 10 }

@@ -41,11 +41,11 @@ func WriteStudentReport(out string, r *report.Report, html func(io.Writer, *repo
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(studentPath(out, r.Student.ID, ".json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := writeStudentFile(studentPath(out, r.Student.ID, ".json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	if html != nil {
-		return writeAtomic(studentPath(out, r.Student.ID, ".html"), func(w io.Writer) error { return html(w, r) })
+		return writeStudentFile(studentPath(out, r.Student.ID, ".html"), func(w io.Writer) error { return html(w, r) })
 	}
 	return nil
 }

@@ -127,7 +127,7 @@ func mergeStudent(dir, out, id string, same bool, studentHTML func(io.Writer, *r
 			}
 		}
 	} else if studentHTML != nil {
-		if err := writeAtomic(studentPath(out, id, ".html"), func(w io.Writer) error { return studentHTML(w, r) }); err != nil {
+		if err := writeStudentFile(studentPath(out, id, ".html"), func(w io.Writer) error { return studentHTML(w, r) }); err != nil {
 			return nil, false, err
 		}
 	} else {
@@ -153,5 +153,5 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
+	return writeStudentFile(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
 }

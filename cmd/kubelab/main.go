@@ -14,9 +14,10 @@ func main() {
 }
 
 func run(args []string) int {
-	root := newRootCmd()
+	root, g := newRoot()
 	root.SetArgs(args)
 	err := root.Execute()
+	g.flushProfile()
 	if err == nil {
 		return ExitOK
 	}

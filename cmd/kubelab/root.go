@@ -12,11 +12,20 @@ import (
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	Lang   string
-	LabDir string
+	Lang          string
+	LabDir        string
+	Profile       string
+	ProfileOutput string
+
+	stopProfile func() error
 }
 
 func newRootCmd() *cobra.Command {
+	root, _ := newRoot()
+	return root
+}
+
+func newRoot() (*cobra.Command, *globalOptions) {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:   "kubelab",
@@ -35,15 +44,17 @@ classes (kubelab grade) and export reports.`,
 	}
 	root.PersistentFlags().StringVar(&g.Lang, "lang", defaultLang(), "language of lessons and reports: id (Bahasa Indonesia) or en; the default follows LANG")
 	root.PersistentFlags().StringVar(&g.LabDir, "lab-dir", "", "load the lab from this directory (lab.yaml + Markdown) instead of the built-in labs")
+	root.PersistentFlags().StringVar(&g.Profile, "profile", "none", "write a Go profile of this run: none, cpu, heap, allocs or goroutine (for a bug report about a slow or large run)")
+	root.PersistentFlags().StringVar(&g.ProfileOutput, "profile-output", "profile.pprof", "the file --profile writes (read it with go tool pprof)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		g.Lang = strings.ToLower(g.Lang)
 		if g.Lang != "id" && g.Lang != "en" {
 			return exitf(ExitUsage, "--lang %q: use id (Bahasa Indonesia) or en (English)", g.Lang)
 		}
-		return nil
+		return g.startProfile()
 	}
 	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
-	return root
+	return root, g
 }
 
 // defaultLang reads the locale like gettext does: LANGUAGE, LC_ALL,

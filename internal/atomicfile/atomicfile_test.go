@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -102,5 +103,36 @@ func TestCreateCommitAbort(t *testing.T) {
 func TestMissingDirectory(t *testing.T) {
 	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "f"), nil, 0o644); err == nil {
 		t.Error("no error for a missing directory")
+	}
+}
+
+// WriteUnsynced keeps Write's promises but the sync: the file appears whole
+// with its mode, a failed write leaves the old file and no temporary one,
+// and SyncFS flushes the directory's file system (or says which one it
+// could not open).
+func TestWriteUnsyncedAndSyncFS(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s1.json")
+	if err := WriteUnsynced(p, 0o640, func(w io.Writer) error { _, err := io.WriteString(w, "one"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("render failed")
+	if err := WriteUnsynced(p, 0o644, func(w io.Writer) error { io.WriteString(w, "half"); return boom }); !errors.Is(err, boom) {
+		t.Fatalf("error %v, want %v", err, boom)
+	}
+	b, _ := os.ReadFile(p)
+	st, _ := os.Stat(p)
+	if string(b) != "one" || st.Mode().Perm() != 0o640 {
+		t.Errorf("got %q mode %v, want \"one\" 0640", b, st.Mode().Perm())
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("left behind: %v", names)
+	}
+	if err := SyncFS(dir); err != nil {
+		t.Errorf("SyncFS(%s): %v", dir, err)
+	}
+	missing := filepath.Join(dir, "gone")
+	if err := SyncFS(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("SyncFS of a missing directory: %v, want an error naming it", err)
 	}
 }
