@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // NodePorts are host ports on 127.0.0.1 here (the node's address), where
@@ -43,7 +42,7 @@ func reserveNodePorts(n int) (string, []*os.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if !tryLock(f) {
 			f.Close()
 			return nil, nil
 		}

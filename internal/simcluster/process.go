@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"time"
 )
 
@@ -41,11 +40,11 @@ func (c *Cluster) startPath(opt Options, name, path string, args ...string) erro
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr(opt.Detach)
 	if !opt.Detach {
 		// If the test binary dies (a panic, a timeout, SIGKILL), the kernel
-		// kills the child too, so no process outlives its test.
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		// kills the child too (Pdeathsig, bound to this thread), so no
+		// process outlives its test.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -106,13 +105,13 @@ func (c *Cluster) StopComponent(name string) error {
 
 func stopProc(p *proc) {
 	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	signalGroup(pgid, false)
 	select {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		signalGroup(pgid, true)
 		<-p.done
 	}
 	// Anything the component left in its group goes too.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	signalGroup(pgid, true)
 }
