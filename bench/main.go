@@ -72,6 +72,11 @@ type Size struct {
 	ImageReads  int64     `json:"image_reads"`
 	PeakRSSMB   float64   `json:"peak_rss_mb"`
 	WithErrors  int       `json:"students_with_errors"`
+	// KubelabCPUSeconds (user + system of kubelab grade) and
+	// ClusterCPUSeconds (of the simulated cluster's processes, which share
+	// the machine) are those of the run whose wall time is the median.
+	KubelabCPUSeconds float64 `json:"kubelab_cpu_seconds"`
+	ClusterCPUSeconds float64 `json:"cluster_cpu_seconds"`
 	// Baseline: the kubectl script, measured on BaselineSample students
 	// and, when that is fewer than Students, extrapolated linearly.
 	BaselineSample         int     `json:"baseline_sample"`
@@ -111,6 +116,9 @@ type options struct {
 	repeatLarge, largeFrom        int
 	shards                        int
 	goBench, renderOnly, hold     bool
+	// clusterCPU is the simulated cluster's CPU time so far (gradeRun
+	// reads it before and after a run).
+	clusterCPU func() (time.Duration, error)
 }
 
 func main() {
@@ -193,6 +201,7 @@ func run(o options) error {
 		return err
 	}
 	defer c.Stop()
+	o.clusterCPU = c.CPUTime
 	// The simulated node holds 1000 pods, as kwok makes it; a class of
 	// 10 000 needs room for one pod per student.
 	if largest > 900 {
@@ -329,6 +338,7 @@ func run(o options) error {
 		if n >= o.largeFrom {
 			repeat = o.repeatLarge
 		}
+		var runs []*measured
 		for r := 0; r < repeat; r++ {
 			out := filepath.Join(o.work, fmt.Sprintf("class-%d-%d", n, r))
 			m, err := gradeRun(ctx, o, env, c.Kubeconfig, cache, class, out)
@@ -338,13 +348,17 @@ func run(o options) error {
 			if r > 0 {
 				os.RemoveAll(out) // run 0 stays, for the shards to be compared with
 			}
+			runs = append(runs, m)
 			sz.Runs = append(sz.Runs, round(m.wall.Seconds(), 2))
 			sz.PeakRSSMB = max(sz.PeakRSSMB, round(float64(m.maxRSSKB)/1024, 1))
 			sz.APIRequests, sz.ImageReads, sz.WithErrors = m.stats.APIRequests, m.stats.ImageReads, m.withErrors
-			say("kubelab grade, %d students: %s, %d API requests, %d image reads, peak RSS %.1f MB",
-				n, m.wall.Round(time.Millisecond), m.stats.APIRequests, m.stats.ImageReads, float64(m.maxRSSKB)/1024)
+			say("kubelab grade, %d students: %s, %d API requests, %d image reads, peak RSS %.1f MB, CPU: kubelab %.1f s, cluster %.1f s",
+				n, m.wall.Round(time.Millisecond), m.stats.APIRequests, m.stats.ImageReads, float64(m.maxRSSKB)/1024,
+				m.cpu.Seconds(), m.clusterCPU.Seconds())
 		}
 		sz.WallSeconds = median(sz.Runs)
+		mid := medianRun(runs)
+		sz.KubelabCPUSeconds, sz.ClusterCPUSeconds = round(mid.cpu.Seconds(), 1), round(mid.clusterCPU.Seconds(), 1)
 		if o.shards > 1 && si == len(o.sizes)-1 {
 			say("grading the %d students as %d shards, then merging", n, o.shards)
 			if sz.Shards, err = shardRun(ctx, o, env, c.Kubeconfig, cache, class, filepath.Join(o.work, fmt.Sprintf("class-%d-0", n))); err != nil {

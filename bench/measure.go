@@ -126,10 +126,13 @@ func goBench(ctx context.Context) ([]string, error) {
 }
 
 type measured struct {
-	wall       time.Duration
-	maxRSSKB   int64
-	stats      runStats
-	withErrors int
+	wall     time.Duration
+	maxRSSKB int64
+	// cpu is kubelab's user + system time; clusterCPU the simulated
+	// cluster's during the run.
+	cpu, clusterCPU time.Duration
+	stats           runStats
+	withErrors      int
 }
 
 type runStats struct {
@@ -158,9 +161,24 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var cpu0 time.Duration
+	if o.clusterCPU != nil {
+		var err error
+		if cpu0, err = o.clusterCPU(); err != nil {
+			return nil, err
+		}
+	}
 	t0 := time.Now()
 	err := cmd.Run()
 	wall := time.Since(t0)
+	var clusterCPU time.Duration
+	if o.clusterCPU != nil && err == nil {
+		cpu1, cerr := o.clusterCPU()
+		if cerr != nil {
+			return nil, cerr
+		}
+		clusterCPU = cpu1 - cpu0
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kubelab grade: %v\n%s", err, tail(stderr.String(), 2000))
 	}
@@ -175,7 +193,8 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 		return nil, fmt.Errorf("kubelab grade graded %d students, want %d", sum.Summary.Students, want)
 	}
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	m := &measured{wall: wall, stats: *sum.Run, withErrors: sum.Summary.WithErrors}
+	m := &measured{wall: wall, stats: *sum.Run, withErrors: sum.Summary.WithErrors,
+		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), clusterCPU: clusterCPU}
 	if ru != nil {
 		m.maxRSSKB = ru.Maxrss // kilobytes on Linux
 	}
@@ -311,4 +330,12 @@ func hold(ctx context.Context, o options, env []string, kubeconfig, cache string
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// medianRun is the run whose wall time is the median (the lower middle of
+// an even count).
+func medianRun(runs []*measured) *measured {
+	s := append([]*measured(nil), runs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
+	return s[(len(s)-1)/2]
 }

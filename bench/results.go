@@ -75,6 +75,17 @@ func Table(res *Results) string {
 	}
 	fmt.Fprintf(&b, "\n%s, %d CPUs (load average %s at the start, shared machine); %s; `kubelab grade --jobs %d`; wall time: %s, peak memory: the largest of them; image checks from a warm cache.\n",
 		res.Machine, res.CPUs, res.LoadAverage, res.GoVersion, res.Jobs, runs)
+	var cpu []string
+	for _, s := range res.Sizes {
+		if s.KubelabCPUSeconds > 0 {
+			cpu = append(cpu, fmt.Sprintf("%d students: kubelab %.1f s, cluster %.1f s (of %.1f s)",
+				s.Students, s.KubelabCPUSeconds, s.ClusterCPUSeconds, float64(res.CPUs)*s.WallSeconds))
+		}
+	}
+	if len(cpu) > 0 {
+		fmt.Fprintf(&b, "\nCPU time during the median run, kubelab grade's (user + system) and the simulated cluster's (API server, etcd, controllers, scheduler, kwok: on the same %d CPUs), of the %d × wall seconds the machine had: %s.\n",
+			res.CPUs, res.CPUs, strings.Join(cpu, "; "))
+	}
 	for _, s := range res.Sizes {
 		sh := s.Shards
 		if sh == nil {
