@@ -41,7 +41,7 @@ demo: build cluster-bins
 # 10 000 students on one simulated cluster (the 10 000 also as 4 shards,
 # merged), graded by bin/kubelab, against the kubectl script of
 # bench/baseline.sh. Writes bench/results.{md,json} and the README table
-# (about 40 min on 2 cores, most of it creating the 10 000 students).
+# (about 30 min on 2 cores, most of it creating the 10 000 students).
 # BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
 BENCHFLAGS ?=
 bench: build cluster-bins
