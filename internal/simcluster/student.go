@@ -319,7 +319,13 @@ func (s *Student) kubelet(ctx context.Context, status func(corev1.Pod) (map[stri
 // waiting for one of reasons, and the deployment controller has seen that no
 // pod is ready.
 func (s *Student) waitRealReason(ctx context.Context, reasons []string) error {
-	err := waitFor(ctx, 3*time.Minute, func() (bool, error) {
+	// What the last poll saw, for the error: a timeout on a loaded CI
+	// machine must say which part of the state never came.
+	var seen []string
+	// Normally reached in under a minute; a real kubelet on a machine
+	// running other test packages has been seen to need more than three.
+	err := waitFor(ctx, 5*time.Minute, func() (bool, error) {
+		seen = seen[:0]
 		out, err := s.kubectl(ctx, "get", "pods", "-l", "app="+s.App, "-o", "json")
 		if err != nil {
 			return false, nil
@@ -334,6 +340,13 @@ func (s *Student) waitRealReason(ctx context.Context, reasons []string) error {
 		for _, p := range l.Items {
 			found := false
 			for _, cs := range p.Status.ContainerStatuses {
+				state := "running"
+				if cs.State.Waiting != nil {
+					state = "waiting " + cs.State.Waiting.Reason
+				} else if cs.State.Terminated != nil {
+					state = "terminated " + cs.State.Terminated.Reason
+				}
+				seen = append(seen, fmt.Sprintf("%s: %s, %d restarts", p.Name, state, cs.RestartCount))
 				for _, r := range reasons {
 					// A crash loop alternates between running and waiting;
 					// the kubelet's back-off doubles (10 s, 20 s, 40 s), so
@@ -349,10 +362,13 @@ func (s *Student) waitRealReason(ctx context.Context, reasons []string) error {
 			}
 		}
 		d, err := s.deployment(ctx)
+		if err == nil {
+			seen = append(seen, fmt.Sprintf("deployment: %d ready, generation %d observed %d", d.Status.ReadyReplicas, d.Generation, d.Status.ObservedGeneration))
+		}
 		return err == nil && d.Status.ReadyReplicas == 0 && d.Status.ObservedGeneration >= d.Generation, nil
 	})
 	if err != nil {
-		return fmt.Errorf("pods of %s never reported %s: %w", s.App, strings.Join(reasons, " or "), err)
+		return fmt.Errorf("pods of %s never reported %s (last seen: %s): %w", s.App, strings.Join(reasons, " or "), strings.Join(seen, "; "), err)
 	}
 	return nil
 }
