@@ -326,6 +326,17 @@ func findCheck(r *report.Report, id string) (report.Result, bool) {
 	return report.Result{}, false
 }
 
+// incomplete counts the students with points not graded.
+func (c *Class) incomplete() int {
+	n := 0
+	for _, e := range c.Students {
+		if e.Report.Incomplete {
+			n++
+		}
+	}
+	return n
+}
+
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // WriteFiles writes index.html, grades.csv (with the extra columns at its

@@ -162,13 +162,9 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	if c.HTMLReports {
 		ext = ".html"
 	}
+	data.Incomplete = c.incomplete()
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
-	for _, e := range c.Students {
-		if e.Report.Incomplete {
-			data.Incomplete++
-		}
-	}
 	data.Rows = func(yield func(dashRow) bool) {
 		for _, e := range c.Students {
 			if !yield(dashboardRow(e, ids, ext, L, RL)) {

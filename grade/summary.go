@@ -42,13 +42,7 @@ func WriteSummary(w io.Writer, format string, c *Class, out string, stats *RunSt
 	if s.WithErrors > 0 {
 		fmt.Fprintf(w, ", %d with errors (the environment's, not the student's: --resume --retry-errors grades them again)", s.WithErrors)
 	}
-	incomplete := 0
-	for _, e := range c.Students {
-		if e.Report.Incomplete {
-			incomplete++
-		}
-	}
-	if incomplete > 0 {
+	if incomplete := c.incomplete(); incomplete > 0 {
 		fmt.Fprintf(w, ", %d incomplete (points not graded, left out of their maximum: grades.csv column incomplete)", incomplete)
 	}
 	fmt.Fprintln(w)
