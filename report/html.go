@@ -82,6 +82,8 @@ type htmlData struct {
 	NotGraded                        []htmlNotGraded
 	// Next is what to do next (NextSteps), nil when nothing is to fix.
 	Next *htmlNext
+	// Main is the steps and their checks, written by writeSteps.
+	Main template.HTML
 }
 
 // htmlNext is the "what to do next" box: the first check to fix, its
@@ -184,6 +186,9 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 		}
 		d.Steps = append(d.Steps, st)
 	}
+	var steps bytes.Buffer
+	writeSteps(&steps, L, d.Steps)
+	d.Main = template.HTML(steps.String())
 	// The template writes many small pieces: render in memory and write the
 	// page once (unbuffered, each piece was a system call on a file).
 	var buf bytes.Buffer
