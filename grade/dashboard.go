@@ -2,6 +2,7 @@ package grade
 
 import (
 	"bufio"
+	"bytes"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -104,7 +105,8 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		}
 		Legend []struct{ Class, Name string }
 		Checks []string
-		Rows   iter.Seq[dashRow]
+		// Rows are the table's rows, each written by writeRow.
+		Rows iter.Seq[template.HTML]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
 	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
@@ -165,9 +167,12 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	data.Incomplete = c.incomplete()
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
-	data.Rows = func(yield func(dashRow) bool) {
+	data.Rows = func(yield func(template.HTML) bool) {
+		var b bytes.Buffer
 		for _, e := range c.Students {
-			if !yield(dashboardRow(e, ids, ext, L, RL)) {
+			b.Reset()
+			writeRow(&b, dashboardRow(e, ids, ext, L, RL))
+			if !yield(template.HTML(b.Bytes())) {
 				return
 			}
 		}

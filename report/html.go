@@ -12,8 +12,6 @@ import (
 )
 
 var (
-	//go:embed assets/report.html.tmpl
-	htmlTemplate string
 	//go:embed assets/report.css
 	htmlCSS string
 	//go:embed assets/report.js
@@ -37,8 +35,6 @@ func scriptHash(js string) string {
 	sum := sha256.Sum256([]byte(js))
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
-
-var htmlTmpl = template.Must(template.New("report").Parse(htmlTemplate))
 
 type htmlCount struct {
 	Status Status
@@ -82,8 +78,6 @@ type htmlData struct {
 	NotGraded                        []htmlNotGraded
 	// Next is what to do next (NextSteps), nil when nothing is to fix.
 	Next *htmlNext
-	// Main is the steps and their checks, written by writeSteps.
-	Main template.HTML
 }
 
 // htmlNext is the "what to do next" box: the first check to fix, its
@@ -96,8 +90,21 @@ type htmlNext struct {
 // WriteHTML renders the report as one self-contained HTML page: inline CSS
 // and script, no fonts, images or scripts fetched, a Content-Security-Policy
 // that forbids fetching anything, and a print stylesheet for A4. Every text
-// that came from the report goes through html/template's escaping.
+// that came from the report is escaped as html/template would escape it
+// there (writePage).
 func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
+	d := pageData(r, opt)
+	// Rendered in memory and written once: unbuffered, each of the many
+	// small pieces would be a system call on a file.
+	var buf bytes.Buffer
+	buf.Grow(32 << 10)
+	writePage(&buf, &d)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// pageData is what the page shows of r, worded in r's language.
+func pageData(r *Report, opt HTMLOptions) htmlData {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	lang := r.Lang
@@ -186,15 +193,5 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 		}
 		d.Steps = append(d.Steps, st)
 	}
-	var steps bytes.Buffer
-	writeSteps(&steps, L, d.Steps)
-	d.Main = template.HTML(steps.String())
-	// The template writes many small pieces: render in memory and write the
-	// page once (unbuffered, each piece was a system call on a file).
-	var buf bytes.Buffer
-	if err := htmlTmpl.Execute(&buf, d); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return d
 }
