@@ -7,15 +7,11 @@ import (
 )
 
 // writeSteps writes the page's steps and their checks, the part of an HTML
-// report that grows with the lab, straight to b.
-//
-// Why not html/template here, as for the rest of the page: it calls an
-// escaper through reflection for every value it writes, and a check writes
-// fifteen or so; that was four fifths of a page's time, and a class of
-// 10 000 writes 10 000 pages. Each value below is escaped as html/template
-// escapes it in the same place (package htmlesc), to the same bytes:
-// FuzzHTMLSteps renders the former template beside this and compares, and
-// the golden pages did not change.
+// report that grows with the lab, straight to b (for writePage, which says
+// why the page is not a template). Each value is escaped as html/template
+// escaped it in the same place (package htmlesc), to the same bytes:
+// FuzzHTMLSteps renders the former template of this part beside it and
+// compares, and the golden pages did not change.
 func writeSteps(b *bytes.Buffer, L Labels, steps []htmlStep) {
 	for _, s := range steps {
 		b.WriteString("\n<section class=\"step\" id=\"step-")
