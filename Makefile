@@ -10,7 +10,7 @@ SIMDIR    ?= .sim
 # Tests that need a real component fail instead of skipping when CI is set.
 TESTFLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build test lint demo cluster-bins sim-up sim-down bench fuzz clean real-up real-down demo-real
+.PHONY: all build test lint demo cluster-bins node-bins sim-up sim-down bench fuzz clean real-up real-down demo-real
 
 all: build
 
@@ -19,11 +19,16 @@ build:
 	$(GO) build -o $(BIN)/kubelab-sim ./cmd/kubelab-sim
 
 # The simulated cluster's binaries, built from tools/go.mod into
-# ~/.cache/kubelab/bin (a no-op when current; ~10 min cold on 2 cores).
+# ~/.cache/kubelab/bin (a no-op when current; ~12 min cold on 2 cores).
+# node-bins adds the real node's kubelet and kube-proxy (~5 min more).
+# One build at a time: tools/build.sh takes a lock on the cache.
 cluster-bins:
-	@bash tools/build.sh >/dev/null
+	@bash tools/build.sh control >/dev/null
 
-test: cluster-bins
+node-bins:
+	@bash tools/build.sh node >/dev/null
+
+test: cluster-bins node-bins
 	$(GO) test $(TESTFLAGS) ./...
 
 lint:
@@ -68,7 +73,7 @@ clean:
 # the nsenter prefix; real-down leaves nothing behind.
 REALDIR   ?= .real
 REALNETNS ?= kubelab-real
-real-up: cluster-bins
+real-up: node-bins
 	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
 	@$(BIN)/kubelab-real up --dir $(REALDIR) --netns $(REALNETNS)
 
@@ -80,6 +85,6 @@ real-down:
 # lesson's Dockerfile through docker build/push, kubectl create deployment
 # and expose, the app through the NodePort and the LoadBalancer ingress,
 # kubelab check (reports in out/demo-real); then everything is torn down.
-demo-real: build cluster-bins
+demo-real: build node-bins
 	@$(GO) build -o $(BIN)/kubelab-real ./cmd/kubelab-real
 	$(BIN)/kubelab-real demo --kubelab $(BIN)/kubelab --out out/demo-real

@@ -80,7 +80,7 @@ func requireInside(t *testing.T) string {
 func startT(t *testing.T) *Node {
 	t.Helper()
 	ns := requireInside(t)
-	bins, err := simcluster.Binaries()
+	bins, err := simcluster.NodeBinaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)
 	}
@@ -144,7 +144,7 @@ func rootIptables(t *testing.T) string {
 
 func binDir(t *testing.T) string {
 	t.Helper()
-	bins, err := simcluster.Binaries()
+	bins, err := simcluster.NodeBinaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)
 	}

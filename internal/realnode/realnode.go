@@ -48,7 +48,7 @@ type Options struct {
 	// Dir is the node's working directory (absolute, short: containerd's
 	// socket lives in it).
 	Dir string
-	// BinDir holds the cluster binaries; empty means simcluster.Binaries().
+	// BinDir holds the cluster binaries; empty means simcluster.NodeBinaries().
 	BinDir string
 }
 
@@ -134,6 +134,11 @@ func Start(ctx context.Context, opt Options) (n *Node, err error) {
 	}
 	if n.PauseImage, err = pushPause(ctx, n.Dir, n.Registry); err != nil {
 		return nil, err
+	}
+	if opt.BinDir == "" {
+		if opt.BinDir, err = simcluster.NodeBinaries(); err != nil {
+			return nil, err
+		}
 	}
 	c, err := simcluster.Start(ctx, simcluster.Options{
 		BinDir: opt.BinDir, Dir: filepath.Join(opt.Dir, "cluster"), NodeName: "minikube",

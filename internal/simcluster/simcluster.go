@@ -433,10 +433,16 @@ func blockFakeRanges() {
 	}
 }
 
-// Binaries returns the directory of the cluster binaries: $KUBELAB_CLUSTER_BINS
-// if set, else what tools/build.sh prints (it builds them on first use and is
-// a no-op when they are current).
-func Binaries() (string, error) {
+// Binaries returns the directory of the simulated cluster's binaries (the
+// control plane, kubectl and kwok): $KUBELAB_CLUSTER_BINS if set, else what
+// `tools/build.sh control` prints (it builds them on first use, one build at
+// a time, and is a no-op when they are current).
+func Binaries() (string, error) { return binaries("control") }
+
+// NodeBinaries is Binaries with the real node's kubelet and kube-proxy too.
+func NodeBinaries() (string, error) { return binaries("node") }
+
+func binaries(set string) (string, error) {
 	if d := os.Getenv("KUBELAB_CLUSTER_BINS"); d != "" {
 		return d, nil
 	}
@@ -444,7 +450,7 @@ func Binaries() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command("bash", filepath.Join(root, "tools", "build.sh"))
+	cmd := exec.Command("bash", filepath.Join(root, "tools", "build.sh"), set)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
