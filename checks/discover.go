@@ -10,6 +10,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Discover finds the student's work in a namespace: the Deployment running
@@ -62,6 +64,19 @@ func Discover(ns *Namespace, image, deployment string) *Target {
 	sort.Strings(t.Candidates)
 	if t.Deployment == nil {
 		return t
+	}
+	// A repository handed in without a tag is the image the student's
+	// deployment runs from it (they tagged and deployed their own tag, as
+	// the lesson teaches), not latest, which they may never have pushed.
+	if err == nil && !snapshot.HasTagOrDigest(image) {
+		for _, c := range t.Deployment.Spec.Template.Spec.Containers {
+			if cf, cr, err := NormalizeImage(c.Image); err == nil && cr == repo {
+				if cf != full {
+					t.Image, t.ImageFrom = cf, t.Deployment.Name
+				}
+				break
+			}
+		}
 	}
 	sel, err := metaSelector(t.Deployment)
 	if err == nil {

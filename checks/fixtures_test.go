@@ -2,6 +2,7 @@ package checks
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"os"
@@ -135,9 +136,12 @@ type fxRegistry struct {
 	Config    *fxConfig `yaml:"config"`
 	// Files maps an absolute path to its content; Sizes overrides the size
 	// (default: the content's length) for files bigger than what is read.
-	Files      map[string]string `yaml:"files"`
-	Sizes      map[string]int64  `yaml:"sizes"`
-	FilesError *fxError          `yaml:"files_error"`
+	Files map[string]string `yaml:"files"`
+	// FilesBase64 holds files whose bytes YAML cannot carry (UTF-16, as
+	// Windows PowerShell 5.1 writes), base64-encoded.
+	FilesBase64 map[string]string `yaml:"files_base64"`
+	Sizes       map[string]int64  `yaml:"sizes"`
+	FilesError  *fxError          `yaml:"files_error"`
 	// Paths are ImageInfo.Paths: the student's files seen in the layers.
 	Paths []string `yaml:"paths"`
 }
@@ -529,7 +533,12 @@ func parseFixture(t *testing.T, file string, data []byte) (*fixture, *Snapshot) 
 			Digest: r.Digest, MediaType: r.MediaType, IsIndex: r.Index, Platforms: r.Platforms, Platform: r.Platform,
 			Err: r.Error.gatherError("read image " + fx.Image + " from the registry"), FilesErr: r.FilesError.gatherError("read the files of image " + fx.Image)}
 		if im.Ref == "" {
+			// As pipeline.Collect reads it: a repository without a tag is
+			// the tag the student's deployment runs.
 			im.Ref = fx.Image
+			if s.Target.ImageFrom != "" {
+				im.Ref = s.Target.Image
+			}
 		}
 		if im.Name == "" && im.Invalid == "" {
 			if full, _, err := NormalizeImage(im.Ref); err == nil {
@@ -543,6 +552,13 @@ func parseFixture(t *testing.T, file string, data []byte) (*fixture, *Snapshot) 
 		im.Files = map[string]*ImageFile{}
 		for p, content := range r.Files {
 			im.Files[p] = &ImageFile{Size: int64(len(content)), Content: content}
+		}
+		for p, b64 := range r.FilesBase64 {
+			raw, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				t.Fatalf("%s: registry.files_base64[%s]: %v", file, p, err)
+			}
+			im.Files[p] = &ImageFile{Size: int64(len(raw)), Content: string(raw)}
 		}
 		for p, size := range r.Sizes {
 			if im.Files[p] == nil {

@@ -143,7 +143,25 @@ func judgeImagePushed(s *Snapshot, _ Params) Judgement {
 		return *j
 	}
 	ev := []report.Fact{fact("image", imgShownName(im)), fact("digest", im.Digest), fact("media type", im.MediaType)}
-	return pass(T("%s is on the registry (digest %s).", "%s ada di registry (digest %s).", imgShownName(im), imgShortDigest(im.Digest)), ev...)
+	msg := T("%s is on the registry (digest %s).", "%s ada di registry (digest %s).", imgShownName(im), imgShortDigest(im.Digest))
+	if t := s.Target; t != nil && t.ImageFrom != "" {
+		// Say which tag was judged, and why not latest.
+		tag := imgTagOf(imgShownName(im))
+		ev = append(ev, fact("tag judged", fmt.Sprintf("%s (run by deployment %s)", tag, t.ImageFrom)))
+		why := T("You handed in the repository without a tag, so the tag your deployment %s runs (%s) was judged, not latest.",
+			"Kamu menyerahkan repository tanpa tag, jadi yang dinilai adalah tag yang dijalankan deployment %s (%s), bukan latest.",
+			t.ImageFrom, tag)
+		msg = L{En: msg.En + " " + why.En, Id: msg.Id + " " + why.Id}
+	}
+	return pass(msg, ev...)
+}
+
+// imgTagOf returns the tag of a normalised reference ("" for a digest).
+func imgTagOf(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") && !strings.Contains(ref, "@") {
+		return ref[i+1:]
+	}
+	return ""
 }
 
 func imgShortDigest(d string) string {
@@ -181,6 +199,11 @@ func judgeImageWorkdir(s *Snapshot, p Params) Judgement {
 		return fail(T("The image sets no working directory (no WORKDIR), so the app starts in / instead of %s.",
 			"Image tidak menetapkan direktori kerja (tanpa WORKDIR), sehingga aplikasi berjalan di / bukan di %s.", want), hint, ev...)
 	}
+	if g := imgCleanDir(got); g != want && strings.HasPrefix(g, strings.TrimSuffix(want, "/")+"/") {
+		// A project that keeps its app in a subfolder (WORKDIR /app/src)
+		// still works in the lesson's folder.
+		return pass(T("The working directory is %s, inside %s.", "Direktori kerja adalah %s, di dalam %s.", g, want), ev...)
+	}
 	if imgCleanDir(got) != want {
 		return fail(T("The working directory is %s, not %s.", "Direktori kerja adalah %s, bukan %s.", got, want), hint, ev...)
 	}
@@ -205,7 +228,7 @@ func judgeImageFiles(s *Snapshot, p Params) Judgement {
 		return imageEnvError(im.FilesErr)
 	}
 	wd := imgCleanDir(p.String("workdir", "/app"))
-	appPath, reqPath := path.Join(wd, "app.py"), path.Join(wd, "requirements.txt")
+	appPath, reqPath := imgLessonPaths(im, wd)
 	req := im.Files[reqPath]
 
 	var seen []string
@@ -246,6 +269,11 @@ var (
 // requirements file lists (PEP 503: lowercase, runs of -_. become -).
 func imgRequirementNames(content string) []string {
 	var out []string
+	// pip reads a BOM, UTF-16 (Windows PowerShell 5.1's >), a coding line
+	// and CRLF; so does the grader.
+	if text, err := pysource.DecodeRequirements(content); err == nil {
+		content = text
+	}
 	for _, line := range strings.Split(content, "\n") {
 		if i := strings.Index(line, "#"); i >= 0 {
 			line = line[:i]
@@ -343,20 +371,64 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 		"Port tidak ditemukan: image tidak punya EXPOSE dan app.py tidak memanggil app.run(... port=%d).", want), hint, ev...)
 }
 
-// imgAppSource returns app.py from the workdir parameter's directory, else
-// from the image's WORKDIR.
+// imgAppSource returns the app: the app.py the image's command starts,
+// wherever it sits (CMD python src/app.py), else app.py in the workdir
+// parameter's directory or in the image's WORKDIR.
 func imgAppSource(im *ImageInfo, p Params) (*ImageFile, string) {
-	dirs := []string{imgCleanDir(p.String("workdir", "/app"))}
-	if im.Config != nil && im.Config.WorkingDir != "" {
-		dirs = append(dirs, imgCleanDir(im.Config.WorkingDir))
-	}
-	for _, d := range dirs {
-		f := path.Join(d, "app.py")
+	for _, f := range imgAppCandidates(im, imgCleanDir(p.String("workdir", "/app"))) {
 		if im.Files[f] != nil {
 			return im.Files[f], f
 		}
 	}
 	return nil, ""
+}
+
+// imgAppCandidates are where the app may be, in the order imgAppSource
+// tries them.
+func imgAppCandidates(im *ImageInfo, wd string) []string {
+	var out []string
+	add := func(f string) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	for _, f := range snapshot.AppScripts(im.Config) {
+		if path.Base(f) == "app.py" {
+			add(f)
+		}
+	}
+	add(path.Join(wd, "app.py"))
+	if im.Config != nil && im.Config.WorkingDir != "" {
+		add(path.Join(imgCleanDir(im.Config.WorkingDir), "app.py"))
+	}
+	return out
+}
+
+// imgLessonPaths returns where the image's app.py and requirements.txt
+// are, or, for one that is missing, where it should be: the app as
+// imgAppSource finds it (else the one the command names), and the
+// requirements.txt in the workdir parameter's directory, beside the app or
+// in a folder above it, or in the WORKDIR, since pip install -r may have
+// run in any of them.
+func imgLessonPaths(im *ImageInfo, wd string) (app, req string) {
+	cands := imgAppCandidates(im, wd)
+	app = cands[0]
+	if _, where := imgAppSource(im, Params{"workdir": wd}); where != "" {
+		app = where
+	}
+	reqs := append([]string{path.Join(wd, "requirements.txt")}, snapshot.RequirementsNear(app)...)
+	if im.Config != nil && im.Config.WorkingDir != "" {
+		reqs = append(reqs, path.Join(imgCleanDir(im.Config.WorkingDir), "requirements.txt"))
+	}
+	for _, r := range reqs {
+		if im.Files[r] != nil {
+			return app, r
+		}
+	}
+	if !strings.HasPrefix(app, wd+"/") {
+		return app, path.Join(path.Dir(app), "requirements.txt")
+	}
+	return app, reqs[0]
 }
 
 type imgPortResult struct {
@@ -369,7 +441,12 @@ type imgPortResult struct {
 // imgCodePort finds the port app.py's app.run(...) serves on; the reading
 // of the source is internal/pysource's. Flask's default is 5000 when
 // app.run() names none.
-func imgCodePort(src string, env []string) imgPortResult {
+func imgCodePort(raw string, env []string) imgPortResult {
+	// Read as Python reads it: BOM, coding line, CRLF.
+	src, err := pysource.Decode(raw)
+	if err != nil {
+		return imgPortResult{}
+	}
 	py := pysource.Scan(src)
 	appVar := "app"
 	if v, ok := py.AssignedCall("Flask", "flask.Flask"); ok {

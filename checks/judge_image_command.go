@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubelab/kubelab/internal/shellwords"
 	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // image.entrypoint: what the image runs (Entrypoint/Cmd, a shell form, flask
@@ -29,13 +30,6 @@ type imgCommand struct {
 	Why L
 }
 
-func imgEffectiveArgv(c *ImageConfig) []string {
-	if len(c.Entrypoint) > 0 {
-		return append(slices.Clone(c.Entrypoint), c.Cmd...)
-	}
-	return slices.Clone(c.Cmd)
-}
-
 func imgShowArgv(argv []string) string {
 	out := make([]string, len(argv))
 	for i, a := range argv {
@@ -50,17 +44,9 @@ func imgShowArgv(argv []string) string {
 
 var imgPythonRe = regexp.MustCompile(`^python[0-9.]*$`)
 
-func imgIsShell(p string) bool {
-	switch path.Base(p) {
-	case "sh", "bash", "dash", "ash", "zsh":
-		return true
-	}
-	return false
-}
-
 // imgAnalyzeCommand decides whether the image's command starts the app.
 func imgAnalyzeCommand(c *ImageConfig) imgCommand {
-	argv := imgEffectiveArgv(c)
+	argv := snapshot.EffectiveArgv(c)
 	res := imgCommand{Line: imgShowArgv(argv)}
 	if len(argv) == 0 {
 		res.Why = T("The image has no ENTRYPOINT or CMD, so a container of it has nothing to run.",
@@ -68,9 +54,9 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 		return res
 	}
 	// Shell form: CMD python app.py is stored as /bin/sh -c "python app.py".
-	if len(argv) >= 3 && imgIsShell(argv[0]) && strings.HasPrefix(argv[1], "-") && strings.HasSuffix(argv[1], "c") {
+	if script, ok := snapshot.ShellScript(argv); ok {
 		var first imgCommand
-		for i, seg := range shellwords.Commands(argv[2]) {
+		for i, seg := range shellwords.Commands(script) {
 			r := imgAnalyzeArgv(seg, c.Env)
 			if r.OK {
 				r.Line = res.Line
@@ -96,31 +82,10 @@ func imgNotAppWhy(line string) L {
 		"Perintah %q tidak menjalankan aplikasi Flask (seharusnya python app.py atau yang setara).", line)
 }
 
-var imgEnvAssignRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
-
 // imgAnalyzeArgv judges one exec-form command.
 func imgAnalyzeArgv(argv []string, env []string) imgCommand {
 	line := imgShowArgv(argv)
-	env = slices.Clone(env)
-	// Strip wrappers that run the real command: exec, env, tini, dumb-init
-	// (and their flags), and VAR=value prefixes.
-strip:
-	for len(argv) > 0 {
-		switch b := path.Base(argv[0]); {
-		case b == "exec" || b == "tini" || b == "dumb-init" || strings.HasPrefix(argv[0], "-"):
-			argv = argv[1:]
-		case b == "env" || imgEnvAssignRe.MatchString(argv[0]):
-			if b == "env" {
-				argv = argv[1:]
-			}
-			for len(argv) > 0 && imgEnvAssignRe.MatchString(argv[0]) {
-				env = append(env, argv[0])
-				argv = argv[1:]
-			}
-		default:
-			break strip
-		}
-	}
+	argv, env = snapshot.StripWrappers(argv, env)
 	res := imgCommand{Line: line}
 	if len(argv) == 0 {
 		res.Why = imgNotAppWhy(line)

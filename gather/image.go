@@ -56,7 +56,7 @@ const (
 	imgDefaultMaxBytes = 64 << 10
 	imgMaxConfigBytes  = 4 << 20
 	imgDefaultMaxRead  = 2 << 30
-	imgCacheVersion    = 2 // 2: entries carry the image's file paths (near-miss names)
+	imgCacheVersion    = 3 // 2: entries carry the image's file paths (near-miss names); 3: and the files the command starts
 )
 
 // GatherImage reads what the registry says about ref: it looks the tag up
@@ -301,8 +301,10 @@ func (g *imgGatherer) run(ctx context.Context) {
 	g.writeCache(head.Digest)
 }
 
-// wanted returns the files to look for: the requested ones, and the same base
-// names under the image's WORKDIR.
+// wanted returns the files to look for: the requested ones, the same base
+// names under the image's WORKDIR, and the script the image's command starts
+// wherever it sits (CMD python src/app.py) with a requirements.txt beside it
+// or in a folder above it, so the checks judge the app that runs.
 func (g *imgGatherer) wanted() []string {
 	var out []string
 	add := func(p string) {
@@ -318,6 +320,12 @@ func (g *imgGatherer) wanted() []string {
 		wd := snapshot.CleanDir(c.WorkingDir)
 		for _, f := range g.opt.Files {
 			add(path.Join(wd, path.Base(f)))
+		}
+	}
+	for _, script := range snapshot.AppScripts(g.info.Config) {
+		add(script)
+		for _, r := range snapshot.RequirementsNear(script) {
+			add(r)
 		}
 	}
 	return out

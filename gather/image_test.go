@@ -649,3 +649,29 @@ func TestImgDetailRedacts(t *testing.T) {
 		t.Errorf("detail = %q", d)
 	}
 }
+
+// TestGatherImageAppInSubfolder: an app kept in a subfolder and started
+// from there (WORKDIR /app, CMD python src/app.py; requirements.txt at the
+// project's root) is read where the command starts it, with the
+// requirements.txt above it.
+func TestGatherImageAppInSubfolder(t *testing.T) {
+	reg := registrytest.New(t)
+	registrytest.Push(t, reg, "student/flask:src", registrytest.LessonImage(func(s *registrytest.Spec) {
+		for _, l := range s.Layers {
+			if c, ok := l["/app/app.py"]; ok {
+				delete(l, "/app/app.py")
+				l["/app/src/app.py"] = c
+			}
+		}
+		s.Entrypoint, s.Cmd = nil, []string{"/bin/sh", "-c", "exec python -u src/app.py"}
+	}))
+	info := gatherImageTest(t, reg.Ref("student/flask:src"), ImageOptions{})
+	mustGatherOK(t, info)
+	app, req := info.Files["/app/src/app.py"], info.Files["/app/requirements.txt"]
+	if app == nil || req == nil {
+		t.Fatalf("files = %v, want /app/src/app.py and /app/requirements.txt", imgKeys(info.Files))
+	}
+	if app.Content != registrytest.AppPy {
+		t.Errorf("app.py = %q", app.Content)
+	}
+}

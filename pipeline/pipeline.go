@@ -71,19 +71,25 @@ func Collect(ctx context.Context, job Job, g Gatherer, clock func() time.Time) (
 	dur := map[snapshot.Source]time.Duration{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	if plan.Needs(snapshot.SrcImage) || plan.Needs(snapshot.SrcRun) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t0 := clock()
-			img := g.Image(ctx, job.Image, plan)
-			mu.Lock()
-			s.Image, dur[snapshot.SrcImage] = img, clock().Sub(t0)
-			mu.Unlock()
-		}()
+	gatherImage := func(ref string) {
+		defer wg.Done()
+		t0 := clock()
+		img := g.Image(ctx, ref, plan)
+		mu.Lock()
+		s.Image, dur[snapshot.SrcImage] = img, clock().Sub(t0)
+		mu.Unlock()
 	}
-	if plan.Needs(snapshot.SrcCluster) || plan.Needs(snapshot.SrcNamespace) || plan.Needs(snapshot.SrcApp) {
-		needNS := plan.Needs(snapshot.SrcNamespace) || plan.Needs(snapshot.SrcApp)
+	needImage := plan.Needs(snapshot.SrcImage) || plan.Needs(snapshot.SrcRun)
+	needNS := plan.Needs(snapshot.SrcNamespace) || plan.Needs(snapshot.SrcApp)
+	// A repository handed in without a tag means the tag the student's
+	// deployment runs (checks.Discover): the image is read after discovery
+	// then, else alongside the cluster.
+	imageAfterDiscovery := needImage && needNS && !snapshot.HasTagOrDigest(job.Image)
+	if needImage && !imageAfterDiscovery {
+		wg.Add(1)
+		go gatherImage(job.Image)
+	}
+	if plan.Needs(snapshot.SrcCluster) || needNS {
 		cluster, ns, d := g.Cluster(ctx, job.Namespace, needNS)
 		s.Cluster = cluster
 		mu.Lock()
@@ -98,6 +104,14 @@ func Collect(ctx context.Context, job Job, g Gatherer, clock func() time.Time) (
 			s.NS = ns
 			s.Target = checks.Discover(ns, job.Image, job.Deployment)
 		}
+	}
+	if imageAfterDiscovery {
+		ref := job.Image
+		if s.Target != nil && s.Target.ImageFrom != "" {
+			ref = s.Target.Image
+		}
+		wg.Add(1)
+		gatherImage(ref)
 	}
 	wg.Wait()
 	if plan.Needs(snapshot.SrcApp) && s.Target != nil && s.Target.Service != nil {
@@ -151,6 +165,9 @@ func NewReport(lab *labs.Lab, lang string) *report.Report {
 // TargetOf describes what was graded, for the report header.
 func TargetOf(job Job, s *snapshot.Snapshot) report.Target {
 	t := report.Target{Image: job.Image, Server: job.Server, Context: job.Context, Namespace: job.Namespace}
+	if s.Target != nil && s.Target.ImageFrom != "" {
+		t.Image = s.Target.Image // the tag the deployment runs, which was judged
+	}
 	if s.Image != nil {
 		t.Digest = s.Image.Digest
 		if s.Image.Name != "" {

@@ -61,3 +61,14 @@ func SystemDir(p string) bool {
 	return strings.Contains(p, "/site-packages/") || strings.Contains(p, "/dist-packages/") || strings.Contains(p, "/__pycache__/") ||
 		strings.Contains(p, "/node_modules/") || strings.Contains(p, "/.git/") || strings.Contains(p, "/venv/") || strings.Contains(p, "/.venv/")
 }
+
+// HasTagOrDigest says whether ref names a tag or a digest ("budi/app:v1",
+// "budi/app@sha256:..."), not only a repository ("budi/app",
+// "localhost:5000/budi/app").
+func HasTagOrDigest(ref string) bool {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, "@") {
+		return true
+	}
+	return strings.Contains(ref[strings.LastIndex(ref, "/")+1:], ":")
+}

@@ -124,8 +124,11 @@ type Namespace struct {
 
 // Target is the student's work as discovery found it.
 type Target struct {
-	// Image is the normalised image reference the student handed in.
-	Image string
+	// Image is the normalised image reference the student handed in; for a
+	// repository handed in without a tag, the reference the deployment runs
+	// from that repository (ImageFrom names the deployment then).
+	Image     string
+	ImageFrom string
 	// Deployment runs Image (or was named with --deployment); nil if none.
 	Deployment *appsv1.Deployment
 	// Candidates are other deployments seen, for hints ("did you mean").
