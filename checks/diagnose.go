@@ -361,22 +361,22 @@ var (
 
 // localhostOnly says how we know the app listens on 127.0.0.1 only inside
 // its container: Flask's own start-up line in the run probe's logs, else
-// app.py's app.run(...) without host= when python runs it. "" when there
-// is no sign of it.
-func localhostOnly(s *Snapshot) string {
+// app.py's app.run(...) without host= when python runs it; in both
+// languages. Empty when there is no sign of it.
+func localhostOnly(s *Snapshot) L {
 	if r := s.Run; r != nil && r.Logs != "" {
 		if m := localhostLogRe.FindString(r.Logs); m != "" && !allAddrLogRe.MatchString(r.Logs) {
-			return fmt.Sprintf("the container's log says %q", m)
+			return T("the container's log says %q", "log kontainer berbunyi %q", m)
 		}
 	}
 	if im := s.Image; im != nil && im.Config != nil {
 		if f, where := imgAppSource(im, Params{}); f != nil && imgAnalyzeCommand(im.Config).Server == "python" {
 			if r := imgCodePort(f.Content, im.Config.Env); r.found && r.hostMissing {
-				return fmt.Sprintf("%s calls %s without host=\"0.0.0.0\"", where, r.how)
+				return T("%s calls %s without host=\"0.0.0.0\"", "%s memanggil %s tanpa host=\"0.0.0.0\"", where, r.how)
 			}
 		}
 	}
-	return ""
+	return L{}
 }
 
 // localhostHint is the fix for an app that listens on 127.0.0.1 only.

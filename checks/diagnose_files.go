@@ -99,9 +99,9 @@ func editDistance(a, b string) int {
 // appHint explains an app that does not answer through its service: an app
 // listening on 127.0.0.1 only, else what to look at.
 func appHint(s *Snapshot, t *Target) L {
-	if why := localhostOnly(s); why != "" {
+	if why := localhostOnly(s); why != (L{}) {
 		h := localhostHint(studentImage(s, t), t.Deployment.Name, 5000)
-		return L{En: h.En + " (" + why + ".)", Id: h.Id + " (" + why + ".)"}
+		return L{En: h.En + " (" + why.En + ".)", Id: h.Id + " (" + why.Id + ".)"}
 	}
 	if t.Service.Spec.Type == "LoadBalancer" && len(t.Service.Status.LoadBalancer.Ingress) == 0 {
 		return fixHint([]string{"minikube tunnel", "minikube service " + t.Service.Name},

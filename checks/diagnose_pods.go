@@ -191,8 +191,8 @@ func unschedulableHint(d, pod, msg string) L {
 	switch {
 	case strings.Contains(m, "insufficient cpu") || strings.Contains(m, "insufficient memory"):
 		return fixHint([]string{fmt.Sprintf("kubectl set resources deployment %s --requests=cpu=100m,memory=128Mi", d)},
-			"The pod asks for more CPU or memory than the node has free; ask for less, or give minikube more (`minikube start --cpus=2 --memory=4g`).",
-			"Pod meminta CPU atau memori lebih dari yang tersedia di node; minta lebih sedikit, atau beri minikube lebih banyak (`minikube start --cpus=2 --memory=4g`).")
+			"The pod asks for more CPU or memory than the node has free; ask for less, or give minikube more: minikube cannot resize a cluster that exists, so `minikube delete` (it removes the cluster and everything in it), then `minikube start --cpus=2 --memory=4g`, and create the deployment and service again.",
+			"Pod meminta CPU atau memori lebih dari yang tersedia di node; minta lebih sedikit, atau beri minikube lebih banyak: minikube tidak bisa mengubah ukuran klaster yang sudah ada, jadi `minikube delete` (menghapus klaster beserta seluruh isinya), lalu `minikube start --cpus=2 --memory=4g`, lalu buat ulang deployment dan service-nya.")
 	case strings.Contains(m, "taint") || strings.Contains(m, "not-ready") || strings.Contains(m, "unreachable"):
 		return fixHint([]string{"kubectl get nodes", "minikube status"}, "The node is not Ready (or is tainted): start or repair it (`minikube start`).",
 			"Node belum Ready (atau diberi taint): jalankan atau perbaiki (`minikube start`).")

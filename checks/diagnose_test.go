@@ -262,8 +262,8 @@ func TestLocalhostOnlyDiagnosed(t *testing.T) {
 		[]string{"hanya mendengarkan di 127.0.0.1", "hint:Di app.py tulis app.run(host=\"0.0.0.0\", port=5000)"})
 	// Flask's log when host="0.0.0.0": no diagnosis.
 	s.Run.Logs = " * Running on all addresses (0.0.0.0)\n * Running on http://127.0.0.1:5000\n * Running on http://10.0.0.5:5000\n"
-	if why := localhostOnly(s); why != "" {
-		t.Errorf("all addresses read as localhost only: %s", why)
+	if why := localhostOnly(s); why != (L{}) {
+		t.Errorf("all addresses read as localhost only: %s", why.En)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubelab/kubelab/report"
@@ -325,10 +326,32 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	}
 	if notReady > 0 {
 		return fail(T("Service %s has endpoints, but none is ready.", "Service %s punya endpoint, tetapi tidak ada yang ready.", t.Service.Name),
-			T("`kubectl get pods -n %s` and `kubectl describe pod <name> -n %s`: the pods behind it are not Ready; fix the pods first.", "`kubectl get pods -n %s` dan `kubectl describe pod <nama> -n %s`: pod di belakangnya belum Ready; perbaiki pod terlebih dahulu.", t.Service.Namespace, t.Service.Namespace), ev...)
+			fixHint([]string{fmt.Sprintf("kubectl describe pod %s -n %s", notReadyPod(t), t.Service.Namespace)},
+				"The pods behind it are not Ready: the events at the end say why; fix the pods first.",
+				"Pod di belakangnya belum Ready: event di bagian akhir menjelaskan sebabnya; perbaiki pod-nya terlebih dahulu."), ev...)
 	}
+	// Typed as written, the fix must give the lesson's service: a
+	// LoadBalancer on port 5000 selecting the deployment's own pods
+	// (without --type, kubectl expose makes a ClusterIP).
 	return fail(T("Service %s has no endpoints.", "Service %s tidak punya endpoint.", t.Service.Name),
-		T("`kubectl describe service %s -n %s` shows its selector; compare it with `kubectl get pods -n %s --show-labels`. The easy fix: `kubectl delete service %s -n %s`, then `kubectl expose deployment <deployment> -n %s --port=5000`.",
-			"`kubectl describe service %s -n %s` menunjukkan selector-nya; bandingkan dengan `kubectl get pods -n %s --show-labels`. Cara mudahnya: `kubectl delete service %s -n %s`, lalu `kubectl expose deployment <deployment> -n %s --port=5000`.",
-			t.Service.Name, t.Service.Namespace, t.Service.Namespace, t.Service.Name, t.Service.Namespace, t.Service.Namespace), ev...)
+		fixHint([]string{
+			fmt.Sprintf("kubectl delete service %s -n %s", t.Service.Name, t.Service.Namespace),
+			fmt.Sprintf("kubectl expose deployment %s -n %s --type=LoadBalancer --port=5000", t.Deployment.Name, t.Service.Namespace),
+		}, "kubectl expose deployment copies the deployment's own selector, so the new service reaches its pods. To see the mismatch first: `kubectl describe service %s -n %s` shows the selector; compare it with `kubectl get pods -n %s --show-labels`.",
+			"kubectl expose deployment menyalin selector milik deployment, sehingga service baru menjangkau pod-podnya. Untuk melihat perbedaannya dulu: `kubectl describe service %s -n %s` menunjukkan selector-nya; bandingkan dengan `kubectl get pods -n %s --show-labels`.",
+			t.Service.Name, t.Service.Namespace, t.Service.Namespace), ev...)
+}
+
+// notReadyPod names the first of the target's pods that is not Ready (the
+// first pod, else the deployment's label selector as kubectl takes it).
+func notReadyPod(t *Target) string {
+	for i := range t.Pods {
+		if !podReady(&t.Pods[i]) {
+			return t.Pods[i].Name
+		}
+	}
+	if len(t.Pods) > 0 {
+		return t.Pods[0].Name
+	}
+	return "-l " + labels.Set(t.Deployment.Spec.Template.Labels).String()
 }

@@ -331,25 +331,30 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 
 	// Where does the app really listen? The command line (flask run,
 	// gunicorn) decides; else app.py's app.run(...).
-	served, how := 0, ""
+	served, how := 0, L{}
 	hostMissing := false
 	if (cmd.Server == "flask" || cmd.Server == "gunicorn") && cmd.Port > 0 {
-		served, how = cmd.Port, fmt.Sprintf("command line: %s", cmd.Line)
+		served, how = cmd.Port, T("command line: %s", "baris perintah: %s", cmd.Line)
 	} else if f, where := imgAppSource(im, p); f != nil {
 		if r := imgCodePort(f.Content, c.Env); r.found {
-			served, how = r.port, fmt.Sprintf("%s: %s", where, r.how)
+			served = r.port
+			how = T("%s: %s", "%s: %s", where, r.how)
+			if r.defaultPort {
+				how = T("%s: %s (Flask's default port 5000)", "%s: %s (port bawaan Flask 5000)", where, r.how)
+			}
 			hostMissing = r.hostMissing && cmd.Server == "python"
 		}
 	}
 	if served > 0 {
-		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how)))
+		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how.En)))
 	}
 	hint := T("Serve on port %d: `app.run(host=\"0.0.0.0\", port=%d)` in app.py, and `EXPOSE %d` in the Dockerfile; then build and push again.",
 		"Layani di port %d: `app.run(host=\"0.0.0.0\", port=%d)` di app.py, dan `EXPOSE %d` di Dockerfile; lalu build dan push ulang.", want, want, want)
 
 	switch {
 	case served > 0 && served != want:
-		return fail(T("The app serves on port %d (%s), not %d.", "Aplikasi melayani di port %d (%s), bukan %d.", served, how, want), hint, ev...)
+		return fail(L{En: fmt.Sprintf("The app serves on port %d (%s), not %d.", served, how.En, want),
+			Id: fmt.Sprintf("Aplikasi melayani di port %d (%s), bukan %d.", served, how.Id, want)}, hint, ev...)
 	case served == want && hostMissing:
 		return partial(0.5,
 			T("The app serves on port %d but only on 127.0.0.1 inside the container (app.run without host=\"0.0.0.0\"), so the service cannot reach it.",
@@ -359,8 +364,8 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 		if slices.Contains(exposed, want) {
 			return pass(T("The app serves on port %d, and the image exposes it.", "Aplikasi melayani di port %d, dan image meng-EXPOSE-nya.", want), ev...)
 		}
-		return pass(T("The app serves on port %d (%s); the image does not EXPOSE it, which is optional.",
-			"Aplikasi melayani di port %d (%s); image tidak meng-EXPOSE-nya, dan itu opsional.", want, how), ev...)
+		return pass(L{En: fmt.Sprintf("The app serves on port %d (%s); the image does not EXPOSE it, which is optional.", want, how.En),
+			Id: fmt.Sprintf("Aplikasi melayani di port %d (%s); image tidak meng-EXPOSE-nya, dan itu opsional.", want, how.Id)}, ev...)
 	case slices.Contains(exposed, want):
 		return pass(T("The image exposes port %d.", "Image meng-EXPOSE port %d.", want), ev...)
 	case len(exposed) > 0:
@@ -435,6 +440,7 @@ type imgPortResult struct {
 	found       bool
 	port        int
 	how         string
+	defaultPort bool // app.run() names no port: Flask's 5000
 	hostMissing bool
 }
 
@@ -465,8 +471,7 @@ func imgCodePort(raw string, env []string) imgPortResult {
 	_, hasHost := run.Keyword["host"]
 	res.hostMissing = !hasHost && len(run.Positional) == 0 && !strings.Contains(run.Args, "**")
 	if !hasPort {
-		res.port = 5000
-		res.how = call + " (Flask's default port 5000)"
+		res.port, res.defaultPort = 5000, true
 		return res
 	}
 	if n, ok := py.Int(portExpr, func(k string) (string, bool) { return imgEnvValue(env, k) }); ok {
