@@ -162,8 +162,8 @@ func imgMissingFiles(im *ImageInfo, wd string, wanted []string, ev []report.Fact
 			En: fmt.Sprintf("Missing from the image: %s; it holds %s.", strings.Join(missing, ", "), strings.Join(renames, ", ")),
 			Id: fmt.Sprintf("Tidak ada di dalam image: %s; yang ada %s.", strings.Join(missing, ", "), strings.Join(renamesID, ", ")),
 		}, fixHint(append(mv, rebuild...),
-			"Rename the file in your project folder to exactly the name the lesson uses (Windows may hide an extension such as .txt: turn on File name extensions in Explorer), then build and push again.",
-			"Ganti nama berkas di folder proyekmu persis seperti nama di pelajaran (Windows bisa menyembunyikan ekstensi seperti .txt: nyalakan File name extensions di Explorer), lalu build dan push ulang."), ev...), true
+			"Rename the file in your project folder to exactly the name the lesson uses (Windows may hide an extension such as .txt: turn on `File name extensions` in Explorer), then build and push again.",
+			"Ganti nama berkas di folder proyekmu persis seperti nama di pelajaran (Windows bisa menyembunyikan ekstensi seperti .txt: nyalakan `File name extensions` di Explorer), lalu build dan push ulang."), ev...), true
 	}
 	if len(moved) > 0 {
 		return fail(T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",

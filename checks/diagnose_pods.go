@@ -50,13 +50,13 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 			if p.CreationTimestamp.IsZero() || now.IsZero() || age < slowStart {
 				return w.Reason, T("Pod %s is still starting (%s).", "Pod %s masih dalam proses mulai (%s).", p.Name, w.Reason),
 					fixHint([]string{"kubectl get pods -w"}, "Wait until it shows Running (the first pull of the image takes a minute), then check again.",
-						"Tunggu sampai statusnya Running (menarik image pertama kali butuh semenit), lalu periksa lagi.")
+						"Tunggu sampai statusnya Running (mengunduh image pertama kali butuh semenit), lalu periksa lagi.")
 			}
 			return w.Reason, T("Pod %s has been stuck in %s for %s.", "Pod %s tertahan di %s selama %s.", p.Name, w.Reason, ago(now, p.CreationTimestamp.Time)),
 				fixHint([]string{describe}, "The events at the bottom say what it waits for: a very large image still pulling, a volume that cannot be mounted, or the network plugin.",
 					"Event di bagian bawah menjelaskan apa yang ditunggu: image yang sangat besar masih ditarik, volume yang tidak bisa di-mount, atau plugin jaringan.")
 		case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull":
-			return w.Reason, T("Pod %s cannot pull its image %s (%s).", "Pod %s tidak bisa menarik image %s (%s).", p.Name, cs.Image, w.Reason), pullHint(s, t, p, cs, w)
+			return w.Reason, T("Pod %s cannot pull its image %s (%s).", "Pod %s tidak bisa mengunduh image %s (%s).", p.Name, cs.Image, w.Reason), pullHint(s, t, p, cs, w)
 		case "CrashLoopBackOff":
 			if x := cs.LastTerminationState.Terminated; x != nil {
 				_, m, h := crashTrouble(s, t, p, cs, x)
@@ -160,7 +160,7 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 	switch {
 	case w.Reason == "ErrImageNeverPull":
 		return fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d, cname, img), fmt.Sprintf("kubectl patch deployment %s --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/template/spec/containers/0/imagePullPolicy\"}]'", d)},
-			"imagePullPolicy: Never forbids the pull; the lesson pulls from Docker Hub.", "imagePullPolicy: Never melarang penarikan image; pelajaran ini menarik dari Docker Hub.")
+			"imagePullPolicy: Never forbids the pull; the lesson pulls from Docker Hub.", "imagePullPolicy: Never melarang pengunduhan image; pelajaran ini mengunduh dari Docker Hub.")
 	case strings.Contains(m, "toomanyrequests") || strings.Contains(m, "rate limit"):
 		return fixHint([]string{"kubectl delete pod " + p.Name}, "Docker Hub limits anonymous pulls; wait a few minutes first (or `docker login` inside minikube). This is not a mistake in your work.",
 			"Docker Hub membatasi penarikan anonim; tunggu beberapa menit dulu (atau `docker login` di dalam minikube). Ini bukan kesalahan pekerjaanmu.")

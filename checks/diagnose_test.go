@@ -322,7 +322,7 @@ func TestKubeletStates(t *testing.T) {
 		en, id []string
 	}{
 		{"ErrImagePull not found", img, time.Minute, []func(*corev1.Pod){waiting("ErrImagePull", `failed to pull and unpack image "docker.io/budi/hello-flask:v1": failed to resolve reference: docker.io/budi/hello-flask:v1: not found`)},
-			[]string{"cannot pull its image", "hint:`docker push budi/hello-flask:v1`, then `kubectl delete pod " + name + "`."}, []string{"tidak bisa menarik image", "hint:Docker Hub tidak punya"}},
+			[]string{"cannot pull its image", "hint:`docker push budi/hello-flask:v1`, then `kubectl delete pod " + name + "`."}, []string{"tidak bisa mengunduh image", "hint:Docker Hub tidak punya"}},
 		{"ImagePullBackOff private", img, time.Minute, []func(*corev1.Pod){waiting("ImagePullBackOff", `Back-off pulling image "budi/hello-flask:v1": pull access denied, repository does not exist or may require authorization`)},
 			[]string{"ImagePullBackOff", "hint:make it public"}, []string{"hint:jadikan publik"}},
 		{"ImagePullBackOff other image", "budi/helo-flask:v1", time.Minute, []func(*corev1.Pod){waiting("ImagePullBackOff", "Back-off pulling image")},

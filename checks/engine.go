@@ -121,7 +121,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 	}
 	if j.Status == "" && waitsOn != "" {
 		r.NotGraded = true
-		j = skip(T("Not graded: it needs %s, which could not be graded (not your fault).", "Tidak dinilai: memerlukan %s, yang tidak dapat dinilai (bukan kesalahan kamu).", waitsOn))
+		j = skip(T("Not graded: it needs %s, which could not be graded (not your fault).", "Tidak dinilai: memerlukan %s, yang tidak dapat dinilai (bukan kesalahanmu).", waitsOn))
 	}
 	if j.Status == "" {
 		j = judgeSafely(c, s, withDefaults(c, ref.Params))

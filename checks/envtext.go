@@ -100,7 +100,7 @@ func envHint(e *GatherError) L {
 	case ErrUnreachable:
 		if registry {
 			return T("Run `docker pull %s` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again. This is not your mistake.",
-				"Jalankan `docker pull %s` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS atau TLS), lalu `kubelab check` lagi. Ini bukan kesalahan kamu.", whatImage(e.What))
+				"Jalankan `docker pull %s` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS atau TLS), lalu `kubelab check` lagi. Ini bukan kesalahanmu.", whatImage(e.What))
 		}
 		return T("Run `minikube status` (start it with `minikube start`), then `kubectl config use-context minikube`, and `kubelab check` again.",
 			"Jalankan `minikube status` (nyalakan dengan `minikube start`), lalu `kubectl config use-context minikube`, dan `kubelab check` lagi.")
@@ -117,13 +117,13 @@ func envHint(e *GatherError) L {
 			can = "`kubectl auth can-i list " + kind + "`"
 		}
 		return T("Check the grader's access with %s; it needs the read permissions in deploy/rbac.yaml (`kubectl apply -f deploy/rbac.yaml`). This is not your mistake.",
-			"Periksa akses penilai dengan %s; penilai butuh izin baca di deploy/rbac.yaml (`kubectl apply -f deploy/rbac.yaml`). Ini bukan kesalahan kamu.", can)
+			"Periksa akses penilai dengan %s; penilai butuh izin baca di deploy/rbac.yaml (`kubectl apply -f deploy/rbac.yaml`). Ini bukan kesalahanmu.", can)
 	case ErrTimeout:
 		return T("Run `kubelab check --timeout 5m` again: the server was slow or hanging. This is not your mistake.",
-			"Jalankan `kubelab check --timeout 5m` lagi: servernya lambat atau macet. Ini bukan kesalahan kamu.")
+			"Jalankan `kubelab check --timeout 5m` lagi: servernya lambat atau macet. Ini bukan kesalahanmu.")
 	case ErrRateLimited:
 		return T("Wait a few minutes, then run `kubelab check` again; this is not your mistake.",
-			"Tunggu beberapa menit, lalu jalankan `kubelab check` lagi; ini bukan kesalahan kamu.")
+			"Tunggu beberapa menit, lalu jalankan `kubelab check` lagi; ini bukan kesalahanmu.")
 	case ErrConfig:
 		if registry {
 			return T("Check the registry login with `docker login`, then `kubelab check` again.",
@@ -133,7 +133,7 @@ func envHint(e *GatherError) L {
 			"Periksa kubeconfig dengan `kubectl config current-context` (seharusnya minikube: `kubectl config use-context minikube`), lalu `kubelab check` lagi.")
 	}
 	return T("Run `kubelab check` again later; this is not your mistake.",
-		"Jalankan `kubelab check` lagi nanti; ini bukan kesalahan kamu.")
+		"Jalankan `kubelab check` lagi nanti; ini bukan kesalahanmu.")
 }
 
 // whatImage is the image a registry operation names, or IMAGE.

@@ -164,10 +164,10 @@ func judgeComponents(s *Snapshot, _ Params) Judgement {
 		seen = append(seen, f[0])
 		ev = append(ev, fact(f[0], f[1]))
 	}
-	msg := T("Seen in your cluster: %s.", "Terlihat di klaster kamu: %s.", strings.Join(seen, ", "))
+	msg := T("Seen in your cluster: %s.", "Terlihat di klastermu: %s.", strings.Join(seen, ", "))
 	if len(missing) > 0 {
 		msg = T("Seen in your cluster: %s. Not visible: %s (minikube runs no cloud-controller-manager; managed clusters hide the control plane).",
-			"Terlihat di klaster kamu: %s. Tidak terlihat: %s (minikube tidak menjalankan cloud-controller-manager; klaster terkelola menyembunyikan control plane).",
+			"Terlihat di klastermu: %s. Tidak terlihat: %s (minikube tidak menjalankan cloud-controller-manager; klaster terkelola menyembunyikan control plane).",
 			strings.Join(seen, ", "), strings.Join(missing, ", "))
 	}
 	return pass(msg, ev...)

@@ -85,7 +85,7 @@ func imageState(s *Snapshot, needConfig bool) (*ImageInfo, *Judgement) {
 			T("%s is private or needs login: the registry would not show it without credentials.",
 				"%s bersifat privat atau perlu login: registry tidak mau menampilkannya tanpa kredensial.", imgShownName(im)),
 			T("`docker push %s` (check the name), then make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist.",
-				"`docker push %s` (periksa namanya), lalu jadikan repository Docker Hub publik (Docker Hub → repository kamu → Settings → Change visibility → Public), agar klaster dapat menarik image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada.", imgShownRef(im)),
+				"`docker push %s` (periksa namanya), lalu jadikan repository Docker Hub publik (Docker Hub → repository-mu → Settings → Change visibility → Public), agar klaster dapat mengunduh image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada.", imgShownRef(im)),
 			ev))
 	}
 	if needConfig && im.Config == nil {
@@ -115,7 +115,7 @@ func imageEnvError(e *GatherError) Judgement {
 			"Jalankan `docker login` untuk menulis ulang config Docker milik penilai (~/.docker/config.json, DOCKER_CONFIG), atau hapus config itu.")
 	case ErrOther:
 		j.Hint = T("Run `kubelab check` again later: the registry failed to answer. This is not your mistake.",
-			"Jalankan `kubelab check` lagi nanti: registry gagal menjawab. Ini bukan kesalahan kamu.")
+			"Jalankan `kubelab check` lagi nanti: registry gagal menjawab. Ini bukan kesalahanmu.")
 	}
 	return j
 }

@@ -178,8 +178,8 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 	ev := []report.Fact{fact("deployment", d.Name), fact("revision", current), fact("history", strings.Join(history, "; "))}
 	if current < min {
 		return fail(T("Deployment %s is at revision %d; the lab expects at least revision %d.", "Deployment %s berada di revisi %d; lab ini mengharapkan paling sedikit revisi %d.", d.Name, current, min),
-			T("Each change to the pod template is a new revision: roll out a new version with `kubectl set image deployment/%s <container>=<image>:<tag>`, then look at `kubectl rollout history deployment/%s`.",
-				"Setiap perubahan pada template pod adalah revisi baru: luncurkan versi baru dengan `kubectl set image deployment/%s <container>=<image>:<tag>`, lalu lihat `kubectl rollout history deployment/%s`.", d.Name, d.Name), ev...)
+			T("Each change to the pod template is a new revision: push a new version (e.g. tag v2), roll it out with `kubectl set image deployment/%s %s`, then look at `kubectl rollout history deployment/%s`.",
+				"Setiap perubahan pada template pod adalah revisi baru: push versi baru (misalnya tag v2), luncurkan dengan `kubectl set image deployment/%s %s`, lalu lihat `kubectl rollout history deployment/%s`.", d.Name, setImageArg(d, "v2"), d.Name), ev...)
 	}
 	if tag := p.String("tag", ""); tag != "" {
 		found := 0 // the revision running tag; revisions start at 1
@@ -199,11 +199,25 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 		}
 		if found == 0 {
 			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", "Deployment %s berada di revisi %d, tetapi tidak ada revisi dalam riwayatnya yang menjalankan tag %s.", d.Name, current, tag),
-				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s <container>=<image>:%s`", "Push versi dengan tag %s lalu luncurkan: `kubectl set image deployment/%s <container>=<image>:%s`", tag, d.Name, tag), ev...)
+				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s %s`", "Push versi dengan tag %s lalu luncurkan: `kubectl set image deployment/%s %s`", tag, d.Name, setImageArg(d, tag)), ev...)
 		}
 		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as revision %d.", "Deployment %s berada di revisi %d; tag %s diluncurkan sebagai revisi %d.", d.Name, current, tag, found), ev...)
 	}
 	return pass(T("Deployment %s is at revision %d (%d ReplicaSet(s) in its history).", "Deployment %s berada di revisi %d (%d ReplicaSet dalam riwayatnya).", d.Name, current, len(rss)), ev...)
+}
+
+// setImageArg is kubectl set image's CONTAINER=IMAGE for the deployment's
+// first container at another tag, with the student's own names.
+func setImageArg(d *appsv1.Deployment, tag string) string {
+	c := appContainer(d, "")
+	if c == nil {
+		return "hello-flask=user/repository:" + tag
+	}
+	repo := c.Image
+	if r, err := name.ParseReference(c.Image); err == nil {
+		repo = strings.TrimPrefix(strings.TrimPrefix(r.Context().Name(), name.DefaultRegistry+"/"), "library/")
+	}
+	return c.Name + "=" + repo + ":" + tag
 }
 
 // rollout.image

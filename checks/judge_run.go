@@ -92,10 +92,10 @@ func runExitHint(logs, image string, port int) L {
 	switch {
 	case strings.Contains(logs, "ModuleNotFoundError") || strings.Contains(logs, "ImportError"):
 		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. `docker run --rm %s` prints the traceback in your terminal.",
-			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile punya `RUN pip install -r requirements.txt` sebelum aplikasi dimulai. `docker run --rm %s` mencetak traceback-nya di terminal kamu.", image)
+			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile punya `RUN pip install -r requirements.txt` sebelum aplikasi dimulai. `docker run --rm %s` mencetak traceback-nya di terminalmu.", image)
 	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
 		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.",
-			"Jalankan `python app.py` di komputer kamu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
+			"Jalankan `python app.py` di komputermu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
 	case strings.Contains(logs, "executable file not found") || strings.Contains(logs, "no such file or directory"):
 		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.",
 			"Perintah kontainer tidak bisa dijalankan: periksa ENTRYPOINT/CMD di Dockerfile (misalnya CMD [\"python\", \"app.py\"]) dan bahwa base image memiliki Python.")
@@ -103,7 +103,7 @@ func runExitHint(logs, image string, port int) L {
 	// --rm removes the container when it exits, so its output is read in
 	// the terminal it runs in: there is nothing left for docker logs.
 	return T("Run the image yourself: `docker run --rm -p %d:%d %s` prints what the app prints, its error too, in your terminal. Look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.",
-		"Jalankan image sendiri: `docker run --rm -p %d:%d %s` mencetak keluaran aplikasi, termasuk error-nya, di terminal kamu. Cari requirement yang tidak ada di requirements.txt, kesalahan sintaks di app.py, atau aplikasi yang tidak terus melayani di 0.0.0.0:%d.", port, port, image, port)
+		"Jalankan image sendiri: `docker run --rm -p %d:%d %s` mencetak keluaran aplikasi, termasuk error-nya, di terminalmu. Cari requirement yang tidak ada di requirements.txt, kesalahan sintaks di app.py, atau aplikasi yang tidak terus melayani di 0.0.0.0:%d.", port, port, image, port)
 }
 
 // runFirstLine is the first non-empty line of s, cut to 200 bytes.

@@ -26,6 +26,7 @@ var checksAllowList = map[string]bool{}
 type glossary struct {
 	rejected map[string]string // lower-case rejected word -> chosen word
 	fixed    []string          // lower-case phrases removed before scanning
+	phrases  map[string]string // lower-case rejected phrase ("klaster kamu") -> chosen
 }
 
 func loadGlossary(t *testing.T) glossary {
@@ -34,7 +35,7 @@ func loadGlossary(t *testing.T) glossary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := glossary{rejected: map[string]string{}}
+	g := glossary{rejected: map[string]string{}, phrases: map[string]string{}}
 	section := ""
 	for i, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, "## ") {
@@ -54,11 +55,17 @@ func loadGlossary(t *testing.T) glossary {
 				}
 				g.rejected[w] = cells[0]
 			}
+		case section == "Possessive" && strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| rejected") && !strings.HasPrefix(line, "| ---"):
+			cells := strings.Split(strings.Trim(line, "| "), " | ")
+			if len(cells) != 2 {
+				t.Fatalf("GLOSSARY.md:%d: want | rejected | chosen |, got %d cells", i+1, len(cells))
+			}
+			g.phrases[strings.ToLower(cells[0])] = cells[1]
 		case section == "Fixed names" && strings.HasPrefix(line, "- `"):
 			g.fixed = append(g.fixed, strings.ToLower(strings.Trim(line[2:], "` ")))
 		}
 	}
-	if len(g.rejected) < 5 || len(g.fixed) == 0 {
+	if len(g.rejected) < 5 || len(g.fixed) == 0 || len(g.phrases) < 5 {
 		t.Fatalf("GLOSSARY.md: found %d rejected words and %d fixed names; the tables were not read", len(g.rejected), len(g.fixed))
 	}
 	return g
@@ -68,6 +75,9 @@ var (
 	codeSpan = regexp.MustCompile("`[^`]*`")
 	urls     = regexp.MustCompile(`https?://\S+|<[^>\s]*>`)
 	word     = regexp.MustCompile(`[\p{L}\p{N}_.\-/]+`)
+	// clauseEnd ends a sentence or a clause (punctuation before a space).
+	clauseEnd = regexp.MustCompile(`[.!?;:,()]\s`)
+	wordOrBar = regexp.MustCompile(`[\p{L}\p{N}_.\-/]+|\|`)
 )
 
 // find returns the rejected words in one line of Indonesian text. Code
@@ -108,6 +118,29 @@ func (g glossary) report(t *testing.T, where string, s string) {
 	for _, w := range g.find(s) {
 		t.Errorf("%s: %q is rejected by GLOSSARY.md (use %q): %s", where, w, g.rejected[strings.SplitN(w, "-", 2)[0]], strings.TrimSpace(s))
 	}
+	for _, ph := range g.phraseHits(s) {
+		t.Errorf("%s: %q: GLOSSARY.md says %q: %s", where, ph, g.phrases[ph], strings.TrimSpace(s))
+	}
+}
+
+// phraseHits returns the rejected phrases ("klaster kamu") in s, outside
+// code spans, sorted.
+func (g glossary) phraseHits(s string) []string {
+	// A phrase does not run across a sentence or clause: "klaster. Kamu".
+	text := clauseEnd.ReplaceAllString(strings.ToLower(codeSpan.ReplaceAllString(s, " "))+" ", " | ")
+	toks := wordOrBar.FindAllString(text, -1)
+	for i, tok := range toks {
+		toks[i] = strings.Trim(tok, ".-/")
+	}
+	low := " " + strings.Join(toks, " ") + " "
+	var out []string
+	for ph := range g.phrases {
+		if strings.Contains(low, " "+ph+" ") {
+			out = append(out, ph)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TestGlossaryLessons scans every Indonesian lesson, outside code blocks.
@@ -187,37 +220,51 @@ func walkTexts(n *yaml.Node, parentKey string, fn func(*yaml.Node)) {
 }
 
 // TestGlossaryGoSources scans the Indonesian strings of the check catalog:
-// the second argument of checks.T(en, id, ...) and the Id of checks.L
-// literals. Files on checksAllowList are reported in the log, not failed.
+// every literal in an Indonesian position (see indonesianLiterals), for
+// rejected words, English placeholders and the possessive "kamu" after a
+// noun. Files on checksAllowList are reported in the log, not failed.
 func TestGlossaryGoSources(t *testing.T) {
 	g := loadGlossary(t)
-	files, _ := filepath.Glob("../checks/*.go")
-	n := 0
-	pending := map[string][]string{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
+	paths, _ := filepath.Glob("../checks/*.go")
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
 			continue
 		}
-		fset := token.NewFileSet()
-		file, err := parser.ParseFile(fset, f, nil, 0)
+		file, err := parser.ParseFile(fset, p, nil, 0)
 		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("%s: %v", p, err)
 		}
-		for _, lit := range indonesianLiterals(file) {
+		files = append(files, file)
+	}
+	idParams := idParameters(files)
+	for _, helper := range []string{"T", "fixHint", "reexposeHint"} {
+		if _, ok := idParams[helper]; !ok {
+			t.Errorf("helper %s taking an Indonesian text was not found", helper)
+		}
+	}
+	n := 0
+	pending := map[string][]string{}
+	for _, file := range files {
+		base := filepath.Base(fset.Position(file.Pos()).Filename)
+		for _, lit := range indonesianLiterals(file, idParams) {
 			s, err := strconv.Unquote(lit.Value)
 			if err != nil {
 				continue
 			}
 			n++
-			pos := fset.Position(lit.Pos())
-			where := fmt.Sprintf("checks/%s:%d", filepath.Base(f), pos.Line)
-			if checksAllowList[filepath.Base(f)] {
+			where := fmt.Sprintf("checks/%s:%d", base, fset.Position(lit.Pos()).Line)
+			if checksAllowList[base] {
 				for _, w := range g.find(s) {
-					pending[filepath.Base(f)] = append(pending[filepath.Base(f)], fmt.Sprintf("%s: %q", where, w))
+					pending[base] = append(pending[base], fmt.Sprintf("%s: %q", where, w))
 				}
 				continue
 			}
 			g.report(t, where, s)
+			if m := englishPlaceholder.FindString(s); m != "" {
+				t.Errorf("%s: English placeholder %s in an Indonesian text (fill in the student's own name): %s", where, m, s)
+			}
 		}
 	}
 	if n < 50 {
@@ -233,10 +280,14 @@ func TestGlossaryGoSources(t *testing.T) {
 	}
 }
 
-// indonesianLiterals finds T(en, id, ...) calls and L{En:..., Id:...} or
-// L{en, id} literals (also as checks.T / checks.L) and returns their id
-// string literals.
-func indonesianLiterals(f *ast.File) []*ast.BasicLit {
+// indonesianLiterals returns every string literal in an Indonesian
+// position of a file under checks/: the id argument of T(en, id, ...) and of
+// every helper declared in the package with a string parameter named id
+// (fixHint(cmds, en, id, ...), reexposeHint(...), whatever is added
+// later), and the Id of L{En:..., Id:...} or L{en, id} literals. In such a
+// position every literal inside the expression counts, so
+// Id: fmt.Sprintf("...", ...) and "..." + x + "..." are read too.
+func indonesianLiterals(f *ast.File, idParams map[string]int) []*ast.BasicLit {
 	var out []*ast.BasicLit
 	name := func(e ast.Expr) string {
 		switch x := e.(type) {
@@ -248,15 +299,18 @@ func indonesianLiterals(f *ast.File) []*ast.BasicLit {
 		return ""
 	}
 	add := func(e ast.Expr) {
-		if bl, ok := e.(*ast.BasicLit); ok && bl.Kind == token.STRING {
-			out = append(out, bl)
-		}
+		ast.Inspect(e, func(n ast.Node) bool {
+			if bl, ok := n.(*ast.BasicLit); ok && bl.Kind == token.STRING {
+				out = append(out, bl)
+			}
+			return true
+		})
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.CallExpr:
-			if name(x.Fun) == "T" && len(x.Args) >= 2 {
-				add(x.Args[1])
+			if i, ok := idParams[name(x.Fun)]; ok && len(x.Args) > i {
+				add(x.Args[i])
 			}
 		case *ast.CompositeLit:
 			if x.Type == nil || name(x.Type) != "L" {
@@ -277,8 +331,54 @@ func indonesianLiterals(f *ast.File) []*ast.BasicLit {
 	return out
 }
 
+// idParameters finds, in the package's files, every function with a
+// string parameter named id (or idText): the helpers that take an
+// Indonesian text. T is among them.
+func idParameters(files []*ast.File) map[string]int {
+	out := map[string]int{"T": 1}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Type.Params == nil {
+				continue
+			}
+			i := 0
+			for _, field := range fd.Type.Params.List {
+				n := len(field.Names)
+				if n == 0 {
+					n = 1
+				}
+				if id, ok := field.Type.(*ast.Ident); ok && id.Name == "string" {
+					for j, nm := range field.Names {
+						if nm.Name == "id" || nm.Name == "idText" {
+							out[fd.Name.Name] = i + j
+						}
+					}
+				}
+				i += n
+			}
+		}
+	}
+	return out
+}
+
+// englishPlaceholder matches placeholders an Indonesian text must not
+// carry: the student reads them as words to copy (GLOSSARY.md: placeholders
+// are Indonesian, or better the student's own names filled in).
+var englishPlaceholder = regexp.MustCompile(`<(user|username|name|pod|deployment|container|file|service)>`)
+
 func TestGlossaryFinds(t *testing.T) {
 	g := loadGlossary(t)
+	for s, want := range map[string]string{
+		"Ini bukan kesalahan kamu.":             "kesalahan kamu",
+		"Periksa Klaster kamu, lalu lanjut":     "klaster kamu",
+		"Ini bukan kesalahanmu; `klaster kamu`": "",
+		"yang kamu push":                        "",
+	} {
+		if got := strings.Join(g.phraseHits(s), ","); got != want {
+			t.Errorf("phraseHits(%q) = %q, want %q", s, got, want)
+		}
+	}
 	for s, want := range map[string]string{
 		"Lihat di cluster-mu":                          "cluster-mu",
 		"bila Anda punya":                              "anda",
