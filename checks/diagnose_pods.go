@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -162,8 +163,7 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 		return fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d, cname, img), fmt.Sprintf("kubectl patch deployment %s --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/template/spec/containers/0/imagePullPolicy\"}]'", d)},
 			"imagePullPolicy: Never forbids the pull; the lesson pulls from Docker Hub.", "imagePullPolicy: Never melarang pengunduhan image; pelajaran ini mengunduh dari Docker Hub.")
 	case strings.Contains(m, "toomanyrequests") || strings.Contains(m, "rate limit"):
-		return fixHint([]string{"kubectl delete pod " + p.Name}, "Docker Hub limits anonymous pulls; wait a few minutes first (or `docker login` inside minikube). This is not a mistake in your work.",
-			"Docker Hub membatasi penarikan anonim; tunggu beberapa menit dulu (atau `docker login` di dalam minikube). Ini bukan kesalahan pekerjaanmu.")
+		return rateLimitHint(p, img)
 	case strings.Contains(m, "no match for platform") || strings.Contains(m, "no matching manifest"):
 		arch := "amd64"
 		if as := nodeArchs(s); len(as) > 0 {
@@ -202,4 +202,28 @@ func unschedulableHint(d, pod, msg string) L {
 		return fixHint([]string{"minikube start"}, "The cluster has no node to run pods.", "Klaster tidak punya node untuk menjalankan pod.")
 	}
 	return fixHint([]string{"kubectl describe pod " + pod}, "The scheduler's message says why no node fits.", "Pesan scheduler menjelaskan mengapa tidak ada node yang cocok.")
+}
+
+// rateLimitHint: Docker Hub allows 10 anonymous pulls an hour per IPv4
+// address (a whole campus behind one NAT shares them) and 100 for a
+// personal account. The fix that lasts is to pull as the student: a
+// docker-registry secret the namespace's default service account hands to
+// every pod, then a new pod.
+func rateLimitHint(p *corev1.Pod, img string) L {
+	user := "user"
+	if r, err := name.ParseReference(img); err == nil {
+		if u, _, ok := strings.Cut(r.Context().RepositoryStr(), "/"); ok {
+			user = u
+		}
+	}
+	cmds := func(token string) []string {
+		return []string{
+			fmt.Sprintf("kubectl create secret docker-registry dockerhub -n %s --docker-server=https://index.docker.io/v1/ --docker-username=%s --docker-password=%s", p.Namespace, user, token),
+			fmt.Sprintf(`kubectl patch serviceaccount default -n %s -p '{"imagePullSecrets":[{"name":"dockerhub"}]}'`, p.Namespace),
+			fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
+		}
+	}
+	en := fixHint(cmds("<access-token>"), "Docker Hub allows 10 pulls an hour per IPv4 address without a login (a class behind one campus address shares them) and 100 an hour for a personal account: the secret makes the node pull as you (an access token from Docker Hub → Account settings → Personal access tokens, read-only), and the new pod pulls at once. Or wait for the hour to pass. This is not a mistake in your work.", "")
+	id := fixHint(cmds("<token-akses>"), "", "Docker Hub mengizinkan 10 pull per jam per alamat IPv4 tanpa login (satu kelas di balik satu alamat kampus berbagi jatah itu) dan 100 per jam untuk akun personal: secret itu membuat node mengunduh atas namamu (token akses dari Docker Hub → Account settings → Personal access tokens, read-only), dan Pod baru langsung mengunduh. Atau tunggu sampai jamnya lewat. Ini bukan kesalahan pekerjaanmu.")
+	return L{En: en.En, Id: id.Id}
 }

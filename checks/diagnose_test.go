@@ -321,6 +321,9 @@ func TestKubeletStates(t *testing.T) {
 		change []func(p *corev1.Pod)
 		en, id []string
 	}{
+		{"ErrImagePull rate limited", img, time.Minute, []func(*corev1.Pod){waiting("ErrImagePull", `failed to pull and unpack image "docker.io/budi/hello-flask:v1": 429 Too Many Requests - Server message: toomanyrequests: You have reached your unauthenticated pull rate limit`)},
+			[]string{"hint:`kubectl create secret docker-registry dockerhub -n lab --docker-server=https://index.docker.io/v1/ --docker-username=budi --docker-password=<access-token>`, then `kubectl patch serviceaccount default -n lab -p '{\"imagePullSecrets\":[{\"name\":\"dockerhub\"}]}'`, then `kubectl delete pod " + name + " -n lab`.", "hint:10 pulls an hour per IPv4 address"},
+			[]string{"hint:--docker-password=<token-akses>`, lalu `kubectl patch serviceaccount default -n lab", "hint:10 pull per jam per alamat IPv4"}},
 		{"ErrImagePull not found", img, time.Minute, []func(*corev1.Pod){waiting("ErrImagePull", `failed to pull and unpack image "docker.io/budi/hello-flask:v1": failed to resolve reference: docker.io/budi/hello-flask:v1: not found`)},
 			[]string{"cannot pull its image", "hint:`docker push budi/hello-flask:v1`, then `kubectl delete pod " + name + "`."}, []string{"tidak bisa mengunduh image", "hint:Docker Hub tidak punya"}},
 		{"ImagePullBackOff private", img, time.Minute, []func(*corev1.Pod){waiting("ImagePullBackOff", `Back-off pulling image "budi/hello-flask:v1": pull access denied, repository does not exist or may require authorization`)},
