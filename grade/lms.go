@@ -309,7 +309,7 @@ func oneLine(s string, n int) string {
 func ExportFile(results, output string, stdout io.Writer, opt ExportOptions) error {
 	f, err := os.Open(results)
 	if err != nil {
-		return err
+		return &InputError{Err: err}
 	}
 	defer f.Close()
 	if output == "" || output == "-" {

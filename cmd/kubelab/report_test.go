@@ -20,36 +20,13 @@ type cliResult struct {
 }
 
 // kubelabCLI runs the real command line (run in main.go) with stdin, and
-// captures standard output and error through temporary files.
+// captures standard output and error in buffers: no global stream is
+// swapped, so tests calling it run in parallel.
 func kubelabCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
-	dir := t.TempDir()
-	outF, err := os.Create(filepath.Join(dir, "stdout"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	errF, err := os.Create(filepath.Join(dir, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inPath := filepath.Join(dir, "stdin")
-	if err := os.WriteFile(inPath, []byte(stdin), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	inF, err := os.Open(inPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, oldErr, oldIn := os.Stdout, os.Stderr, os.Stdin
-	os.Stdout, os.Stderr, os.Stdin = outF, errF, inF
-	code := run(append([]string{"--lang", "en"}, args...))
-	os.Stdout, os.Stderr, os.Stdin = oldOut, oldErr, oldIn
-	outF.Close()
-	errF.Close()
-	inF.Close()
-	o, _ := os.ReadFile(outF.Name())
-	e, _ := os.ReadFile(errF.Name())
-	return cliResult{code: code, stdout: string(o), stderr: string(e)}
+	var out, errb bytes.Buffer
+	code := run(append([]string{"--lang", "en"}, args...), strings.NewReader(stdin), &out, &errb)
+	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
 func fixturePath(name string) string {
