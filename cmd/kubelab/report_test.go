@@ -37,6 +37,7 @@ func fixturePath(name string) string {
 // exactly the golden file the report package approved for the same real
 // run; bad input is exit code 2 with a message.
 func TestReportRenderCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, f := range report.FormatNames() {
 		out := filepath.Join(dir, "report."+f)
@@ -90,6 +91,7 @@ func TestReportRenderCLI(t *testing.T) {
 
 // TestReportShowCLI: `kubelab report show` prints the report as check does.
 func TestReportShowCLI(t *testing.T) {
+	t.Parallel()
 	res := kubelabCLI(t, "", "report", "show", fixturePath("mistakes.json"))
 	want, _ := os.ReadFile(fixturePath("mistakes.text.golden"))
 	if res.code != ExitOK {
@@ -112,6 +114,7 @@ func TestReportShowCLI(t *testing.T) {
 // printed is the public key's; an existing key is never overwritten
 // without --force.
 func TestKeysGenerateCLI(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "keys")
 	res := kubelabCLI(t, "", "keys", "generate", "--out", dir)
 	if res.code != ExitOK {
@@ -166,6 +169,7 @@ func TestKeysGenerateCLI(t *testing.T) {
 // one byte changed: ALTERED (exit 1); unsigned (exit 1); another key's
 // signature (exit 1); no --pubkey or a bad key: exit 2.
 func TestReportVerifyCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if res := kubelabCLI(t, "", "keys", "generate", "--out", dir); res.code != 0 {
 		t.Fatal(res.stderr)
@@ -280,6 +284,7 @@ func TestCheckSignCLI(t *testing.T) {
 
 // TestReportCommandsHaveHelp: every new command has examples in --help.
 func TestReportCommandsHaveHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"report"}, {"report", "render"}, {"report", "show"}, {"report", "verify"}, {"keys"}, {"keys", "generate"}, {"check"}} {
 		res := kubelabCLI(t, "", append(args, "--help")...)
 		if res.code != ExitOK || !strings.Contains(res.stdout, "Examples:\n  kubelab "+args[0]) {
