@@ -14,6 +14,7 @@ import (
 // demo && kubelab lab selftest demo` passes; the same lab made to ask for
 // what its solution does not do fails its self-test with exit code 1.
 func TestLabNewValidateSelftest(t *testing.T) {
+	testenv.Real(t, "the simulated cluster")
 	bins, err := simcluster.Binaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)

@@ -18,6 +18,7 @@ import (
 // the binaries cannot be had, the test is skipped locally and fails in CI.
 func StartT(t testing.TB, opt simcluster.Options) *simcluster.Cluster {
 	t.Helper()
+	testenv.Real(t, "the simulated cluster")
 	if opt.BinDir == "" {
 		bins, err := simcluster.Binaries()
 		if err != nil {
