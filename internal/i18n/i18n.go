@@ -46,6 +46,7 @@ import (
 type Msg struct {
 	ctx, key string
 	args     []any
+	fn       func(lang string) string
 }
 
 // T is the message whose English is key; args fill its format verbs (with
@@ -61,7 +62,7 @@ func TC(ctx, key string, args ...any) Msg { return Msg{ctx: ctx, key: key, args:
 func Tr(lang, key string, args ...any) string { return T(key, args...).In(lang) }
 
 // IsZero reports whether m is the empty text.
-func (m Msg) IsZero() bool { return m.key == "" && m.ctx == "" && len(m.args) == 0 }
+func (m Msg) IsZero() bool { return m.key == "" && m.ctx == "" && len(m.args) == 0 && m.fn == nil }
 
 // Key is the catalog key of m: its English, or "[ctx] English".
 func (m Msg) Key() string { return catalogKey(m.ctx, m.key) }
@@ -73,6 +74,9 @@ func (m Msg) String() string { return m.In("en") }
 // the key has none), formatted with its arguments, each Msg among them
 // rendered in lang too.
 func (m Msg) In(lang string) string {
+	if m.fn != nil {
+		return m.fn(lang)
+	}
 	text := m.key
 	if lang != "en" && m.ctx != rawCtx {
 		if tr, ok := lookup(lang, m.Key()); ok {
@@ -118,6 +122,14 @@ func Join(parts []Msg, sep Msg) Msg {
 	// as already translated by rendering through raw.
 	return Msg{ctx: rawCtx, key: key, args: args}
 }
+
+// Concat is the messages one after the other.
+func Concat(parts ...Msg) Msg { return Join(parts, Msg{}) }
+
+// Func is a message computed from another's rendering (e.g. a prefix cut
+// off): f gets the language and returns the text in it. Every sentence f
+// returns must itself come from T, so the catalog test sees its key.
+func Func(f func(lang string) string) Msg { return Msg{fn: f} }
 
 // Raw is text that is not translated (a name, a value from the cluster,
 // or text already in the reader's language), as a Msg to compose with
