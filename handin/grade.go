@@ -402,7 +402,6 @@ func same(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 func num(f float64) string { return report.FormatPoints(f) }
 
-
 // finalReport is the student's graded report: the lab's checks judged by
 // this kubelab on the evidence (the image checks on what the registry
 // serves, when it serves the digest the student saw), the lateness when a
