@@ -26,67 +26,74 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 const catalogPath = "internal/i18n/messages/id.yaml"
 
-func main() {
-	dry := flag.Bool("n", false, "report what would change; write nothing")
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: i18nconv [-n] [dir | dir/...]... (run at the repository root)")
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run converts the trees named in args and returns the exit code: 0 done,
+// 1 places left for a person, 2 an error.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("i18nconv", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("n", false, "report what would change; write nothing")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: i18nconv [-n] [dir | dir/...]... (run at the repository root)")
 	}
-	flag.Parse()
-	roots := flag.Args()
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	roots := fs.Args()
 	if len(roots) == 0 {
 		roots = []string{"./..."}
 	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "i18nconv:", err)
+		return 2
+	}
 	cat, err := loadCatalog(catalogPath)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "i18nconv:", err)
-		os.Exit(2)
+		return fail(err)
 	}
 	c := &converter{cat: cat}
 	for _, root := range roots {
 		if err := c.walk(root); err != nil {
-			fmt.Fprintln(os.Stderr, "i18nconv:", err)
-			os.Exit(2)
+			return fail(err)
 		}
 	}
 	for _, f := range c.changed {
-		fmt.Println("rewrote", f)
+		fmt.Fprintln(stdout, "rewrote", f)
 	}
 	if len(cat.added) > 0 {
-		fmt.Printf("added %d translations to %s\n", len(cat.added), catalogPath)
+		fmt.Fprintf(stdout, "added %d translations to %s\n", len(cat.added), catalogPath)
 	}
 	if !*dry {
 		for _, f := range c.changed {
 			if err := os.WriteFile(f, c.out[f], 0o644); err != nil {
-				fmt.Fprintln(os.Stderr, "i18nconv:", err)
-				os.Exit(2)
+				return fail(err)
 			}
 		}
 		if err := cat.save(catalogPath); err != nil {
-			fmt.Fprintln(os.Stderr, "i18nconv:", err)
-			os.Exit(2)
+			return fail(err)
 		}
 	}
 	for _, p := range c.left {
-		fmt.Fprintln(os.Stderr, p)
+		fmt.Fprintln(stderr, p)
 	}
 	if len(c.left) > 0 {
-		fmt.Fprintf(os.Stderr, "i18nconv: %d places left for a person to convert\n", len(c.left))
-		os.Exit(1)
+		fmt.Fprintf(stderr, "i18nconv: %d places left for a person to convert\n", len(c.left))
+		return 1
 	}
+	return 0
 }
 
 type converter struct {
@@ -480,211 +487,4 @@ func constString(e ast.Expr) (string, bool) {
 		return constString(x.X)
 	}
 	return "", false
-}
-
-func str(s string) *ast.BasicLit { return &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(s)} }
-
-// replace walks every expression under n (depth first, children before
-// parents) and puts f's replacement, when not nil, in its place.
-func replace(n ast.Node, f func(ast.Expr) ast.Expr) {
-	walkValue(reflect.ValueOf(n), f)
-}
-
-var exprType = reflect.TypeOf((*ast.Expr)(nil)).Elem()
-
-func walkValue(v reflect.Value, f func(ast.Expr) ast.Expr) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() {
-			return
-		}
-		if _, ok := v.Interface().(*ast.Object); ok {
-			return
-		}
-		if _, ok := v.Interface().(*ast.Scope); ok {
-			return
-		}
-		walkValue(v.Elem(), f)
-	case reflect.Interface:
-		if !v.IsNil() {
-			walkValue(v.Elem(), f)
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			fv := v.Field(i)
-			if !fv.CanSet() {
-				continue
-			}
-			walkValue(fv, f)
-			if fv.Type() == exprType && !fv.IsNil() {
-				if r := f(fv.Interface().(ast.Expr)); r != nil {
-					fv.Set(reflect.ValueOf(r))
-				}
-			}
-		}
-	case reflect.Slice:
-		for i := 0; i < v.Len(); i++ {
-			ev := v.Index(i)
-			walkValue(ev, f)
-			if ev.Type() == exprType && !ev.IsNil() {
-				if r := f(ev.Interface().(ast.Expr)); r != nil {
-					ev.Set(reflect.ValueOf(r))
-				}
-			}
-		}
-	}
-}
-
-// addImport adds path to f's first import block, unless it is there.
-func addImport(f *ast.File, path string) bool {
-	q := strconv.Quote(path)
-	for _, im := range f.Imports {
-		if im.Path.Value == q {
-			return false
-		}
-	}
-	spec := &ast.ImportSpec{Path: &ast.BasicLit{Kind: token.STRING, Value: q}}
-	for _, d := range f.Decls {
-		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
-			g.Specs = append(g.Specs, spec)
-			if !g.Lparen.IsValid() {
-				g.Lparen, g.Rparen = g.Pos(), g.End()
-			}
-			f.Imports = append(f.Imports, spec)
-			return true
-		}
-	}
-	f.Decls = append([]ast.Decl{&ast.GenDecl{Tok: token.IMPORT, Specs: []ast.Spec{spec}}}, f.Decls...)
-	f.Imports = append(f.Imports, spec)
-	return true
-}
-
-// dropUnusedFmt removes the "fmt" import when the rewrite took its last use.
-func dropUnusedFmt(path string, src []byte) []byte {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, src, parser.ParseComments)
-	if err != nil {
-		return src
-	}
-	used := false
-	ast.Inspect(f, func(n ast.Node) bool {
-		if s, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := s.X.(*ast.Ident); ok && id.Name == "fmt" {
-				used = true
-			}
-		}
-		return !used
-	})
-	if used {
-		return src
-	}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.IMPORT {
-			continue
-		}
-		for i, s := range g.Specs {
-			if s.(*ast.ImportSpec).Path.Value == `"fmt"` {
-				g.Specs = append(g.Specs[:i], g.Specs[i+1:]...)
-				break
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return src
-	}
-	return buf.Bytes()
-}
-
-// catalog is id.yaml as a YAML node tree, so a rewrite keeps its comments
-// and order; new entries go at the end under a comment naming their file.
-type catalog struct {
-	doc     yaml.Node
-	have    map[string]string
-	added   []string
-	lastSrc string
-}
-
-func loadCatalog(path string) (*catalog, error) {
-	c := &catalog{have: map[string]string{}}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := yaml.Unmarshal(b, &c.doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if c.doc.Kind == 0 || len(c.doc.Content) == 0 {
-		c.doc = yaml.Node{Kind: yaml.DocumentNode, HeadComment: strings.TrimSpace(string(b)), Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
-	}
-	m := c.doc.Content[0]
-	if m.Kind == yaml.ScalarNode && m.Tag == "!!null" {
-		*m = yaml.Node{Kind: yaml.MappingNode}
-	}
-	if m.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: not a mapping of English to Indonesian", path)
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		c.have[m.Content[i].Value] = m.Content[i+1].Value
-	}
-	return c, nil
-}
-
-func (c *catalog) add(en, id, src string) error {
-	if have, ok := c.have[en]; ok {
-		if have != id {
-			return fmt.Errorf("%q is in the catalog as %q, here %q: give one a context (i18n.TC) by hand", en, have, id)
-		}
-		return nil
-	}
-	c.have[en] = id
-	c.added = append(c.added, en)
-	k := &yaml.Node{Kind: yaml.ScalarNode, Value: en, Style: yaml.DoubleQuotedStyle}
-	if src != c.lastSrc {
-		k.HeadComment = "# " + src
-		c.lastSrc = src
-	}
-	m := c.doc.Content[0]
-	m.Content = append(m.Content, k, &yaml.Node{Kind: yaml.ScalarNode, Value: id, Style: yaml.DoubleQuotedStyle})
-	return nil
-}
-
-func (c *catalog) save(path string) error {
-	if len(c.added) == 0 {
-		return nil
-	}
-	return os.WriteFile(path, c.encode(), 0o644)
-}
-
-// encode writes one "English": "translation" line per entry, each text
-// double-quoted with Go's escapes (valid YAML escapes too). yaml.v3's own
-// encoder would write a key over 128 bytes as a "? key : value" pair, which
-// a translator should not have to read.
-func (c *catalog) encode() []byte {
-	var b bytes.Buffer
-	comment := func(s string) {
-		for _, line := range strings.Split(s, "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				if !strings.HasPrefix(line, "#") {
-					line = "# " + line
-				}
-				b.WriteString(line + "\n")
-			}
-		}
-	}
-	m := c.doc.Content[0]
-	comment(c.doc.HeadComment)
-	comment(m.HeadComment)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		if k.HeadComment != "" {
-			if b.Len() > 0 {
-				b.WriteString("\n")
-			}
-			comment(k.HeadComment)
-		}
-		fmt.Fprintf(&b, "%s: %s\n", strconv.Quote(k.Value), strconv.Quote(v.Value))
-	}
-	return b.Bytes()
 }
