@@ -24,12 +24,22 @@ func TestGradeExportCLI(t *testing.T) {
 	if string(got) != string(want) {
 		t.Errorf("canvas export differs from the golden file:\n%s", got)
 	}
-	r = kubelabCLI(t, "", "grade", "export", "--format", "moodle", sample)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "ID number,Email address,Full name,") {
+	// The student whose grading failed is left out: listed on stderr and
+	// in the file beside the export, with why.
+	if !strings.Contains(r.stderr, "1 student(s) left out of the file") || !strings.Contains(r.stderr, "2207777 @Ani; Rahma: not graded") {
+		t.Errorf("stderr %q: want the student left out, with why", r.stderr)
+	}
+	side, err := os.ReadFile(filepath.Join(filepath.Dir(out), "canvas-left-out.csv"))
+	if err != nil || !strings.HasPrefix(string(side), "student_id,name,reason\n2207777,'@Ani; Rahma,\"not graded") {
+		t.Errorf("canvas-left-out.csv: %q, %v", side, err)
+	}
+	r = kubelabCLI(t, "", "grade", "export", "--format", "moodle", "--moodle-id", "idnumber", sample)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ID number,Full name,") || !strings.Contains(r.stdout, "\nS-2205678,\"Santoso, Budi\",66,") {
 		t.Errorf("moodle to stdout: exit %d, %q", r.code, r.stdout)
 	}
 	for _, bad := range [][]string{
 		{"grade", "export", "--format", "blackboard", sample},
+		{"grade", "export", "--format", "moodle", "--moodle-id", "userid", sample},
 		{"grade", "export", "--format", "csv", filepath.Join(t.TempDir(), "missing.json")},
 		{"grade", "export", "--format", "csv", fixturePath("correct.json")},
 	} {
