@@ -231,4 +231,3 @@ func oneLine(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
-
