@@ -31,11 +31,11 @@ import (
 // lmsStudent is one student of a conformance class.
 type lmsStudent struct {
 	id, name, base string // base: report/testdata/<base>.json
-	roster          Student
-	hint            string // replaces the first failing check's hint
-	late            bool   // two days late, 19 points off
-	complete        bool   // no point left ungraded: the feedback ends with the hint
-	broken          bool   // every check an error: not graded
+	roster         Student
+	hint           string // replaces the first failing check's hint
+	late           bool   // two days late, 19 points off
+	complete       bool   // no point left ungraded: the feedback ends with the hint
+	broken         bool   // every check an error: not graded
 }
 
 // lmsResults writes the results.json of the students and returns its path.
@@ -149,7 +149,9 @@ type canvasResult struct {
 		Name string `json:"name"`
 		New  bool   `json:"new"`
 	} `json:"students"`
-	GradeData  map[string]map[string]struct{ PostedGrade *string `json:"posted_grade"` } `json:"grade_data"`
+	GradeData map[string]map[string]struct {
+		PostedGrade *string `json:"posted_grade"`
+	} `json:"grade_data"`
 	ColumnData []struct {
 		UserID  int     `json:"user_id"`
 		Content *string `json:"content"`
