@@ -265,3 +265,28 @@ func TestRosterGradebookColumns(t *testing.T) {
 		t.Errorf("bad lang: %v", probs)
 	}
 }
+
+// TestExportOlderResults: a results.json as an older kubelab wrote it
+// (kubelab.class/v1, kept byte for byte in testdata) still exports to
+// Canvas and Moodle, with the same students written and left out.
+func TestExportOlderResults(t *testing.T) {
+	old := filepath.Join("testdata", "lms", "results-v1.json")
+	data, err := os.ReadFile(old)
+	if err != nil || !bytes.Contains(data, []byte(`"schema": "kubelab.class/v1"`)) {
+		t.Fatalf("the v1 fixture: %v", err)
+	}
+	for _, format := range []string{FormatCanvas, FormatMoodle} {
+		var out bytes.Buffer
+		sum, err := Export(&out, bytes.NewReader(data), ExportOptions{Format: format})
+		if err != nil {
+			t.Fatalf("%s from a v1 results.json: %v", format, err)
+		}
+		checkExport(t, out.Bytes())
+		if sum.Rows != 4 || len(sum.LeftOut) != 1 || sum.LeftOut[0].ID != "2207777" {
+			t.Errorf("%s: %d rows, left out %+v; want 4 and the student not graded", format, sum.Rows, sum.LeftOut)
+		}
+		if !strings.Contains(out.String(), "Santoso, Budi") || !strings.Contains(out.String(), ",66") {
+			t.Errorf("%s:\n%s", format, out.String())
+		}
+	}
+}
