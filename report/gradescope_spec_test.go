@@ -99,7 +99,7 @@ func TestGradescopeSpec(t *testing.T) {
 				var f struct {
 					Score, MaxScore                  float64
 					Name, Number, Status, Visibility string
-					OutputFormat                     string `json:"output_format"`
+					OutputFormat                     string            `json:"output_format"`
 					ExtraData                        map[string]string `json:"extra_data"`
 				}
 				b, _ := json.Marshal(tc)
