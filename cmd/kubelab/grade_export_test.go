@@ -48,3 +48,27 @@ func TestGradeExportCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestClassroomGitHubOutput: kubelab report render -o classroom prints the
+// base64 result and, under GitHub Actions ($GITHUB_OUTPUT set), appends
+// result=VALUE to that file, which the workflow hands to the Classroom
+// reporter as <STEP-ID>_RESULTS.
+func TestClassroomGitHubOutput(t *testing.T) {
+	ghout := filepath.Join(t.TempDir(), "github_output")
+	if err := os.WriteFile(ghout, []byte("earlier=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_OUTPUT", ghout)
+	r := kubelabCLI(t, "", "report", "render", fixturePath("mistakes.json"), "-o", "classroom")
+	want, err := os.ReadFile(fixturePath("mistakes.classroom.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("exit %d, stdout %q; want the golden value", r.code, r.stdout)
+	}
+	got, _ := os.ReadFile(ghout)
+	if string(got) != "earlier=1\nresult="+string(want) {
+		t.Errorf("GITHUB_OUTPUT holds %q; want the earlier line kept and result=VALUE appended", got)
+	}
+}
