@@ -72,3 +72,29 @@ func TestClassroomGitHubOutput(t *testing.T) {
 		t.Errorf("GITHUB_OUTPUT holds %q; want the earlier line kept and result=VALUE appended", got)
 	}
 }
+
+// TestGradeLMSAfterGrade: kubelab grade --lms moodle writes
+// results/lms-moodle.csv, and beside it lms-moodle-left-out.csv, and says
+// on stderr who was left out.
+func TestGradeLMSAfterGrade(t *testing.T) {
+	out := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("..", "..", "grade", "testdata", "lms", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "results.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	x := &exportFlags{Format: "moodle", MoodleID: "email", NotesColumn: "Notes"}
+	var stderr strings.Builder
+	path, err := x.exportAfterGrade(out, "en", &stderr)
+	if err != nil || path != filepath.Join(out, "lms-moodle.csv") {
+		t.Fatalf("%q, %v", path, err)
+	}
+	got, _ := os.ReadFile(path)
+	side, _ := os.ReadFile(filepath.Join(out, "lms-moodle-left-out.csv"))
+	if !strings.HasPrefix(string(got), "Email address,Full name,") || !strings.Contains(string(side), "2207777,'@Ani; Rahma,") ||
+		!strings.Contains(stderr.String(), "1 student(s) left out") || !strings.Contains(stderr.String(), "lms-moodle-left-out.csv") {
+		t.Errorf("file %q\nleft out %q\nstderr %q", got, side, stderr.String())
+	}
+}
