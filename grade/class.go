@@ -16,6 +16,12 @@ import (
 // ClassSchema is the version of results.json.
 const ClassSchema = "kubelab.class/v1"
 
+// readableClassSchemas are the results.json versions ScanClass and
+// ReadClass accept: this one and every older one a lecturer may still
+// export grades from (grade/testdata/lms/results-v1.json is kept as
+// kubelab wrote it to prove it). A new version appends, never replaces.
+var readableClassSchemas = []string{ClassSchema}
+
 // The aggregate files in the output directory.
 const (
 	IndexFile   = "index.html"

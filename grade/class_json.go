@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -130,7 +131,7 @@ func scanClass(r io.Reader, head func(*Class) error, entry func(*json.Decoder) e
 			return nil
 		}
 		headDone = true
-		if c.Schema != ClassSchema {
+		if !slices.Contains(readableClassSchemas, c.Schema) {
 			return badInput("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
 		}
 		if head != nil {
@@ -199,7 +200,7 @@ func ReadClass(data []byte) (*Class, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, badInput("not a kubelab results.json: %w", err)
 	}
-	if c.Schema != ClassSchema {
+	if !slices.Contains(readableClassSchemas, c.Schema) {
 		return nil, badInput("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
 	}
 	for i, e := range c.Students {

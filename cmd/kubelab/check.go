@@ -54,7 +54,10 @@ kubectl uses) and your image on Docker Hub. It never changes your cluster.
 Formats (-o): text (the terminal), json (the report itself: keep it; every
 other format can be rendered from it with kubelab report render), html (one
 self-contained page that prints on A4), junit, markdown (for a pull request
-or issue comment), gradescope (results.json) and csv.
+or issue comment), gradescope (results.json), csv and classroom (the result
+GitHub Classroom's autograding reporter reads; also written as result= to
+$GITHUB_OUTPUT when set, and the exit code is then 0 whatever the grade:
+the reporter fails the job; see docs/lms.md).
 
 --sign KEY signs the JSON report with an ed25519 private key (kubelab keys
 generate) and records the cluster's and image's fingerprint in it; kubelab
@@ -173,6 +176,12 @@ func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (
 	}
 	if o.OutputFile != "" {
 		fmt.Fprintf(stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
+	}
+	if o.Output == "classroom" {
+		// In a Classroom workflow the reporter step records the grade
+		// and fails the job; a failing grader step would stop the job
+		// before it runs (as autograding-command-grader, exit 0).
+		return classroomOutput(r)
 	}
 	return exitFor(r, o.MinScore)
 }

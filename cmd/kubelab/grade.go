@@ -183,7 +183,7 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
 		return exitf(ExitInternal, "%w", err)
 	}
-	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
+	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang, stderr); err != nil {
 		return err
 	} else if path != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", path)

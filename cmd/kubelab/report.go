@@ -79,6 +79,9 @@ func (o *reportRenderOptions) run(ios *ioStreams, path string) (err error) {
 	if err := report.Render(w, o.Output, r, opt); err != nil {
 		return exitf(ExitInternal, "writing the report: %w", err)
 	}
+	if o.Output == "classroom" {
+		return classroomOutput(r)
+	}
 	return nil
 }
 
