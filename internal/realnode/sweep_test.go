@@ -14,8 +14,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubelab/kubelab/internal/simcluster"
 )
@@ -296,16 +300,18 @@ func TestSweepOnRealNode(t *testing.T) {
 	proveCrashHint(t, ctx, n, kubelab, scenarios[2], goodImg)
 	provePullHint(t, ctx, n, kubelab, scenarios[3])
 	proveKubeletReachable(t, ctx, n)
+	proveResourceHints(t, ctx, n, kubelab, good)
 }
 
 // studentKubectl runs kubectl as the student types it, through the nsenter
-// prefix kubelab's docs give for the real node.
-func studentKubectl(ctx context.Context, n *Node, command string) (string, error) {
+// prefix kubelab's docs give for the real node, in the student's namespace
+// (their context's namespace: the hints name none).
+func studentKubectl(ctx context.Context, n *Node, ns, command string) (string, error) {
 	args := strings.Fields(command)
 	if len(args) == 0 || args[0] != "kubectl" {
 		return "", fmt.Errorf("not a kubectl command: %q", command)
 	}
-	full := append(append(Prefix(n.Netns), n.KubectlPath(), "--kubeconfig", n.Kubeconfig), args[1:]...)
+	full := append(append(Prefix(n.Netns), n.KubectlPath(), "--kubeconfig", n.Kubeconfig, "-n", ns), args[1:]...)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -313,12 +319,14 @@ func studentKubectl(ctx context.Context, n *Node, command string) (string, error
 
 var firstCommand = regexp.MustCompile("`([^`]+)`")
 
-// hintCommand is the first command of a hint ("`kubectl logs X --previous` It shows ...").
+// hintCommand is the first command of a hint ("`kubectl logs X --previous`.
+// It shows ..."); "" (and an error reported) when it has none.
 func hintCommand(t *testing.T, hint string) string {
 	t.Helper()
 	m := firstCommand.FindStringSubmatch(hint)
 	if m == nil {
-		t.Fatalf("hint without a command: %q", hint)
+		t.Errorf("hint without a command: %q", hint)
+		return ""
 	}
 	return m[1]
 }
@@ -355,7 +363,7 @@ func proveCrashHint(t *testing.T, ctx context.Context, n *Node, kubelab string, 
 		t.Errorf("%s: the crash's hint should start with kubectl logs POD --previous, got %q (%s)", sc.name, cmd, msg)
 		return
 	}
-	out, err := studentKubectl(ctx, n, cmd)
+	out, err := studentKubectl(ctx, n, sc.name, cmd)
 	const cause = "ModuleNotFoundError: No module named 'flaks'"
 	if err != nil || !strings.Contains(out, cause) {
 		t.Errorf("%s: `%s` should show %q: %v\n%s", sc.name, cmd, cause, err, out)
@@ -372,7 +380,7 @@ func proveCrashHint(t *testing.T, ctx context.Context, n *Node, kubelab string, 
 		t.Errorf("%s: the hint names no rollout restart: %q", sc.name, hint)
 		return
 	}
-	if out, err := studentKubectl(ctx, n, restart[1]); err != nil {
+	if out, err := studentKubectl(ctx, n, sc.name, restart[1]); err != nil {
 		t.Fatalf("%s: %v\n%s", restart[1], err, out)
 	}
 	st, m, took := waitPass(ctx, kubelab, n, sc, sc.image, "pods.running")
@@ -397,7 +405,7 @@ func provePullHint(t *testing.T, ctx context.Context, n *Node, kubelab string, s
 		t.Fatalf("%s: pods: %v %q", sc.name, err, pods)
 	}
 	pod := strings.TrimPrefix(strings.Fields(pods)[0], "pod/")
-	out, err := studentKubectl(ctx, n, "kubectl -n "+sc.name+" describe pod "+pod)
+	out, err := studentKubectl(ctx, n, sc.name, "kubectl describe pod "+pod)
 	if err != nil || !strings.Contains(out, "ErrImagePull") && !strings.Contains(out, "ImagePullBackOff") || !strings.Contains(out, "not found") {
 		t.Errorf("%s: kubectl describe pod should show the pull error (ErrImagePull, not found): %v\n%s", sc.name, err, out)
 	} else {
@@ -408,7 +416,7 @@ func provePullHint(t *testing.T, ctx context.Context, n *Node, kubelab string, s
 		t.Errorf("%s: the hint should start with kubectl set image, got %q", sc.name, cmd)
 		return
 	}
-	if out, err := studentKubectl(ctx, n, strings.Replace(cmd, "kubectl ", "kubectl -n "+sc.name+" ", 1)); err != nil {
+	if out, err := studentKubectl(ctx, n, sc.name, cmd); err != nil {
 		t.Fatalf("%s: %v\n%s", cmd, err, out)
 	}
 	st, m, took := waitPass(ctx, kubelab, n, sc, sc.image, "pods.running")
@@ -428,7 +436,7 @@ func proveKubeletReachable(t *testing.T, ctx context.Context, n *Node) {
 		t.Fatalf("correct: pods: %v %q", err, pods)
 	}
 	pod := strings.TrimPrefix(strings.Fields(pods)[0], "pod/")
-	out, err := studentKubectl(ctx, n, "kubectl -n correct exec "+pod+" -- python -c print(6*7)")
+	out, err := studentKubectl(ctx, n, "correct", "kubectl exec "+pod+" -- python -c print(6*7)")
 	if err != nil || strings.TrimSpace(out) != "42" {
 		t.Errorf("kubectl exec: %v %q", err, out)
 	} else {
@@ -471,4 +479,122 @@ func grepLine(s, word string) string {
 		}
 	}
 	return ""
+}
+
+// resourceCase is a failure made by the deployment's resources: the pod
+// asks for more CPU than the node has (Pending, "Insufficient cpu"), or its
+// memory limit is below what Flask needs (OOMKilled).
+type resourceCase struct {
+	ns        string
+	resources corev1.ResourceRequirements
+	// words the pods.running message must hold; cause, what the cause
+	// command (kubectl describe pod) must show; fix, how the hint's first
+	// command begins.
+	words, cause, fix string
+}
+
+// proveResourceHints: for each case a deployment of the correct image made
+// with those resources; kubelab's verdict names the cause, `kubectl describe
+// pod` shows it, the hint's first command (the fix) turns pods.running pass.
+func proveResourceHints(t *testing.T, ctx context.Context, n *Node, kubelab, image string) {
+	t.Helper()
+	cs, err := n.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []resourceCase{
+		{ns: "pending-cpu", resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("64")}},
+			words: "no node can take it", cause: "Insufficient cpu", fix: "kubectl set resources deployment hello-flask --requests="},
+		{ns: "oomkilled", resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("16Mi")}},
+			words: "OOMKilled", cause: "OOMKilled", fix: "kubectl set resources deployment hello-flask --limits=memory="},
+	}
+	var wg sync.WaitGroup
+	for _, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			proveResourceHint(t, ctx, n, cs, kubelab, image, c)
+		}()
+	}
+	wg.Wait()
+}
+
+func proveResourceHint(t *testing.T, ctx context.Context, n *Node, cs kubernetes.Interface, kubelab, image string, c resourceCase) {
+	if _, err := n.Kubectl(ctx, "create", "namespace", c.ns); err != nil {
+		t.Errorf("%s: %v", c.ns, err)
+		return
+	}
+	if err := waitSA(ctx, cs, c.ns); err != nil {
+		t.Errorf("%s: %v", c.ns, err)
+		return
+	}
+	labels := map[string]string{"app": "hello-flask"}
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "hello-flask", Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "hello-flask", Image: image, Resources: c.resources}}}}},
+	}
+	if _, err := cs.AppsV1().Deployments(c.ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Errorf("%s: %v", c.ns, err)
+		return
+	}
+	sc := &sweepScenario{name: c.ns}
+	// Wait until kubelab names the cause.
+	cache := t.TempDir()
+	var msg, hint, st string
+	begin := time.Now()
+	for time.Since(begin) < 3*time.Minute && ctx.Err() == nil {
+		r, err := gradeOnce(ctx, kubelab, n.Kubeconfig, image, c.ns, cache)
+		if err == nil {
+			st, msg, hint = r.check("pods.running")
+			if strings.Contains(msg, c.words) {
+				break
+			}
+		}
+		time.Sleep(time.Second)
+	}
+	if st == "pass" || !strings.Contains(msg, c.words) {
+		t.Errorf("%s: pods.running %s, want a fail naming %q: %s", c.ns, st, c.words, msg)
+		return
+	}
+	t.Logf("%s: pods.running %s: %s", c.ns, st, msg)
+	pods, err := n.Kubectl(ctx, "-n", c.ns, "get", "pods", "-l", "app=hello-flask", "-o", "name")
+	if err != nil || strings.TrimSpace(pods) == "" {
+		t.Errorf("%s: pods: %v %q", c.ns, err, pods)
+		return
+	}
+	pod := strings.TrimPrefix(strings.Fields(pods)[0], "pod/")
+	out, err := studentKubectl(ctx, n, c.ns, "kubectl describe pod "+pod)
+	if err != nil || !strings.Contains(out, c.cause) {
+		t.Errorf("%s: kubectl describe pod should show %q: %v\n%s", c.ns, c.cause, err, out)
+	} else {
+		t.Logf("%s: kubectl describe pod shows %q", c.ns, grepLine(out, c.cause))
+	}
+	cmd := hintCommand(t, hint)
+	if !strings.HasPrefix(cmd, c.fix) {
+		t.Errorf("%s: the hint should start with %q, got %q", c.ns, c.fix, cmd)
+		return
+	}
+	if out, err := studentKubectl(ctx, n, c.ns, cmd); err != nil {
+		t.Errorf("%s: %s: %v\n%s", c.ns, cmd, err, out)
+		return
+	}
+	st, m, took := waitPass(ctx, kubelab, n, sc, image, "pods.running")
+	if st != "pass" {
+		t.Errorf("%s: after `%s`, pods.running is %s: %s", c.ns, cmd, st, m)
+		return
+	}
+	t.Logf("%s: `%s`; pods.running pass after %s", c.ns, cmd, took.Round(time.Second))
+}
+
+func waitSA(ctx context.Context, cs kubernetes.Interface, ns string) error {
+	for i := 0; i < 60; i++ {
+		if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{}); err == nil {
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("namespace %s: no default service account", ns)
 }
