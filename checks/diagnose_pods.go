@@ -164,7 +164,7 @@ func (c crash) reason() string {
 	return fmt.Sprintf("exit code %d", c.x.ExitCode)
 }
 
-// recentCrash finds a container of p that restarted after a run that ended
+// recentCrash finds a running container of p that restarted after a run that ended
 // in an error (a non-zero exit code, OOMKilled) within crashWindow of now.
 // Left out: a run that ended with reason Unknown (the kubelet lost it when
 // minikube or the node was stopped and started: no fault of the app), and
@@ -176,7 +176,9 @@ func recentCrash(p *corev1.Pod, now time.Time) crash {
 	}
 	for _, cs := range p.Status.ContainerStatuses {
 		x := cs.LastTerminationState.Terminated
-		if cs.RestartCount == 0 || x == nil || x.Reason == "Unknown" || x.Reason == "Completed" && x.ExitCode == 0 {
+		// Only a container running again: one waiting in its back-off is
+		// CrashLoopBackOff (podTrouble says so), not "Running again".
+		if cs.State.Running == nil || cs.RestartCount == 0 || x == nil || x.Reason == "Unknown" || x.Reason == "Completed" && x.ExitCode == 0 {
 			continue
 		}
 		if x.ExitCode == 0 && x.Reason != "OOMKilled" {
