@@ -40,18 +40,15 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 	// between two crashes: the crash is what the student must see.
 	if c := recentCrash(p, now); c.x != nil && p.Status.Phase == corev1.PodRunning {
 		_, m, h := crashTrouble(s, t, p, c.cs, c.x)
-		cut := strings.TrimPrefix(m.En, "Pod "+p.Name+": ")
-		cutID := strings.TrimPrefix(m.Id, "Pod "+p.Name+": ")
+		cut := i18n.Func(func(lang string) string { return strings.TrimPrefix(m.In(lang), "Pod "+p.Name+": ") })
 		when := c.x.FinishedAt.Time
 		if when.IsZero() {
 			when = c.started
 		}
 		passAt := when.Add(crashWindow).UTC().Format("15:04")
-		return "Restarted after " + c.reason(), L{
-			En: fmt.Sprintf("Pod %s is Running again, but its container crashed %s ago and has restarted %d times: %s If it keeps running, this passes at %s UTC (%s after the crash).",
-				p.Name, ago(now, when), c.cs.RestartCount, cut, passAt, crashWindowText),
-			Id: fmt.Sprintf("Pod %s Running lagi, tetapi kontainernya crash %s yang lalu dan sudah restart %d kali: %s Jika terus berjalan, pemeriksaan ini lulus pukul %s UTC (%s setelah crash).",
-				p.Name, ago(now, when), c.cs.RestartCount, cutID, passAt, crashWindowText)}, h
+		return "Restarted after " + c.reason(),
+			T("Pod %s is Running again, but its container crashed %s ago and has restarted %d times: %s If it keeps running, this passes at %s UTC (%s after the crash).",
+				p.Name, ago(now, when), c.cs.RestartCount, cut, passAt, crashWindowText), h
 	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 	for _, cs := range statuses {
