@@ -35,12 +35,7 @@ import (
 // shows the cause, applies the fix and asserts the check turns pass.
 
 // sweepAfter is how long grading goes on after a scenario has settled.
-func sweepAfter() time.Duration {
-	if testing.Short() {
-		return 30 * time.Second
-	}
-	return 2 * time.Minute
-}
+func sweepAfter() time.Duration { return 2 * time.Minute }
 
 // sweepReport is the part of kubelab's JSON report the sweep reads.
 type sweepReport struct {
