@@ -36,6 +36,20 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
 		}
 	}
+	// Running (and Ready when it has no readiness probe) in the seconds
+	// between two crashes: the crash is what the student must see.
+	if c := recentCrash(p, now); c.x != nil && p.Status.Phase == corev1.PodRunning {
+		_, m, h := crashTrouble(s, t, p, c.cs, c.x)
+		cut := i18n.Func(func(lang string) string { return strings.TrimPrefix(m.In(lang), "Pod "+p.Name+": ") })
+		when := c.x.FinishedAt.Time
+		if when.IsZero() {
+			when = c.started
+		}
+		passAt := when.Add(crashWindow).UTC().Format("15:04")
+		return "Restarted after " + c.reason(),
+			T("Pod %s is Running again, but its container crashed %s ago and has restarted %d times: %s If it keeps running, this passes at %s UTC (%s after the crash).",
+				p.Name, ago(now, when), c.cs.RestartCount, cut, passAt, crashWindowText), h
+	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 	for _, cs := range statuses {
 		if x := cs.State.Terminated; x != nil && x.Reason != "Completed" {
@@ -116,6 +130,65 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 	}
 	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason),
 		fixHint([]string{logs}, T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+}
+
+// crashWindow is how long after a container's run ended in an error the
+// pod still counts as crashing, though it runs (and is Ready) again. Twice
+// the kubelet's longest CrashLoopBackOff wait (5 minutes): a crash loop at
+// its slowest pace is still caught in the second it runs between crashes,
+// and a pod that crashed once and then ran fine for 10 minutes passes.
+const crashWindow = 10 * time.Minute
+
+const crashWindowText = "10 min"
+
+// crash is a container's run that ended in an error not long ago.
+type crash struct {
+	cs      corev1.ContainerStatus
+	x       *corev1.ContainerStateTerminated
+	started time.Time // when the current run began
+}
+
+func (c crash) reason() string {
+	if c.x.Reason != "" {
+		return c.x.Reason
+	}
+	return fmt.Sprintf("exit code %d", c.x.ExitCode)
+}
+
+// recentCrash finds a running container of p that restarted after a run that ended
+// in an error (a non-zero exit code, OOMKilled) within crashWindow of now.
+// Left out: a run that ended with reason Unknown (the kubelet lost it when
+// minikube or the node was stopped and started: no fault of the app), and
+// any time it cannot tell (no clock in the snapshot, no timestamps), so an
+// old crash is never held against a pod.
+func recentCrash(p *corev1.Pod, now time.Time) crash {
+	if now.IsZero() {
+		return crash{}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		x := cs.LastTerminationState.Terminated
+		// Only a container running again: one waiting in its back-off is
+		// CrashLoopBackOff (podTrouble says so), not "Running again".
+		if cs.State.Running == nil || cs.RestartCount == 0 || x == nil || x.Reason == "Unknown" || x.Reason == "Completed" && x.ExitCode == 0 {
+			continue
+		}
+		if x.ExitCode == 0 && x.Reason != "OOMKilled" {
+			continue
+		}
+		var started time.Time
+		if r := cs.State.Running; r != nil {
+			started = r.StartedAt.Time
+		}
+		when := x.FinishedAt.Time
+		if when.IsZero() {
+			when = started
+		}
+		if when.IsZero() || now.Sub(when) >= crashWindow {
+			continue
+		}
+		return crash{cs: cs, x: x, started: started}
+	}
+	return crash{}
 }
 
 // startHint explains a command that cannot start: a binary built for

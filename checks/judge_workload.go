@@ -82,13 +82,30 @@ func judgeDeploymentAvailable(s *Snapshot, _ Params) Judgement {
 		return fail(T("Deployment %s is scaled to 0 replicas, so nothing runs.", d.Name),
 			fixHint([]string{fmt.Sprintf("kubectl scale deployment %s --replicas=1", d.Name)}, T("This asks for one pod again.")), ev...)
 	}
+	// The Deployment counts a pod Ready in the second between two crashes
+	// as available; a careful reader does not.
+	now := SnapshotNow(s)
+	var crashed *corev1.Pod
+	for _, p := range activePods(t.Pods) {
+		if podReady(&p) && recentCrash(&p, now).x != nil {
+			if crashed == nil {
+				crashed = &p
+			}
+			if avail > 0 {
+				avail--
+			}
+		}
+	}
+	if crashed != nil {
+		ev = append(ev, fact("crashed, running again", crashed.Name))
+	}
 	if avail >= want {
 		return pass(T("Deployment %s: %d/%d replicas available.", d.Name, avail, want), ev...)
 	}
 	// The first pod in trouble says why replicas are missing.
 	var hint L
 	for _, p := range activePods(t.Pods) {
-		if !podReady(&p) {
+		if !podReady(&p) || recentCrash(&p, now).x != nil {
 			_, _, hint = podTrouble(s, t, &p)
 			break
 		}
@@ -138,14 +155,17 @@ func judgePodsRunning(s *Snapshot, _ Params) Judgement {
 	if len(pods) == 0 {
 		pods = t.Pods
 	}
+	now := SnapshotNow(s)
 	var ok int
 	var firstMsg, firstHint L
 	for i := range pods {
 		p := &pods[i]
 		if podReady(p) {
-			ok++
-			ev = append(ev, fact(p.Name, "Running, Ready"))
-			continue
+			if c := recentCrash(p, now); c.x == nil {
+				ok++
+				ev = append(ev, fact(p.Name, "Running, Ready"))
+				continue
+			}
 		}
 		reason, msg, hint := podTrouble(s, t, p)
 		ev = append(ev, fact(p.Name, reason))
