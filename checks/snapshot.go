@@ -37,7 +37,6 @@ const (
 	SrcRun       = snapshot.SrcRun
 	SrcApp       = snapshot.SrcApp
 
-	MaxImagePaths = snapshot.MaxImagePaths
 )
 
 // The container run's defaults, as the image.runs parameters show them.
