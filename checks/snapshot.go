@@ -36,7 +36,6 @@ const (
 	SrcImage     = snapshot.SrcImage
 	SrcRun       = snapshot.SrcRun
 	SrcApp       = snapshot.SrcApp
-
 )
 
 // The container run's defaults, as the image.runs parameters show them.
