@@ -114,21 +114,6 @@ func (p Params) String(name, def string) string {
 	return def
 }
 
-// Strings returns a list-of-strings parameter.
-func (p Params) Strings(name string, def []string) []string {
-	switch v := p[name].(type) {
-	case []string:
-		return v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	}
-	return def
-}
-
 // Helpers for judges.
 
 func pass(msg L, ev ...report.Fact) Judgement {

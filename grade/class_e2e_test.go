@@ -207,7 +207,11 @@ func TestGradeClass(t *testing.T) {
 	if err := os.WriteFile(rosterPath, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	roster, err := ReadRoster(rosterPath)
+	data, err := os.ReadFile(rosterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roster, err := ParseRoster(data, RosterOptions{File: rosterPath})
 	if err != nil {
 		t.Fatal(err)
 	}

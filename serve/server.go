@@ -94,9 +94,6 @@ func New(lab *labs.Lab, lang string, grade GradeFunc) (*Server, error) {
 	return s, nil
 }
 
-// Token is the session token pages carry (exposed for tests).
-func (s *Server) Token() string { return s.token }
-
 // Handler returns the HTTP handler. host is the address the server listens
 // on ("127.0.0.1:8080"); requests naming another host are refused.
 func (s *Server) Handler(listen string) http.Handler {

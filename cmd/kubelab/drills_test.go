@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"io/fs"
 	"net"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 // drillBinary builds kubelab once per test.
 func drillBinary(t *testing.T) string {
 	t.Helper()
+	testenv.Real(t, "the kubelab binary built and run as a process")
 	bin := filepath.Join(t.TempDir(), "kubelab")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -67,6 +68,7 @@ func TestGradeCLIBadFlags(t *testing.T) {
 // are the same bytes as an uninterrupted run's. Every student's cluster is
 // dead (127.0.0.1:1) but one whose API server accepts and never answers.
 func TestGradeCLIInterruptResume(t *testing.T) {
+	testenv.Real(t, "the kubelab binary built and run as a process")
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
 	bin := filepath.Join(t.TempDir(), "kubelab")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

@@ -95,7 +95,7 @@ var ranks = map[string]int{
 	// 0: building blocks, importing no package of ours.
 	"content": 0, "internal/atomicfile": 0, "internal/htmlesc": 0, "internal/imagebuild": 0,
 	"internal/netguard": 0, "internal/pysource": 0, "internal/shellwords": 0,
-	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0,
+	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0, "internal/i18n": 0,
 	// 1: the result model.
 	"report": 1,
 	// 2: real environments (simcluster is product: the lab self-test starts
@@ -112,7 +112,7 @@ var ranks = map[string]int{
 	"grade": 8, "handin": 8, "serve": 8, "selftest": 8, "watch": 8,
 	// 9: programs.
 	"cmd/kubelab": 9, "cmd/kubelab-sim": 9, "cmd/kubelab-real": 9,
-	"internal/dockerd/cmd/kubelab-dockerd": 9, "bench": 9,
+	"internal/dockerd/cmd/kubelab-dockerd": 9, "internal/i18n/cmd/i18nconv": 9, "bench": 9,
 }
 
 func rel(pkg string) string { return strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/") }
