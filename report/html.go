@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 var (
+	//go:embed assets/report.html.tmpl
+	htmlTemplate string
 	//go:embed assets/report.css
 	htmlCSS string
 	//go:embed assets/report.js
@@ -36,15 +40,17 @@ func scriptHash(js string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-type htmlCount struct {
-	Status Status
-	Name   string
-	N      int
-}
+// htmlTmpl is the page. html/template writes every byte of it and escapes
+// every value for its place; the data it gets is prepared as plain strings
+// and flags (pageData), so executing it is field reads and escaping, no
+// method calls or formatting: a page of a class of 10 000 costs what the
+// escaping costs.
+var htmlTmpl = template.Must(template.New("report").Parse(htmlTemplate))
+
+type htmlCount struct{ Status, Text string }
 
 type htmlCheck struct {
-	ID, StatusName, Points, Message, Hint string
-	Status                                Status
+	ID, Status, StatusName, Points, Message, Hint string
 	// Class is the status's style: the status, or "notgraded".
 	Class               string
 	Required, NotGraded bool
@@ -54,6 +60,9 @@ type htmlCheck struct {
 
 type htmlStep struct {
 	ID, Title, Href, Points, MaxPoints, Fill string
+	// PointsOfMax is "Points/MaxPoints", one value where the page shows
+	// both as text.
+	PointsOfMax string
 	// NotGraded is the note on points not graded ("5 points not graded").
 	NotGraded string
 	Pct       float64
@@ -64,14 +73,23 @@ type htmlStep struct {
 type htmlNotGraded struct{ ID, Points, Message string }
 
 type htmlData struct {
-	L                                                    Labels
-	R                                                    *Report
-	Lang, PageTitle, Generator, Schema, Student, Date    string
-	Duration, Score, MaxScore, Percent, PassPercent, CSP string
-	CSS                                                  template.CSS
-	JS                                                   template.JS
-	Counts                                               []htmlCount
-	Steps                                                []htmlStep
+	L                                                 Labels
+	Lang, PageTitle, Generator, Schema, Student, Date string
+	Duration, ScoreOfMax, Percent, PassPercent, CSP   string
+	LabTitle, LabIDVersion                            string
+	// The target's parts; ShowCluster says whether the cluster line is
+	// shown (any of Server, Context, Namespace set).
+	Image, Digest, Server, Context, Namespace, Deployment, Service string
+	ShowCluster                                                    bool
+	// Fingerprint is the cluster's fingerprint, KeyID the signing key's
+	// (Signed says whether the report is signed).
+	Fingerprint, KeyID string
+	Signed             bool
+	Passed, Incomplete bool
+	CSS                template.CSS
+	JS                 template.JS
+	Counts             []htmlCount
+	Steps              []htmlStep
 	// The verdict: its words, its style (ok, no, wait), and the note on
 	// points not graded beside the score.
 	Verdict, VerdictClass, ScoreNote string
@@ -80,28 +98,33 @@ type htmlData struct {
 	Next *htmlNext
 }
 
-// htmlNext is the "what to do next" box: the first check to fix, its
-// hint, and the others counted.
-type htmlNext struct {
-	First      Result
-	Hint, More string
-}
+// htmlNext is the "what to do next" box: the first check to fix (its ID
+// and message), its hint, and the others counted.
+type htmlNext struct{ ID, Message, Hint, More string }
 
 // WriteHTML renders the report as one self-contained HTML page: inline CSS
 // and script, no fonts, images or scripts fetched, a Content-Security-Policy
-// that forbids fetching anything, and a print stylesheet for A4. Every text
-// that came from the report is escaped as html/template would escape it
-// there (writePage).
+// that forbids fetching anything, and a print stylesheet for A4. The page is
+// an html/template (assets/report.html.tmpl): every text that came from the
+// report is escaped by it for the place it goes.
 func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 	d := pageData(r, opt)
 	// Rendered in memory and written once: unbuffered, each of the many
 	// small pieces would be a system call on a file.
-	var buf bytes.Buffer
-	buf.Grow(32 << 10)
-	writePage(&buf, &d)
+	buf := pageBufs.Get().(*bytes.Buffer)
+	defer pageBufs.Put(buf)
+	buf.Reset()
+	if err := htmlTmpl.Execute(buf, &d); err != nil {
+		return err
+	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// pageBufs are the buffers pages are rendered in: a class grading renders
+// one page per student, and a buffer kept for the next page is a page's
+// worth of garbage less each time.
+var pageBufs = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
 
 // pageData is what the page shows of r, worded in r's language.
 func pageData(r *Report, opt HTMLOptions) htmlData {
@@ -111,24 +134,36 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 	if _, ok := labels[lang]; !ok {
 		lang = "en"
 	}
+	tg := r.Target
 	d := htmlData{
-		L: L, R: r, Lang: lang, CSP: HTMLCSP,
+		L: L, Lang: lang, CSP: HTMLCSP,
 		CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS),
-		Generator:   strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
-		Schema:      r.Schema,
-		Student:     studentLine(r.Student),
-		Date:        dateLine(r.StartedAt),
-		Duration:    durationLine(r),
-		Score:       num(r.Score),
-		MaxScore:    num(r.MaxScore),
-		Percent:     num(r.Percent()),
-		PassPercent: num(r.PassPercent),
+		Generator:    strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
+		Schema:       r.Schema,
+		Student:      studentLine(r.Student),
+		Date:         dateLine(r.StartedAt),
+		Duration:     durationLine(r),
+		ScoreOfMax:   num(r.Score) + "/" + num(r.MaxScore),
+		Percent:      num(r.Percent()),
+		PassPercent:  num(r.PassPercent),
+		LabTitle:     r.Lab.Title,
+		LabIDVersion: r.Lab.ID + " " + r.Lab.Version,
+		Image:        tg.Image, Digest: tg.Digest, Server: tg.Server, Context: tg.Context, Namespace: tg.Namespace,
+		Deployment: tg.Deployment, Service: tg.Service,
+		ShowCluster: tg.Server != "" || tg.Context != "" || tg.Namespace != "",
+		Passed:      r.Passed, Incomplete: r.Incomplete,
+	}
+	if r.Fingerprint != nil {
+		d.Fingerprint = r.Fingerprint.Cluster
+	}
+	if r.Signature != nil {
+		d.Signed, d.KeyID = true, r.Signature.KeyID
 	}
 	state, text := verdictOf(r, L)
 	d.Verdict, d.VerdictClass = text, map[string]string{verdictPassed: "ok", verdictNotPassed: "no", verdictUndecided: "wait"}[state]
 	d.ScoreNote = scoreNote(r, L)
 	if next := NextSteps(r); len(next) > 0 {
-		d.Next = &htmlNext{First: next[0], Hint: nextHint(next[0])}
+		d.Next = &htmlNext{ID: next[0].ID, Message: next[0].Message, Hint: nextHint(next[0])}
 		if len(next) > 1 {
 			var ids []string
 			for _, c := range next[1:] {
@@ -152,10 +187,11 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 		d.PageTitle += " — " + r.Lab.Title
 	}
 	for _, s := range Statuses {
-		d.Counts = append(d.Counts, htmlCount{Status: s, Name: L.StatusName[s], N: r.Counts[s]})
+		d.Counts = append(d.Counts, htmlCount{Status: string(s), Text: L.StatusName[s] + " " + strconv.Itoa(r.Counts[s])})
 	}
 	for _, g := range groups(r, L.OtherChecks) {
 		st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
+		st.PointsOfMax = st.Points + "/" + st.MaxPoints
 		if g.Step.NotGradedPoints > 0 {
 			st.NotGraded = fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints))
 		}
@@ -187,7 +223,7 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 				class = "notgraded"
 			}
 			st.Checks = append(st.Checks, htmlCheck{
-				ID: c.ID, Status: c.Status, Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
+				ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
 				NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
 			})
 		}
