@@ -195,9 +195,9 @@ type page[T any] struct {
 // kindStream is one kind's paged List, read ahead by one page in its own
 // goroutine. Its fields other than pages are guarded by the stream's mu.
 type kindStream[T any] struct {
-	s      *NamespaceStream
-	kind   string
-	list   func(ctx context.Context, ns string, o metav1.ListOptions) ([]T, string, error)
+	s    *NamespaceStream
+	kind string
+	list func(ctx context.Context, ns string, o metav1.ListOptions) ([]T, string, error)
 	// pageOf reads one page of the cluster-wide List, keeping the owned
 	// namespaces' objects.
 	pageOf pageFunc[T]

@@ -159,7 +159,7 @@ func protoField(b []byte, num protowire.Number) ([]byte, error) {
 // decodeJSONPage is decodePage for a server that answered in JSON.
 func decodeJSONPage[T any](data []byte, keep func(string) bool) ([]T, string, string, error) {
 	var list struct {
-		Metadata metav1.ListMeta  `json:"metadata"`
+		Metadata metav1.ListMeta   `json:"metadata"`
 		Items    []json.RawMessage `json:"items"`
 	}
 	if err := json.Unmarshal(data, &list); err != nil {
