@@ -50,6 +50,7 @@ var htmlTmpl = template.Must(template.New("report").Parse(htmlTemplate))
 type htmlCount struct{ Status, Text string }
 
 type htmlCheck struct {
+	L                                             *Labels
 	ID, Status, StatusName, Points, Message, Hint string
 	// Class is the status's style: the status, or "notgraded".
 	Class               string
@@ -66,7 +67,9 @@ type htmlStep struct {
 	// NotGraded is the note on points not graded ("5 points not graded").
 	NotGraded string
 	Pct       float64
-	Checks    []htmlCheck
+	// Checks are the step's checks, the <article> of each rendered by the
+	// template's "check" (checkHTML), one after the other.
+	Checks template.HTML
 }
 
 // htmlNotGraded is a line of the list of checks not graded.
@@ -108,7 +111,10 @@ type htmlNext struct{ ID, Message, Hint, More string }
 // an html/template (assets/report.html.tmpl): every text that came from the
 // report is escaped by it for the place it goes.
 func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
-	d := pageData(r, opt)
+	d, err := pageData(r, opt)
+	if err != nil {
+		return err
+	}
 	// Rendered in memory and written once: unbuffered, each of the many
 	// small pieces would be a system call on a file.
 	buf := pageBufs.Get().(*bytes.Buffer)
@@ -117,7 +123,7 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 	if err := htmlTmpl.Execute(buf, &d); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
@@ -127,7 +133,7 @@ func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
 var pageBufs = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
 
 // pageData is what the page shows of r, worded in r's language.
-func pageData(r *Report, opt HTMLOptions) htmlData {
+func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	lang := r.Lang
@@ -217,17 +223,86 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 		default:
 			st.Fill = "none"
 		}
+		var checks strings.Builder
 		for _, c := range g.Checks {
 			class := string(c.Status)
 			if c.NotGraded {
 				class = "notgraded"
 			}
-			st.Checks = append(st.Checks, htmlCheck{
+			h, err := checkHTML(&htmlCheck{L: &L,
 				ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
 				NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
 			})
+			if err != nil {
+				return d, err
+			}
+			checks.WriteString(string(h))
 		}
+		st.Checks = template.HTML(checks.String())
 		d.Steps = append(d.Steps, st)
 	}
-	return d
+	return d, nil
+}
+
+// checkHTML is a check's <article>, rendered by the template's "check" in
+// the context it has on the page (the text of a <section>), so the same
+// bytes as the page rendering it in place. A class's reports repeat most
+// of their checks word for word (the cluster's, the image's, every pass
+// of the same lab), so an article once rendered is kept, by everything it
+// shows, for the next report: html/template still wrote each byte, once.
+func checkHTML(c *htmlCheck) (template.HTML, error) {
+	key := checkKey(c)
+	checkCache.Lock()
+	h, ok := checkCache.m[key]
+	checkCache.Unlock()
+	if ok {
+		return h, nil
+	}
+	var b strings.Builder
+	if err := htmlTmpl.ExecuteTemplate(&b, "check", c); err != nil {
+		return "", err
+	}
+	h = template.HTML(b.String())
+	checkCache.Lock()
+	// Bounded: a class whose checks all differ (every message naming the
+	// student's pod) starts again rather than keep them all.
+	if len(checkCache.m) >= checkCacheSize {
+		clear(checkCache.m)
+	}
+	checkCache.m[key] = h
+	checkCache.Unlock()
+	return h, nil
+}
+
+// checkCacheSize is how many rendered checks are kept: a few MB.
+const checkCacheSize = 2048
+
+var checkCache = struct {
+	sync.Mutex
+	m map[string]template.HTML
+}{m: map[string]template.HTML{}}
+
+// checkKey is everything c shows, each part with its length before it, so
+// two different checks never share a key.
+func checkKey(c *htmlCheck) string {
+	var b strings.Builder
+	part := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	for _, s := range []string{c.L.Required, c.L.Hint, c.L.Hints, c.L.Evidence, c.ID, c.Status, c.StatusName, c.Points, c.Message, c.Hint, c.Class,
+		strconv.FormatBool(c.Required), strconv.FormatBool(c.NotGraded)} {
+		part(s)
+	}
+	part(strconv.Itoa(len(c.Hints)))
+	for _, h := range c.Hints {
+		part(h)
+	}
+	part(strconv.Itoa(len(c.Evidence)))
+	for _, e := range c.Evidence {
+		part(e.Name)
+		part(e.Value)
+	}
+	return b.String()
 }
