@@ -141,7 +141,11 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return err
 	}
-	limit, restore, err := o.Memory.apply()
+	budget := int64(defaultMemoryLimit)
+	if o.Shard != "" {
+		budget = shardMemoryLimit
+	}
+	limit, restore, err := o.Memory.apply(budget)
 	if err != nil {
 		return err
 	}

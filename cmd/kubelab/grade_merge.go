@@ -30,7 +30,7 @@ reports and the class's index.html, grades.csv and results.json.`,
 			if o.Output != "text" && o.Output != "json" {
 				return exitf(ExitUsage, "-o %q: use text or json", o.Output)
 			}
-			limit, restore, err := o.Memory.apply()
+			limit, restore, err := o.Memory.apply(shardMemoryLimit)
 			if err != nil {
 				return err
 			}

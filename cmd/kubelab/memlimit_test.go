@@ -16,6 +16,7 @@ func TestMemoryLimit(t *testing.T) {
 		bad       bool
 	}{
 		{flag: "", env: "", want: defaultMemoryLimit},
+		{flag: "", env: "100MiB", want: math.MaxInt64}, // the runtime read no GOMEMLIMIT at this test's start
 		{flag: "200MiB", want: 200 << 20},
 		{flag: "1GiB", env: "100MiB", want: 1 << 30},
 		{flag: "1048576", want: 1 << 20},
@@ -28,7 +29,7 @@ func TestMemoryLimit(t *testing.T) {
 			t.Setenv("GOMEMLIMIT", tt.env)
 			before := debug.SetMemoryLimit(-1)
 			m := memoryLimitFlag{value: tt.flag}
-			got, restore, err := m.apply()
+			got, restore, err := m.apply(defaultMemoryLimit)
 			if tt.bad {
 				if err == nil {
 					t.Fatalf("--memory-limit %q accepted", tt.flag)
