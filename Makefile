@@ -50,7 +50,7 @@ demo: build cluster-bins
 # BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
 BENCHFLAGS ?=
 bench: build cluster-bins
-	$(GO) run ./bench -kubelab $(BIN)/kubelab -doc docs/performance.md $(BENCHFLAGS)
+	$(GO) run ./bench -kubelab $(BIN)/kubelab -readme docs/performance.md $(BENCHFLAGS)
 
 # Every fuzz target for FUZZTIME each (default 60s); crashes are left in
 # <package>/testdata/fuzz/ to commit as regression tests.

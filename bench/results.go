@@ -15,10 +15,9 @@ import (
 	"strings"
 )
 
-// Writing the figures: results.json, results.md and the table in
-// docs/performance.md.
+// Writing the figures: results.json, results.md and the table and notes in docs/performance.md.
 
-// write stores results.json and results.md and updates the -doc page's table.
+// write stores results.json and results.md and updates docs/performance.md.
 func write(o options, res *Results) error {
 	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
 		return err
@@ -37,23 +36,23 @@ func write(o options, res *Results) error {
 		return err
 	}
 	fmt.Print("\n" + table)
-	if o.doc == "" {
+	if o.readme == "" {
 		return nil
 	}
-	readme, err := os.ReadFile(o.doc)
+	readme, err := os.ReadFile(o.readme)
 	if err != nil {
 		return err
 	}
 	const start, end = "<!-- bench:start -->", "<!-- bench:end -->"
 	i, j := bytes.Index(readme, []byte(start)), bytes.Index(readme, []byte(end))
 	if i < 0 || j < i {
-		return errors.New(o.doc + ": no " + start + " … " + end + " markers for the table")
+		return errors.New(o.readme + ": no " + start + " … " + end + " markers for the table")
 	}
 	var nb bytes.Buffer
 	nb.Write(readme[:i+len(start)])
 	nb.WriteString("\n" + table)
 	nb.Write(readme[j:])
-	return os.WriteFile(o.doc, nb.Bytes(), 0o644)
+	return os.WriteFile(o.readme, nb.Bytes(), 0o644)
 }
 
 // Table is the Markdown table of the figures.
