@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 var (
@@ -137,7 +139,7 @@ func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	lang := r.Lang
-	if _, ok := labels[lang]; !ok {
+	if !i18n.Supports(lang) {
 		lang = "en"
 	}
 	tg := r.Target

@@ -38,14 +38,16 @@ reports and the class's index.html, grades.csv and results.json.`,
 			mem := startMemorySampler()
 			defer mem.close()
 			t0 := time.Now()
+			// A shard that is missing, unfinished or not kubelab's is a
+			// grade.InputError (exit 2); failing to write is exit 4.
 			c, err := grade.Merge(args, o.Out, studentHTML)
 			if err != nil {
-				return exitf(ExitUsage, "%v", err)
+				return err
 			}
 			stats := &grade.RunStats{TookMS: time.Since(t0).Milliseconds(), Graded: len(c.Students)}
 			mem.finish(stats, limit)
 			if err := grade.WriteSummary(cmd.OutOrStdout(), o.Output, c, o.Out, stats); err != nil {
-				return exitf(ExitInternal, "%v", err)
+				return exitf(ExitInternal, "%w", err)
 			}
 			return nil
 		},
