@@ -185,9 +185,10 @@ func testStream(f *fakePages, announced ...string) *NamespaceStream {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.perNS = map[string]int{}
 	s := &NamespaceStream{claims: map[string]int{}, built: map[string]*snapshot.Namespace{},
-		handed: map[string]bool{}, late: map[string]bool{}, cancel: cancel}
+		handed: map[string]bool{}, late: map[string]bool{}, owned: map[string]bool{}, cancel: cancel}
 	for _, ns := range announced {
 		s.claims[ns]++
+		s.owned[ns] = true
 	}
 	s.kinds = []kindReader{newKindStream(ctx, s, "deployments.apps", 2, func(ns string) bool { return s.claims[ns] > 0 }, f.list,
 		func(d *appsv1.Deployment) *metav1.ObjectMeta { return &d.ObjectMeta },

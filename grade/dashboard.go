@@ -2,7 +2,6 @@ package grade
 
 import (
 	"bufio"
-	"bytes"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -83,7 +82,9 @@ type dashRow struct {
 	// the row for a regrade, and NotGradedText is what its cell shows.
 	NotGraded, NotGradedText string
 	Incomplete               bool
-	Cells                    []dashCell
+	// LateYes is Late == "yes" (the template reads a flag, no comparison).
+	LateYes bool
+	Cells   []dashCell
 }
 
 var marks = map[report.Status]string{report.Pass: "✔", report.Fail: "✘", report.Partial: "◐", report.Error: "!", report.Skipped: "–"}
@@ -116,8 +117,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		}
 		Legend []struct{ Class, Name string }
 		Checks []string
-		// Rows are the table's rows, each written by writeRow.
-		Rows iter.Seq[template.HTML]
+		Rows   iter.Seq[dashRow]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
 	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
@@ -178,12 +178,9 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	data.Incomplete = c.incomplete()
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
-	data.Rows = func(yield func(template.HTML) bool) {
-		var b bytes.Buffer
+	data.Rows = func(yield func(dashRow) bool) {
 		for _, e := range c.Students {
-			b.Reset()
-			writeRow(&b, dashboardRow(e, ids, ext, L, RL))
-			if !yield(template.HTML(b.Bytes())) {
+			if !yield(dashboardRow(e, ids, ext, L, RL)) {
 				return
 			}
 		}
@@ -210,7 +207,7 @@ func dashboardRow(e StudentEntry, ids []string, ext string, L dashLabels, RL rep
 	if e.hasLateRe {
 		row.Late, row.LateText = "no", L.No
 		if e.Late {
-			row.Late, row.LateText = "yes", fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
+			row.Late, row.LateYes, row.LateText = "yes", true, fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
 		}
 	}
 	row.Cells = make([]dashCell, 0, len(ids))

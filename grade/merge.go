@@ -47,7 +47,7 @@ func Merge(dirs []string, out string, studentHTML func(io.Writer, *report.Report
 		err = scanClass(f, nil, func(dec *json.Decoder) error {
 			var e struct {
 				StudentEntry
-				Report json.RawMessage `json:"report"`
+				Report skipJSON `json:"report"`
 			}
 			if err := dec.Decode(&e); err != nil {
 				return badInput("not a kubelab results.json: %w", err)
@@ -149,10 +149,19 @@ func samePath(a, b string) (bool, error) {
 	return os.SameFile(sa, sb), nil
 }
 
+// copyFile copies src to dst through a small buffer: a merge of 10 000
+// students copies 20 000 files and holds none of them.
 func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
+	f, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	return writeStudentFile(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
+	defer f.Close()
+	return writeStudentFile(dst, func(w io.Writer) error { _, err := io.Copy(w, f); return err })
 }
+
+// skipJSON is a JSON value read past and not kept (a report in a shard's
+// results.json: each is read from its own file).
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }

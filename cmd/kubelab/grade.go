@@ -24,6 +24,7 @@ const exitInterrupted = 130
 
 type gradeOptions struct {
 	g               *globalOptions
+	Memory          memoryLimitFlag
 	latePolicyGiven bool
 	Roster          string
 	Out             string
@@ -122,6 +123,7 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")
 	f.DurationVar(&o.MaxRetryWait, "max-retry-wait", 2*time.Minute, "longest Retry-After of a rate-limited registry to wait out (then retry once)")
 	o.Submissions.add(cmd)
+	o.Memory.add(f)
 	f.StringVar(&o.LMS.Format, "lms", "", "also write OUT/lms-FORMAT.csv for the LMS: canvas, moodle or csv (see kubelab grade export)")
 	f.StringVar(&o.LMS.Assignment, "assignment", "", "with --lms, the gradebook column's name (default: the lab's title)")
 	_ = cmd.MarkFlagRequired("out")
@@ -139,6 +141,17 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return err
 	}
+	budget := int64(defaultMemoryLimit)
+	if o.Shard != "" {
+		budget = shardMemoryLimit
+	}
+	limit, restore, err := o.Memory.apply(budget)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	mem := startMemorySampler()
+	defer mem.close()
 	data, err := os.ReadFile(o.Roster)
 	if err != nil {
 		return exitf(ExitUsage, "--roster: %w", err)
@@ -180,6 +193,7 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	stats := &grade.RunStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
 		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
+	mem.finish(stats, limit)
 	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
 		return exitf(ExitInternal, "%w", err)
 	}
