@@ -93,7 +93,7 @@ func TestFileSizeLimits(t *testing.T) {
 // purpose.
 var ranks = map[string]int{
 	// 0: building blocks, importing no package of ours.
-	"content": 0, "internal/atomicfile": 0, "internal/htmlesc": 0, "internal/imagebuild": 0,
+	"content": 0, "internal/atomicfile": 0, "internal/imagebuild": 0,
 	"internal/netguard": 0, "internal/pysource": 0, "internal/shellwords": 0,
 	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0, "internal/i18n": 0,
 	// 1: the result model.
