@@ -3,6 +3,8 @@ package grade
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -12,7 +14,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -20,6 +21,25 @@ import (
 var dashboardSrc string
 
 var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{"num": num}).Parse(dashboardSrc))
+
+// DashboardCSP is the dashboard's Content-Security-Policy: nothing may be
+// fetched, and the one script that may run is the page's own sorting
+// script, allowed by its SHA-256 hash (as the students' pages are) rather
+// than 'unsafe-inline': a student's name or message that slipped past the
+// escaping could not run a script of its own.
+var DashboardCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src '" + dashboardScriptHash() + "'; img-src data:; form-action 'none'; base-uri 'none'"
+
+// dashboardScriptHash hashes the text of dashboard.html's script element,
+// which holds no template action: the bytes the browser hashes are these.
+func dashboardScriptHash() string {
+	_, rest, ok := strings.Cut(dashboardSrc, "<script>")
+	js, _, ok2 := strings.Cut(rest, "</script>")
+	if !ok || !ok2 || strings.Contains(js, "{{") || strings.Contains(rest[len(js):], "<script") {
+		panic("dashboard.html must hold exactly one script element, without template actions")
+	}
+	sum := sha256.Sum256([]byte(js))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 type dashLabels struct {
 	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
@@ -109,7 +129,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		Rows iter.Seq[template.HTML]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
-	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
+	}{Lang: lang, CSP: DashboardCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
 		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
 
 	// Pass rate per check: a horizontal bar per check, pass then partial.
@@ -169,11 +189,17 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	// class of 10 000 never holds all its rows (tens of MB) at once.
 	data.Rows = func(yield func(template.HTML) bool) {
 		var b bytes.Buffer
-		for _, e := range c.Students {
-			b.Reset()
-			writeRow(&b, dashboardRow(e, ids, ext, L, RL))
-			if !yield(template.HTML(b.Bytes())) {
-				return
+		// Held grades first: they wait for the lecturer's decision.
+		for _, held := range []bool{true, false} {
+			for _, e := range c.Students {
+				if (len(e.Held) > 0) != held {
+					continue
+				}
+				b.Reset()
+				writeRow(&b, dashboardRow(e, ids, ext, L, RL))
+				if !yield(template.HTML(b.Bytes())) {
+					return
+				}
 			}
 		}
 	}

@@ -44,6 +44,11 @@ type ExportOptions struct {
 	// Lang is the feedback's language for a student whose roster row and
 	// report name none (default en).
 	Lang string
+	// Provisional puts incomplete grades (points not graded) into the
+	// grade column too; without it their cell is empty, as for a student
+	// not graded, so that a provisional grade never stands in the LMS as a
+	// final one. A held grade is never exported.
+	Provisional bool
 }
 
 // DefaultExportColumns are the roster columns the Canvas and Moodle
@@ -193,10 +198,11 @@ func Export(w io.Writer, results io.Reader, opt ExportOptions) error {
 		}
 	}
 	each := func(e StudentEntry) error {
-		// An error row was not graded at all: a blank keeps the LMS's
-		// grade (a zero would be the environment's fault).
+		// An error row was not graded at all, a held grade is not yet the
+		// student's and an incomplete one not yet final: a blank keeps the
+		// LMS's grade (a zero would be the environment's fault).
 		grade := ""
-		if !e.ErrorRow {
+		if e.HasLMSGrade(opt.Provisional) {
 			grade = num(e.Score)
 		}
 		var row []string
@@ -210,7 +216,11 @@ func Export(w io.Writer, results io.Reader, opt ExportOptions) error {
 			if e.hasLateRe {
 				late = yesNo(e.Late)
 			}
-			row = []string{e.ID, e.Name, e.Email, e.SISID, e.Section, num(e.Score), num(e.MaxScore), num(e.Percent), late, yesNo(e.Report.Incomplete || e.ErrorRow)}
+			pct := ""
+			if grade != "" {
+				pct = num(e.Percent)
+			}
+			row = []string{e.ID, e.Name, e.Email, e.SISID, e.Section, grade, num(e.MaxScore), pct, late, yesNo(e.Report.Incomplete || e.ErrorRow)}
 		}
 		if !opt.NoFeedback {
 			row = append(row, Feedback(e, opt.Lang))
@@ -245,6 +255,12 @@ func Feedback(e StudentEntry, lang string) string {
 		lang = r.Lang
 	}
 	var parts []string
+	if len(e.Held) > 0 {
+		parts = append(parts, tr(lang,
+			"Not graded yet: your hand-in is being reviewed by the lecturer (%s).",
+			"Belum dinilai: pengumpulanmu sedang ditinjau dosen (%s).", strings.Join(e.Held, ", ")))
+		return oneLine(strings.Join(parts, " "), 1000)
+	}
 	if e.ErrorRow {
 		parts = append(parts, tr(lang,
 			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again.",

@@ -17,6 +17,7 @@ type exportFlags struct {
 	Format, Assignment, AssignmentID  string
 	IDCols, SISUserCols, SISLoginCols string
 	NoPointsPossible, NoFeedback      bool
+	Provisional                       bool
 	OutputFile                        string
 }
 
@@ -60,11 +61,12 @@ func (x *exportFlags) add(cmd *cobra.Command, withFormat bool) {
 	f.StringVar(&x.SISLoginCols, "sis-login-id-column", strings.Join(grade.DefaultExportColumns.SISLoginID, ","), "roster column(s) for Canvas's SIS Login ID")
 	f.BoolVar(&x.NoPointsPossible, "no-points-possible", false, "Canvas: leave out the Points Possible row")
 	f.BoolVar(&x.NoFeedback, "no-feedback", false, "leave out the feedback column (Canvas: Notes, Moodle: Feedback)")
+	f.BoolVar(&x.Provisional, "provisional", false, "also export incomplete grades (points not graded); without it their grade cell is empty, as for a student not graded. Held grades are never exported")
 }
 
 func (x *exportFlags) options(lang string) (grade.ExportOptions, error) {
 	opt := grade.ExportOptions{Format: strings.ToLower(x.Format), Assignment: x.Assignment, AssignmentID: x.AssignmentID,
-		NoPointsPossible: x.NoPointsPossible, NoFeedback: x.NoFeedback, Lang: lang,
+		NoPointsPossible: x.NoPointsPossible, NoFeedback: x.NoFeedback, Lang: lang, Provisional: x.Provisional,
 		ID: grade.ParseColumns(x.IDCols), SISUserID: grade.ParseColumns(x.SISUserCols), SISLoginID: grade.ParseColumns(x.SISLoginCols)}
 	valid := false
 	for _, f := range grade.ExportFormats {
