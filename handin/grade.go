@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -257,11 +258,11 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 	if err := class.WriteFiles(opt.Out, grade.CSVColumn{Name: "flags", Value: func(e grade.StudentEntry) string { return FlagsCell(e.Report) }}); err != nil {
 		return res, err
 	}
-	// A key is bound to its id by a valid hand-in that is not held; a
-	// held one (another key, two files, a report that does not follow from
-	// its evidence) binds nothing until the lecturer accepts it.
+	// A key is bound to its id by a valid hand-in, unless the hand-in is
+	// held for whose it is (another key than the bound one, two files with
+	// different keys): that binds nothing until the lecturer accepts it.
 	for i, e := range entries {
-		if e.keyID != "" && len(res.Students[i].Held) == 0 {
+		if e.keyID != "" && !slices.Contains(res.Students[i].Held, OtherKey) && !slices.Contains(res.Students[i].Held, Duplicate) {
 			hist[e.s.Student.ID] = e.keyID
 		}
 	}

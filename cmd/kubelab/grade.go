@@ -148,7 +148,7 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
-	if err := vetStudentKubeconfigs(students); err != nil {
+	if err := vetStudentKubeconfigs(o.Roster, students); err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
 	opt.Students = students
