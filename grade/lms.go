@@ -49,6 +49,9 @@ type ExportOptions struct {
 	// not graded, so that a provisional grade never stands in the LMS as a
 	// final one. A held grade is never exported.
 	Provisional bool
+	// LeftOut, when set, counts the incomplete grades left out (not
+	// Provisional), for the lecturer to be told.
+	LeftOut *int
 }
 
 // DefaultExportColumns are the roster columns the Canvas and Moodle
@@ -204,6 +207,8 @@ func Export(w io.Writer, results io.Reader, opt ExportOptions) error {
 		grade := ""
 		if e.HasLMSGrade(opt.Provisional) {
 			grade = num(e.Score)
+		} else if opt.LeftOut != nil && e.HasLMSGrade(true) {
+			*opt.LeftOut++
 		}
 		var row []string
 		switch opt.Format {

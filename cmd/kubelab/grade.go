@@ -188,6 +188,9 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		return err
 	} else if path != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", path)
+		if o.LMS.note != "" {
+			fmt.Fprintf(stderr, "note: %s\n", o.LMS.note)
+		}
 	}
 	fmt.Fprintf(stderr, "graded %d student(s) now and kept %d in %s (%d API request(s), %d image read(s), %d rate-limit retr(ies))\n",
 		res.Graded, res.Skipped, res.Took.Round(time.Millisecond), stats.APIRequests, res.ImageGathers, res.RateLimitRetries)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,8 @@ type exportFlags struct {
 	NoPointsPossible, NoFeedback      bool
 	Provisional                       bool
 	OutputFile                        string
+	// note is what the export has to tell the lecturer, once written.
+	note string
 }
 
 // exportAfterGrade writes out/lms-FORMAT.csv from out/results.json
@@ -41,8 +44,13 @@ func (x *exportFlags) exportAfterGrade(out, lang string) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(out, grade.LMSFile(opt.Format))
+	var leftOut int
+	opt.LeftOut = &leftOut
 	if err := grade.ExportFile(filepath.Join(out, grade.ResultsFile), path, nil, opt); err != nil {
 		return "", exitf(ExitInternal, "--lms: %v", err)
+	}
+	if leftOut > 0 {
+		x.note = fmt.Sprintf("%d incomplete grade(s) (points not graded) left out of %s: grade them again where every check can run, or add --provisional to export them as they are", leftOut, path)
 	}
 	return path, nil
 }

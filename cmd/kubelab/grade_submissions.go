@@ -177,6 +177,9 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 		return err
 	} else if path != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", path)
+		if o.LMS.note != "" {
+			fmt.Fprintf(stderr, "note: %s\n", o.LMS.note)
+		}
 	}
 	fmt.Fprintf(stderr, "graded %d submission(s) in %s (%d image(s) checked on the registry)\n", len(res.Students), res.Took.Round(1e6), res.ImageChecks)
 	if len(res.Refused) > 0 {
