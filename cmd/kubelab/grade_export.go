@@ -104,7 +104,10 @@ any other column the roster had); --id-column, --sis-user-id-column and
 --sis-login-id-column say which. The feedback is one line in the student's
 language (the roster's lang column, else the report's): the score, what did
 not pass and the first hint that fixes it. Every cell is UTF-8 and safe to
-open in a spreadsheet. The README says how to import each file.`,
+open in a spreadsheet. A held grade (a hand-in flag not accepted) is never
+exported, and an incomplete one (points not graded) only with --provisional:
+their grade cell is empty, which an LMS reads as "no change". The README
+says how to import each file.`,
 		Example: `  kubelab grade export --format canvas results/results.json --assignment "Lab 1" --output-file canvas.csv
   kubelab grade export --format moodle results/results.json --output-file moodle.csv
   kubelab grade export --format canvas results/results.json --sis-user-id-column student_id --sis-login-id-column none`,
@@ -114,11 +117,16 @@ open in a spreadsheet. The README says how to import each file.`,
 			if err != nil {
 				return err
 			}
+			var leftOut int
+			opt.LeftOut = &leftOut
 			if err := grade.ExportFile(args[0], x.OutputFile, cmd.OutOrStdout(), opt); err != nil {
 				if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "results.json") {
 					return exitf(ExitUsage, "%v", err)
 				}
 				return exitf(ExitInternal, "%v", err)
+			}
+			if leftOut > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %d incomplete grade(s) (points not graded) left out: grade them again where every check can run, or add --provisional to export them as they are\n", leftOut)
 			}
 			return nil
 		},

@@ -21,6 +21,9 @@ func TestGradeExportCLI(t *testing.T) {
 	if got, _ := os.ReadFile(out); !strings.Contains(string(got), "\n\"Santoso, Budi\",10042,S-2205678,budi.santoso@students.example.ac.id,Kelas A,,") {
 		t.Errorf("an incomplete grade is exported without --provisional:\n%s", got)
 	}
+	if !strings.Contains(r.stderr, "4 incomplete grade(s) (points not graded) left out") {
+		t.Errorf("stderr does not say the incomplete grades were left out: %q", r.stderr)
+	}
 	r = kubelabCLI(t, "", "grade", "export", "--format", "canvas", sample, "--assignment", "Lab 1: Kubernetes", "--assignment-id", "4711", "--output-file", out, "--provisional")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
