@@ -291,7 +291,11 @@ func writeSubmissionsSummary(w io.Writer, format string, res *handin.Result, out
 		for _, f := range s.Unchecked {
 			parts = append(parts, "unchecked:"+string(f))
 		}
-		fmt.Fprintf(w, "  %-14s %s  (graded %s/%s, handed in %s)\n", s.ID, strings.Join(parts, ", "), fmtNum(s.Score), fmtNum(s.MaxScore), fmtNum(s.Claimed))
+		graded := "graded"
+		if len(s.Held) > 0 {
+			graded = "held; judged"
+		}
+		fmt.Fprintf(w, "  %-14s %s  (%s %s/%s, handed in %s)\n", s.ID, strings.Join(parts, ", "), graded, fmtNum(s.Score), fmtNum(s.MaxScore), fmtNum(s.Claimed))
 	}
 	if flagged == 0 {
 		fmt.Fprintln(w, "no submission is flagged")
