@@ -208,7 +208,7 @@ func Read(data []byte) (*Submission, error) {
 		return nil, errors.New(`not a kubelab submission: no "schema" member`)
 	}
 	found := *probe.Schema
-	if err := noDuplicateMembers(data); err != nil {
+	if err := report.NoDuplicateMembers(data); err != nil {
 		return nil, fmt.Errorf("not a kubelab submission: %v", err)
 	}
 	if found != Schema {

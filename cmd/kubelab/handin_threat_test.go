@@ -325,3 +325,19 @@ func TestThreatRosterKubeconfigNotOne(t *testing.T) {
 		t.Error("grades.csv was written")
 	}
 }
+
+// TestThreatReportDuplicateMember: a report with a second "student" member
+// placed first is refused by every command that reads a report.
+func TestThreatReportDuplicateMember(t *testing.T) {
+	data, err := os.ReadFile(fixturePath("correct.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := write(t, t.TempDir(), "report.json", strings.Replace(string(data), "{", `{"student": {"id": "mallory", "name": "Mallory"},`, 1))
+	for _, args := range [][]string{{"report", "verify", "--pubkey", strings.Repeat("A", 43) + "=", bad}, {"report", "show", bad}} {
+		res := kubelabCLI(t, "", args...)
+		if res.code != ExitUsage || !strings.Contains(res.stderr, `the member "student" appears twice`) {
+			t.Errorf("%v: exit %d, stderr %q", args, res.code, res.stderr)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package handin
+package report
 
 import (
 	"strings"
@@ -18,7 +18,7 @@ func TestNoDuplicateMembers(t *testing.T) {
 		{`{"report": {"checks": [{"id": "a", "points": 1, "points": 9}]}}`, `"points" appears twice in report.checks`},
 		{`{"a": {"b": {"c": 1, "c": 1}}}`, `"c" appears twice in a.b`},
 	} {
-		err := noDuplicateMembers([]byte(tc.in))
+		err := NoDuplicateMembers([]byte(tc.in))
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", tc.in, err)

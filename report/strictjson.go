@@ -1,4 +1,4 @@
-package handin
+package report
 
 import (
 	"bytes"
@@ -9,13 +9,13 @@ import (
 	"strings"
 )
 
-// noDuplicateMembers refuses JSON in which an object names a member twice.
+// NoDuplicateMembers refuses JSON in which an object names a member twice.
 // encoding/json keeps the last of two members of one name and other
 // readers may keep the first, so a file could show the lecturer one
 // student and verify a signature made over another: the signed, canonical
 // form must be the only form. It walks the standard library's tokens (no
 // JSON parsing of our own), keeping one set of names per open object.
-func noDuplicateMembers(data []byte) error {
+func NoDuplicateMembers(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	type level struct {
@@ -66,7 +66,7 @@ func noDuplicateMembers(data []byte) error {
 				if where != "" {
 					where = " in " + where
 				}
-				return fmt.Errorf("the member %q appears twice%s (a submission has one form only: the one kubelab submit writes)", name, where)
+				return fmt.Errorf("the member %q appears twice%s (a kubelab file has one form only: the one kubelab wrote)", name, where)
 			}
 			top.names[name] = true
 			top.key = false
