@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/report"
 )
@@ -69,18 +70,17 @@ func crossCheck(entries []*entry) {
 		fp := e.s.Fingerprint.Cluster
 		switch {
 		case len(others) > 0:
-			e.flags[SharedCluster] = raised(T("The same cluster (%s) is in the submission of %s.", "Klaster yang sama (%s) ada di pengumpulan %s.", short(fp), list(others)),
+			e.flags[SharedCluster] = raised(checks.T("The same cluster (%s) is in the submission of %s.", short(fp), list(others)),
 				fact("cluster", fp), fact("also_handed_in_by", list(others)))
 		case fp == "":
-			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: T("The submission has no cluster fingerprint (the cluster could not be read).",
-				"Pengumpulan ini tidak punya sidik jari klaster (klaster tidak dapat dibaca).")}
+			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: checks.T("The submission has no cluster fingerprint (the cluster could not be read).")}
 		default:
-			e.flags[SharedCluster] = notRaised(T("No other submission has this cluster (%s).", "Tidak ada pengumpulan lain dengan klaster ini (%s).", short(fp)), fact("cluster", fp))
+			e.flags[SharedCluster] = notRaised(checks.T("No other submission has this cluster (%s).", short(fp)), fact("cluster", fp))
 		}
 		// The image.
 		switch d := imageDigest(e); {
 		case d == "":
-			e.flags[SharedImage] = outcome{status: report.Skipped, msg: T("The submission names no image digest.", "Pengumpulan ini tidak menyebut digest image.")}
+			e.flags[SharedImage] = outcome{status: report.Skipped, msg: checks.T("The submission names no image digest.")}
 		case len(images[d]) > 1:
 			withWhom := map[string]bool{}
 			for o := range images[d] {
@@ -88,10 +88,10 @@ func crossCheck(entries []*entry) {
 					withWhom[o] = true
 				}
 			}
-			e.flags[SharedImage] = raised(T("The same image (%s) was handed in by %s.", "Image yang sama (%s) dikumpulkan oleh %s.", short(d), list(withWhom)),
+			e.flags[SharedImage] = raised(checks.T("The same image (%s) was handed in by %s.", short(d), list(withWhom)),
 				fact("image_digest", d), fact("also_handed_in_by", list(withWhom)))
 		default:
-			e.flags[SharedImage] = notRaised(T("No other submission has this image (%s).", "Tidak ada pengumpulan lain dengan image ini (%s).", short(d)), fact("image_digest", d))
+			e.flags[SharedImage] = notRaised(checks.T("No other submission has this image (%s).", short(d)), fact("image_digest", d))
 		}
 		// The objects.
 		mine := objectsOf(e)
@@ -114,12 +114,12 @@ func crossCheck(entries []*entry) {
 			if len(shared) > 5 {
 				shared = append(shared[:5], "…")
 			}
-			e.flags[SharedObjects] = raised(T("%d object(s) are also in the submission of %s: %s.", "%d objek juga ada di pengumpulan %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
+			e.flags[SharedObjects] = raised(checks.T("%d object(s) are also in the submission of %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
 				fact("shared_objects", fmt.Sprint(n)), fact("also_handed_in_by", list(withWhom)))
 		case len(mine) == 0:
-			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: T("The submission holds no object of the student's namespace.", "Pengumpulan ini tidak memuat objek dari namespace mahasiswa.")}
+			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: checks.T("The submission holds no object of the student's namespace.")}
 		default:
-			e.flags[SharedObjects] = notRaised(T("None of the %d object(s) is in another submission.", "Tidak satu pun dari %d objek ada di pengumpulan lain.", len(mine)))
+			e.flags[SharedObjects] = notRaised(checks.T("None of the %d object(s) is in another submission.", len(mine)))
 		}
 	}
 }
@@ -196,7 +196,7 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 	for _, e := range entries {
 		id := e.s.Student.ID
 		if e.keyID == "" {
-			skip := outcome{status: report.Skipped, msg: T("The signature is not valid, so the key proves nothing.", "Tanda tangan tidak valid, jadi kuncinya tidak membuktikan apa pun.")}
+			skip := outcome{status: report.Skipped, msg: checks.T("The signature is not valid, so the key proves nothing.")}
 			e.flags[OtherKey], e.flags[SharedKey] = skip, skip
 			continue
 		}
@@ -207,20 +207,19 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 			}
 		}
 		if len(others) > 0 {
-			e.flags[SharedKey] = raised(T("Key %s also signed the submission of %s.", "Kunci %s juga menandatangani pengumpulan %s.", e.keyID, list(others)),
+			e.flags[SharedKey] = raised(checks.T("Key %s also signed the submission of %s.", e.keyID, list(others)),
 				fact("key_id", e.keyID), fact("also_signed", list(others)))
 		} else {
-			e.flags[SharedKey] = notRaised(T("No other student signed with key %s.", "Tidak ada mahasiswa lain yang menandatangani dengan kunci %s.", e.keyID))
+			e.flags[SharedKey] = notRaised(checks.T("No other student signed with key %s.", e.keyID))
 		}
 		switch old, ok := hist[id]; {
 		case !ok:
-			e.flags[OtherKey] = notRaised(T("First key on record for this student id: %s (this hand-in binds it).", "Kunci pertama yang tercatat untuk id mahasiswa ini: %s (pengumpulan ini mengikatnya).", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("First key on record for this student id: %s (this hand-in binds it).", e.keyID), fact("key_id", e.keyID))
 		case old != e.keyID:
-			e.flags[OtherKey] = raised(T("Signed with key %s, but this student id is bound to key %s (%s): someone else may have handed in under this id. No grade until the lecturer accepts the new key.",
-				"Ditandatangani dengan kunci %s, padahal id mahasiswa ini terikat pada kunci %s (%s): mungkin orang lain mengumpulkan atas id ini. Tidak ada nilai sampai dosen menerima kunci baru.", e.keyID, old, opt.KeysFile),
+			e.flags[OtherKey] = raised(checks.T("Signed with key %s, but this student id is bound to key %s (%s): someone else may have handed in under this id. No grade until the lecturer accepts the new key.", e.keyID, old, opt.KeysFile),
 				fact("key_id", e.keyID), fact("bound_key_id", old))
 		default:
-			e.flags[OtherKey] = notRaised(T("The key this student id is bound to (%s).", "Kunci yang terikat pada id mahasiswa ini (%s).", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("The key this student id is bound to (%s).", e.keyID), fact("key_id", e.keyID))
 		}
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -47,7 +45,7 @@ func (x *exportFlags) exportAfterGrade(out, lang string) (string, error) {
 	var leftOut int
 	opt.LeftOut = &leftOut
 	if err := grade.ExportFile(filepath.Join(out, grade.ResultsFile), path, nil, opt); err != nil {
-		return "", exitf(ExitInternal, "--lms: %v", err)
+		return "", exitf(ExitInternal, "--lms: %w", err)
 	}
 	if leftOut > 0 {
 		x.note = fmt.Sprintf("%d incomplete grade(s) (points not graded) left out of %s: grade them again where every check can run, or add --provisional to export them as they are", leftOut, path)
@@ -117,13 +115,12 @@ says how to import each file.`,
 			if err != nil {
 				return err
 			}
+			// A results.json that is missing or not kubelab's is a
+			// grade.InputError (exit 2); failing to write is exit 4.
 			var leftOut int
 			opt.LeftOut = &leftOut
 			if err := grade.ExportFile(args[0], x.OutputFile, cmd.OutOrStdout(), opt); err != nil {
-				if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "results.json") {
-					return exitf(ExitUsage, "%v", err)
-				}
-				return exitf(ExitInternal, "%v", err)
+				return err
 			}
 			if leftOut > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "note: %d incomplete grade(s) (points not graded) left out: grade them again where every check can run, or add --provisional to export them as they are\n", leftOut)

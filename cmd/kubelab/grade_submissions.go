@@ -117,7 +117,7 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 	}
 	if sf.Keys != "" {
 		if _, err := handin.ReadKeyHistory(sf.Keys); err != nil {
-			return exitf(ExitUsage, "--keys: %v", err)
+			return exitf(ExitUsage, "--keys: %w", err)
 		}
 	}
 	accept, err := parseAccept(sf.Accept)
@@ -165,13 +165,13 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 		}
 	}
 	if errors.Is(err, handin.ErrNoSubmissions) {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if err := writeSubmissionsSummary(stdout, o.Output, res, o.Out); err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
 		return err

@@ -20,11 +20,6 @@ type globalOptions struct {
 	stopProfile func() error
 }
 
-func newRootCmd() *cobra.Command {
-	root, _ := newRoot()
-	return root
-}
-
 func newRoot() (*cobra.Command, *globalOptions) {
 	g := &globalOptions{}
 	root := &cobra.Command{
@@ -54,6 +49,7 @@ classes (kubelab grade) and export reports.`,
 		return g.startProfile()
 	}
 	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
+	markCommandErrors(root)
 	return root, g
 }
 
@@ -79,7 +75,7 @@ func (g *globalOptions) loadLab(args []string) (*labs.Lab, error) {
 	}
 	l, err := labs.Find(id, g.LabDir, checks.CatalogForLabs())
 	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
+		return nil, exitf(ExitUsage, "%w", err)
 	}
 	return l, nil
 }
