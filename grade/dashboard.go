@@ -2,7 +2,9 @@ package grade
 
 import (
 	"bufio"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubelab/kubelab/internal/i18n"
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -20,6 +21,25 @@ import (
 var dashboardSrc string
 
 var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{"num": num}).Parse(dashboardSrc))
+
+// DashboardCSP is the dashboard's Content-Security-Policy: nothing may be
+// fetched, and the one script that may run is the page's own sorting
+// script, allowed by its SHA-256 hash (as the students' pages are) rather
+// than 'unsafe-inline': a student's name or message that slipped past the
+// escaping could not run a script of its own.
+var DashboardCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src '" + dashboardScriptHash() + "'; img-src data:; form-action 'none'; base-uri 'none'"
+
+// dashboardScriptHash hashes the text of dashboard.html's script element,
+// which holds no template action: the bytes the browser hashes are these.
+func dashboardScriptHash() string {
+	_, rest, ok := strings.Cut(dashboardSrc, "<script>")
+	js, _, ok2 := strings.Cut(rest, "</script>")
+	if !ok || !ok2 || strings.Contains(js, "{{") || strings.Contains(rest[len(js):], "<script") {
+		panic("dashboard.html must hold exactly one script element, without template actions")
+	}
+	sum := sha256.Sum256([]byte(js))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 type dashLabels struct {
 	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
@@ -120,7 +140,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		Rows   iter.Seq[dashRow]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
-	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
+	}{Lang: lang, CSP: DashboardCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
 		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
 
 	// Pass rate per check: a horizontal bar per check, pass then partial.
@@ -179,9 +199,15 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
 	data.Rows = func(yield func(dashRow) bool) {
-		for _, e := range c.Students {
-			if !yield(dashboardRow(e, ids, ext, L, RL)) {
-				return
+		// Held grades first: they wait for the lecturer's decision.
+		for _, held := range []bool{true, false} {
+			for _, e := range c.Students {
+				if (len(e.Held) > 0) != held {
+					continue
+				}
+				if !yield(dashboardRow(e, ids, ext, L, RL)) {
+					return
+				}
 			}
 		}
 	}

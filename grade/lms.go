@@ -49,6 +49,11 @@ type ExportOptions struct {
 	// Username names the roster columns that fill Moodle's Username
 	// (default: username).
 	Username []string
+	// Provisional puts incomplete grades (points not graded) into the
+	// Canvas and Moodle files too; without it those students are left out
+	// (and listed), so that a provisional grade never stands in the LMS as
+	// a final one. A held grade is never exported.
+	Provisional bool
 }
 
 // DefaultExportColumns are the roster columns the Canvas and Moodle
@@ -174,6 +179,11 @@ func feedback(e StudentEntry, lang string, withHint bool) string {
 		lang = r.Lang
 	}
 	var parts []string
+	if len(e.Held) > 0 {
+		parts = append(parts, i18n.Tr(lang,
+			"Not graded yet: your hand-in is being reviewed by the lecturer (%s).", strings.Join(e.Held, ", ")))
+		return oneLine(strings.Join(parts, " "), 1000)
+	}
 	if e.ErrorRow {
 		parts = append(parts, i18n.Tr(lang,
 			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again."))

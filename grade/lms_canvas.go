@@ -92,7 +92,7 @@ func writeCanvas(cw *csv.Writer, results io.Reader, opt ExportOptions, sum *Expo
 		return cw.Write(append(row, num(c.Summary.MaxScore)))
 	}
 	each := func(e StudentEntry) error {
-		if why := e.LMSWithheld(); why != "" {
+		if why := e.LMSWithheld(opt.Provisional); why != "" {
 			sum.LeftOut = append(sum.LeftOut, LeftOut{e.ID, e.Name, why})
 			return nil
 		}
@@ -106,9 +106,12 @@ func writeCanvas(cw *csv.Writer, results io.Reader, opt ExportOptions, sum *Expo
 			{"SIS Login ID", firstColumn(e, opt.SISLoginID)},
 		}
 		none := true
-		for _, id := range ids {
+		for i, id := range ids {
 			if id.v == "" {
 				continue
+			}
+			if c := cleanIdentifier(&sum.Warnings, e, id.col, id.v); c != id.v {
+				ids[i].v, id.v = c, c
 			}
 			none = false
 			if looksLikeFormula(id.v) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"github.com/kubelab/kubelab/report"
 	"io"
 	"os"
 	"slices"
@@ -31,9 +32,14 @@ type ExportSummary struct {
 // posted_grade null, Moodle stores a NULL final grade), so a student who
 // has no grade to send must be left out of the file, never written with a
 // blank. Add new reasons (a held or incomplete hand-in) here.
-func (e StudentEntry) LMSWithheld() string {
-	if e.ErrorRow {
+func (e StudentEntry) LMSWithheld(provisional bool) string {
+	switch {
+	case e.ErrorRow:
 		return "not graded: no check could run (the environment, not the student's work); grade again"
+	case len(e.Held) > 0:
+		return "held: " + strings.Join(e.Held, ", ") + " not accepted (see docs/handin.md; kubelab grade --accept)"
+	case !e.HasLMSGrade(provisional):
+		return "incomplete: some points were not graded; grade again where every check can run, or export with --provisional"
 	}
 	return ""
 }
@@ -145,7 +151,14 @@ func writePlainCSV(cw *csv.Writer, results io.Reader, opt ExportOptions, sum *Ex
 		if e.hasLateRe {
 			late = yesNo(e.Late)
 		}
-		row := []string{e.ID, e.Name, e.Email, e.SISID, e.Section, num(e.Score), num(e.MaxScore), num(e.Percent), late, yesNo(e.Report.Incomplete || e.ErrorRow)}
+		// Every student is listed here, but only a grade that is the
+		// student's (not an error row, not held) and final (or
+		// --provisional) has a score.
+		score, pct := "", ""
+		if e.HasLMSGrade(opt.Provisional) {
+			score, pct = num(e.Score), num(e.Percent)
+		}
+		row := []string{e.ID, e.Name, e.Email, e.SISID, e.Section, score, num(e.MaxScore), pct, late, yesNo(e.Report.Incomplete || e.ErrorRow)}
 		if !opt.NoFeedback {
 			row = append(row, Feedback(e, opt.Lang))
 		}
@@ -235,4 +248,16 @@ func LMSFile(format string) string { return "lms-" + format + ".csv" }
 // out of it: lms-canvas.csv -> lms-canvas-left-out.csv.
 func LeftOutFile(export string) string {
 	return strings.TrimSuffix(export, ".csv") + "-left-out.csv"
+}
+
+// cleanIdentifier removes control and bidi characters from an identifier
+// cell (they are invisible in the LMS, and ESC or U+202E in a file a
+// lecturer prints or reads is an attack), and warns, since the LMS matches
+// identifiers exactly and the roster should be fixed.
+func cleanIdentifier(warnings *[]string, e StudentEntry, col, v string) string {
+	c := report.CleanLine(v)
+	if c != v {
+		*warnings = append(*warnings, fmt.Sprintf("%s (%s): %s %q holds control or bidi characters; written without them (%q): fix the roster", e.ID, report.CleanLine(e.Name), col, c, c))
+	}
+	return c
 }

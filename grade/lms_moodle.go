@@ -91,7 +91,7 @@ func writeMoodle(cw *csv.Writer, results io.ReadSeeker, opt ExportOptions, sum *
 	// (Moodle would cancel the whole import on them).
 	owners := map[string][]string{}
 	err := ScanClass(results, nil, func(e StudentEntry) error {
-		if e.LMSWithheld() != "" {
+		if e.LMSWithheld(opt.Provisional) != "" {
 			return nil
 		}
 		h, v := moodleIdentifier(e, opt)
@@ -119,11 +119,12 @@ func writeMoodle(cw *csv.Writer, results io.ReadSeeker, opt ExportOptions, sum *
 		return cw.Write(row)
 	}
 	each := func(e StudentEntry) error {
-		if why := e.LMSWithheld(); why != "" {
+		if why := e.LMSWithheld(opt.Provisional); why != "" {
 			sum.LeftOut = append(sum.LeftOut, LeftOut{e.ID, e.Name, why})
 			return nil
 		}
 		h, v := moodleIdentifier(e, opt)
+		v = cleanIdentifier(&sum.Warnings, e, strings.ToLower(h), v)
 		if why := moodleUnusable(h, v); why != "" {
 			sum.LeftOut = append(sum.LeftOut, LeftOut{e.ID, e.Name, why})
 			return nil

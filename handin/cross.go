@@ -22,6 +22,7 @@ import (
 // in two students' submissions flag both.
 func crossCheck(entries []*entry) {
 	clusters := map[string]map[string]bool{} // fingerprint or node uid -> students
+	images := map[string]map[string]bool{}   // image digest -> students
 	objects := map[types.UID]map[string]bool{}
 	what := map[types.UID]string{}
 	add := func(m map[string]map[string]bool, k, id string) {
@@ -34,6 +35,9 @@ func crossCheck(entries []*entry) {
 		id := e.s.Student.ID
 		if fp := e.s.Fingerprint.Cluster; fp != "" {
 			add(clusters, fp, id)
+		}
+		if d := imageDigest(e); d != "" {
+			add(images, d, id)
 		}
 		if ci := e.s.Evidence.Cluster; ci != nil {
 			for _, n := range ci.Nodes {
@@ -73,6 +77,22 @@ func crossCheck(entries []*entry) {
 		default:
 			e.flags[SharedCluster] = notRaised(checks.T("No other submission has this cluster (%s).", short(fp)), fact("cluster", fp))
 		}
+		// The image.
+		switch d := imageDigest(e); {
+		case d == "":
+			e.flags[SharedImage] = outcome{status: report.Skipped, msg: checks.T("The submission names no image digest.")}
+		case len(images[d]) > 1:
+			withWhom := map[string]bool{}
+			for o := range images[d] {
+				if o != id {
+					withWhom[o] = true
+				}
+			}
+			e.flags[SharedImage] = raised(checks.T("The same image (%s) was handed in by %s.", short(d), list(withWhom)),
+				fact("image_digest", d), fact("also_handed_in_by", list(withWhom)))
+		default:
+			e.flags[SharedImage] = notRaised(checks.T("No other submission has this image (%s).", short(d)), fact("image_digest", d))
+		}
 		// The objects.
 		mine := objectsOf(e)
 		var shared []string
@@ -102,6 +122,16 @@ func crossCheck(entries []*entry) {
 			e.flags[SharedObjects] = notRaised(checks.T("None of the %d object(s) is in another submission.", len(mine)))
 		}
 	}
+}
+
+// imageDigest is the digest of the image the evidence judged (a manifest
+// list's or a single manifest's): two students with one digest handed in
+// one build.
+func imageDigest(e *entry) string {
+	if img := e.s.Evidence.Image; img != nil {
+		return img.Digest
+	}
+	return ""
 }
 
 // objectsOf lists the UIDs of the objects of the student's namespace in
@@ -167,7 +197,7 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 		id := e.s.Student.ID
 		if e.keyID == "" {
 			skip := outcome{status: report.Skipped, msg: checks.T("The signature is not valid, so the key proves nothing.")}
-			e.flags[KeyChanged], e.flags[SharedKey] = skip, skip
+			e.flags[OtherKey], e.flags[SharedKey] = skip, skip
 			continue
 		}
 		others := map[string]bool{}
@@ -183,15 +213,13 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 			e.flags[SharedKey] = notRaised(checks.T("No other student signed with key %s.", e.keyID))
 		}
 		switch old, ok := hist[id]; {
-		case opt.KeysFile == "":
-			e.flags[KeyChanged] = outcome{status: report.Skipped, msg: checks.T("No key history was given (kubelab grade --keys FILE).")}
 		case !ok:
-			e.flags[KeyChanged] = notRaised(checks.T("First key on record for this student: %s.", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("First key on record for this student id: %s (this hand-in binds it).", e.keyID), fact("key_id", e.keyID))
 		case old != e.keyID:
-			e.flags[KeyChanged] = raised(checks.T("Signed with key %s; earlier labs were signed with key %s.", e.keyID, old),
-				fact("key_id", e.keyID), fact("earlier_key_id", old))
+			e.flags[OtherKey] = raised(checks.T("Signed with key %s, but this student id is bound to key %s (%s): someone else may have handed in under this id. No grade until the lecturer accepts the new key.", e.keyID, old, opt.KeysFile),
+				fact("key_id", e.keyID), fact("bound_key_id", old))
 		default:
-			e.flags[KeyChanged] = notRaised(checks.T("The same key as in earlier labs (%s).", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("The key this student id is bound to (%s).", e.keyID), fact("key_id", e.keyID))
 		}
 	}
 }

@@ -15,11 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/report"
@@ -208,6 +208,9 @@ func Read(data []byte) (*Submission, error) {
 		return nil, errors.New(`not a kubelab submission: no "schema" member`)
 	}
 	found := *probe.Schema
+	if err := report.NoDuplicateMembers(data); err != nil {
+		return nil, fmt.Errorf("not a kubelab submission: %v", err)
+	}
 	if found != Schema {
 		if strings.HasPrefix(found, "kubelab.report/") {
 			return nil, fmt.Errorf("this is a kubelab report (%s), not a submission: hand in with kubelab submit", found)
@@ -251,12 +254,29 @@ func Read(data []byte) (*Submission, error) {
 	if err := grade.CheckStudentID(s.Student.ID); err != nil {
 		return nil, fmt.Errorf("student id: %w", err)
 	}
+	// A name is copied into every page and file of the class: a long one
+	// multiplies the output.
+	if n := utf8.RuneCountInString(s.Student.Name); n > MaxNameRunes {
+		return nil, fmt.Errorf("the student name is %d characters long; at most %d are read", n, MaxNameRunes)
+	}
 	return &s, nil
 }
 
-// ReadFile reads a submission file; errors name the file.
+// MaxNameRunes is the longest student name a submission may carry.
+const MaxNameRunes = 200
+
+// DefaultMaxSize is the largest submission file read by default (kubelab
+// submit writes a few hundred KiB).
+const DefaultMaxSize = 16 << 20
+
+// ReadFile reads a submission file of at most DefaultMaxSize bytes; errors
+// name the file.
 func ReadFile(path string) (*Submission, error) {
-	data, err := os.ReadFile(path)
+	return readFile(path, DefaultMaxSize)
+}
+
+func readFile(path string, maxSize int64) (*Submission, error) {
+	data, err := readRegular(path, maxSize)
 	if err != nil {
 		return nil, err
 	}

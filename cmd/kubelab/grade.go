@@ -126,6 +126,7 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	o.Memory.add(f)
 	f.StringVar(&o.LMS.Format, "lms", "", "also write OUT/lms-FORMAT.csv for the LMS: canvas, moodle or csv (see kubelab grade export)")
 	f.StringVar(&o.LMS.Assignment, "assignment", "", "with --lms, the gradebook column's name (default: the lab's title)")
+	f.BoolVar(&o.LMS.Provisional, "provisional", false, "with --lms, also export incomplete grades (points not graded); without it their grade cell is empty")
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
@@ -160,7 +161,7 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return exitf(ExitUsage, "%w", err)
 	}
-	if err := vetStudentKubeconfigs(students); err != nil {
+	if err := vetStudentKubeconfigs(o.Roster, students); err != nil {
 		return exitf(ExitUsage, "%w", err)
 	}
 	opt.Students = students

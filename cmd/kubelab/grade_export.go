@@ -20,6 +20,7 @@ type exportFlags struct {
 	NoPointsPossible, NoFeedback      bool
 	OutputFile, LeftOutFile           string
 	NotesColumn, MoodleID             string
+	Provisional                       bool
 }
 
 // exportAfterGrade writes out/lms-FORMAT.csv from out/results.json
@@ -72,13 +73,14 @@ func (x *exportFlags) add(cmd *cobra.Command, withFormat bool) {
 	f.StringVar(&x.MoodleID, "moodle-id", grade.MoodleByEmail, "Moodle: the user field rows are matched by, and the one identifier column written: "+strings.Join(grade.MoodleIDs, ", "))
 	f.BoolVar(&x.NoPointsPossible, "no-points-possible", false, "Canvas: leave out the Points Possible row")
 	f.BoolVar(&x.NoFeedback, "no-feedback", false, "leave out the feedback column (Canvas: Notes, Moodle: Feedback)")
+	f.BoolVar(&x.Provisional, "provisional", false, "also export incomplete grades (points not graded); without it their grade cell is empty, as for a student not graded. Held grades are never exported")
 }
 
 func (x *exportFlags) options(lang string) (grade.ExportOptions, error) {
 	opt := grade.ExportOptions{Format: strings.ToLower(x.Format), Assignment: x.Assignment, AssignmentID: x.AssignmentID,
 		NoPointsPossible: x.NoPointsPossible, NoFeedback: x.NoFeedback, Lang: lang,
 		ID: grade.ParseColumns(x.IDCols), SISUserID: grade.ParseColumns(x.SISUserCols), SISLoginID: grade.ParseColumns(x.SISLoginCols),
-		Username: grade.ParseColumns(x.UsernameCols), NotesColumn: x.NotesColumn, MoodleID: strings.ToLower(x.MoodleID)}
+		Username: grade.ParseColumns(x.UsernameCols), Provisional: x.Provisional, NotesColumn: x.NotesColumn, MoodleID: strings.ToLower(x.MoodleID)}
 	if opt.MoodleID != "" && !slices.Contains(grade.MoodleIDs, opt.MoodleID) {
 		return opt, exitf(ExitUsage, "--moodle-id %q: use %s", x.MoodleID, strings.Join(grade.MoodleIDs, ", "))
 	}
@@ -123,7 +125,9 @@ any other column the roster had); --id-column, --sis-user-id-column,
 --sis-login-id-column and --username-column say which. The feedback is one
 line in the student's language (the roster's lang column, else the
 report's): the score, what did not pass and the first hint that fixes it.
-Names and feedback are safe to open in a spreadsheet; identifiers are
+A held grade (a hand-in flag not accepted) is never exported, and an
+incomplete one (points not graded) only with --provisional. Names and
+feedback are safe to open in a spreadsheet; identifiers are
 written as they are, because the LMS matches them exactly. docs/lms.md says
 how to import each file.`,
 		Example: `  kubelab grade export --format canvas results/results.json --assignment "Lab 1" --assignment-id 4711 --output-file canvas.csv

@@ -13,7 +13,19 @@ func TestGradeExportCLI(t *testing.T) {
 	t.Parallel()
 	sample := filepath.Join("..", "..", "grade", "testdata", "lms", "results.json")
 	out := filepath.Join(t.TempDir(), "canvas.csv")
-	r := kubelabCLI(t, "", "grade", "export", "--format", "canvas", sample, "--assignment", "Lab 1: Kubernetes", "--assignment-id", "4711", "--output-file", out)
+	// Every sample grade is incomplete (image.runs not graded): without
+	// --provisional their grade cells are empty.
+	r := kubelabCLI(t, "", "grade", "export", "--format", "canvas", sample, "--output-file", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(out); !strings.Contains(string(got), "\n\"Santoso, Budi\",10042,S-2205678,budi.santoso@students.example.ac.id,Kelas A,,") {
+		t.Errorf("an incomplete grade is exported without --provisional:\n%s", got)
+	}
+	if !strings.Contains(r.stderr, "4 incomplete grade(s) (points not graded) left out") {
+		t.Errorf("stderr does not say the incomplete grades were left out: %q", r.stderr)
+	}
+	r = kubelabCLI(t, "", "grade", "export", "--format", "canvas", sample, "--assignment", "Lab 1: Kubernetes", "--assignment-id", "4711", "--output-file", out, "--provisional")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
