@@ -34,6 +34,7 @@ func run(args []string) error {
 	fs.StringVar(&c.BaseURL, "base-url", "", "where the archives will be downloaded from (default: the GitHub release page of -version)")
 	fs.StringVar(&c.MinisignKey, "minisign-key", os.Getenv("KUBELAB_MINISIGN_KEY"), "minisign secret key that signs checksums.txt; without it the release is unsigned (and says so)")
 	fs.StringVar(&c.Platforms, "platforms", defaultPlatforms, "comma-separated GOOS/GOARCH list to build")
+	fs.BoolVar(&c.Trimpath, "trimpath", true, "build with -trimpath (reproducible; the tests turn it off to share the go build cache with make lint)")
 	fs.StringVar(&c.Repo, "repo", ".", "the kubelab repository (where go.mod, LICENSE and README.md are)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -32,6 +32,7 @@ const (
 
 type config struct {
 	Out, Version, Commit, Date, BaseURL, MinisignKey, Platforms, Repo string
+	Trimpath                                                          bool
 }
 
 // release is a config with every default filled in.
@@ -207,7 +208,11 @@ func (r *release) compile(p platform) ([]byte, error) {
 		"-X", "main.commit=" + r.Commit,
 		"-X", "main.date=" + r.Date,
 	}, " ")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, "./cmd/kubelab")
+	args := []string{"build", "-ldflags", ldflags, "-o", out, "./cmd/kubelab"}
+	if r.Trimpath {
+		args = append(args[:1], append([]string{"-trimpath"}, args[1:]...)...)
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = r.Repo
 	cmd.Env = append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Arch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
 	if b, err := cmd.CombinedOutput(); err != nil {
