@@ -29,7 +29,9 @@ func envMessage(e *GatherError) L {
 		}
 		return say("Could not %s: the registry is rate limiting requests.", "Tidak bisa %s: registry membatasi jumlah permintaan.")
 	case ErrConfig:
-		return say("Could not %s: %s.", "Tidak bisa %s: %s.", e.Detail)
+		// The detail is a Go library's English text: the Indonesian
+		// sentence leaves it to the evidence, where it is kept whole.
+		return L{En: fmt.Sprintf("Could not %s: %s.", e.What, e.Detail), Id: fmt.Sprintf("Tidak bisa %s: konfigurasinya tidak bisa dipakai (rinciannya ada di bukti).", id)}
 	}
 	return say("Could not %s.", "Tidak bisa %s.")
 }

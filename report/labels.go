@@ -16,7 +16,11 @@ type Labels struct {
 	// What to do next: the heading, and the line counting the other checks
 	// to fix ("and %d more: %s").
 	NextSteps, AndMore string
-	StatusName         map[Status]string
+	// The brief report of a machine not ready yet (WriteTextBrief): the
+	// heading of the step lines and the notes of a step whose checks
+	// could not all run.
+	Steps, NotCheckedYet, PartlyChecked string
+	StatusName                          map[Status]string
 }
 
 var labels = map[string]Labels{
@@ -37,6 +41,7 @@ var labels = map[string]Labels{
 		Undecided:       "Not graded yet: a required check could not be judged on the grading machine; this is not your fault",
 		NotGradedAdvice: "Grade again where these checks can run (e.g. with a Docker engine, a reachable cluster); kubelab grade --resume --retry-errors regrades such students.",
 		NextSteps:       "What to do next", AndMore: "and %d more: %s",
+		Steps: "Steps", NotCheckedYet: "not checked yet", PartlyChecked: "partly checked",
 		StatusName: map[Status]string{Pass: "pass", Fail: "fail", Partial: "partial", Error: "error", Skipped: "skipped"},
 	},
 	"id": {
@@ -56,6 +61,7 @@ var labels = map[string]Labels{
 		Undecided:       "Belum bisa dinilai: ada pemeriksaan wajib yang tidak dapat diperiksa di mesin penilai; ini bukan kesalahan kamu",
 		NotGradedAdvice: "Nilai ulang di tempat pemeriksaan ini bisa berjalan (misalnya dengan Docker engine, klaster yang bisa dihubungi); kubelab grade --resume --retry-errors menilai ulang mahasiswa seperti ini.",
 		NextSteps:       "Yang perlu kamu lakukan sekarang", AndMore: "dan %d lagi: %s",
+		Steps: "Langkah", NotCheckedYet: "belum diperiksa", PartlyChecked: "baru sebagian diperiksa",
 		StatusName: map[Status]string{Pass: "lulus", Fail: "gagal", Partial: "sebagian", Error: "error", Skipped: "dilewati"},
 	},
 }

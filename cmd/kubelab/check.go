@@ -151,6 +151,15 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	// A student reading the terminal gets the environment probes too, run
+	// beside the grading: when their machine is not ready, the fix leads
+	// the output instead of a list of checks that could not run.
+	brief := o.Output == "text" && o.OutputFile == ""
+	env := gather.EnvOptions{Kube: req.Kube, Kubeconfig: o.Kubeconfig, Image: o.Image, Insecure: o.Insecure}
+	probed := make(chan []gather.EnvProblem, 1)
+	if brief {
+		go func() { probed <- gather.ProbeEnv(ctx, env) }()
+	}
 	r := pipeline.Grade(ctx, req)
 	if key != nil {
 		if err := report.Sign(r, key); err != nil {
@@ -163,6 +172,15 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 		return err
 	}
 	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
+	if brief {
+		if ps := <-probed; blocksSteps(ps) {
+			opt := report.TextOptions{Color: isTerminal(stdout)}
+			if err := report.WriteTextBrief(w, r, beforeYouStart(o.g.Lang, ps, env), opt); err != nil {
+				return exitf(ExitInternal, "writing report: %v", err)
+			}
+			return exitFor(r, o.MinScore)
+		}
+	}
 	err = report.Render(w, o.Output, r, report.RenderOptions{
 		Color:     o.OutputFile == "" && isTerminal(stdout),
 		Evidence:  o.Evidence,
