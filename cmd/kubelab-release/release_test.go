@@ -371,6 +371,10 @@ func TestKrewInstall(t *testing.T) {
 		t.Errorf("%s version: %v\n%s", plugin, err, got)
 	}
 
+	if help, err := exec.Command(plugin, "doctor", "--help").CombinedOutput(); err != nil || !strings.Contains(string(help), "kubectl kubelab doctor [flags]") {
+		t.Errorf("%s doctor --help does not name the command as a kubectl plugin: %v\n%s", plugin, err, help)
+	}
+
 	t.Run("kubectl", func(t *testing.T) {
 		if testing.Short() && os.Getenv("CI") == "" {
 			t.Skip("-short: not building kubectl")

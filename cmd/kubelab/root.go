@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,6 +53,11 @@ classes (kubelab grade) and export reports.`,
 			return exitf(ExitUsage, "--lang %q: use id (Bahasa Indonesia) or en (English)", g.Lang)
 		}
 		return g.startProfile()
+	}
+	// Installed by krew, kubelab runs as kubectl-kubelab: help and usage
+	// then say "kubectl kubelab", the command the student types.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kubelab"}
 	}
 	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd(), newDoctorCmd(g))
 	return root, g
