@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kubelab/kubelab/internal/testenv"
 )
 
 // firstRun runs kubelab check the way a student does on a new machine: no
@@ -114,4 +117,36 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDoctorClusterDown: a kubeconfig whose cluster does not answer (a
+// stopped minikube) gets `minikube start`; when its current context is
+// another one and a minikube context exists, the fix is switching to it.
+func TestDoctorClusterDown(t *testing.T) {
+	dead := testenv.DeadKubeconfig(t)
+	b, err := os.ReadFile(dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := filepath.Join(t.TempDir(), "stopped")
+	if err := os.WriteFile(stopped, []byte(strings.ReplaceAll(string(b), "dead", "minikube")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wrong := filepath.Join(t.TempDir(), "wrong")
+	withMinikube := strings.Replace(string(b), "contexts:\n", "contexts:\n- name: minikube\n  context: {cluster: dead, user: u}\n", 1)
+	if err := os.WriteFile(wrong, []byte(withMinikube), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ kubeconfig, fix, en, id string }{
+		{stopped, "minikube start", "minikube is not running", "minikube belum berjalan"},
+		{wrong, "kubectl config use-context minikube", "context dead", "konteks dead"},
+	} {
+		for lang, want := range map[string]string{"en": c.en, "id": c.id} {
+			lines := firstRun(t, lang, "doctor", "--kubeconfig", c.kubeconfig, "--image", "127.0.0.1:1/budi/hello-flask", "--timeout", "2s")
+			text := strings.Join(lines, "\n")
+			if !strings.Contains(text, "$ "+c.fix+"\n") || !strings.Contains(text, want) {
+				t.Errorf("doctor --lang %s with %s: want %q and $ %s:\n%s", lang, filepath.Base(c.kubeconfig), want, c.fix, text)
+			}
+		}
+	}
 }
