@@ -154,11 +154,9 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	// A student reading the terminal gets the environment probes too, run
 	// beside the grading: when their machine is not ready, the fix leads
 	// the output instead of a list of checks that could not run.
-	brief := o.Output == "text" && o.OutputFile == ""
-	env := gather.EnvOptions{Kube: req.Kube, Kubeconfig: o.Kubeconfig, Image: o.Image, Insecure: o.Insecure}
-	probed := make(chan []gather.EnvProblem, 1)
-	if brief {
-		go func() { probed <- gather.ProbeEnv(ctx, env) }()
+	var probes *envProbes
+	if o.Output == "text" && o.OutputFile == "" {
+		probes = o.startProbes(ctx, req)
 	}
 	r := pipeline.Grade(ctx, req)
 	if key != nil {
@@ -172,14 +170,8 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 		return err
 	}
 	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
-	if brief {
-		if ps := <-probed; blocksSteps(ps) {
-			opt := report.TextOptions{Color: isTerminal(stdout)}
-			if err := report.WriteTextBrief(w, r, beforeYouStart(o.g.Lang, ps, env), opt); err != nil {
-				return exitf(ExitInternal, "writing report: %v", err)
-			}
-			return exitFor(r, o.MinScore)
-		}
+	if ok, err := probes.writeBrief(w, r, o.g.Lang, isTerminal(stdout)); ok {
+		return errors.Join(err, exitFor(r, o.MinScore))
 	}
 	err = report.Render(w, o.Output, r, report.RenderOptions{
 		Color:     o.OutputFile == "" && isTerminal(stdout),

@@ -13,6 +13,8 @@ import (
 
 	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/gather"
+	"github.com/kubelab/kubelab/pipeline"
+	"github.com/kubelab/kubelab/report"
 )
 
 type doctorOptions struct {
@@ -162,4 +164,36 @@ func blocksSteps(ps []gather.EnvProblem) bool {
 		}
 	}
 	return false
+}
+
+// envProbes are the environment probes of one check or submit, running
+// beside the grading.
+type envProbes struct {
+	env gather.EnvOptions
+	ch  chan []gather.EnvProblem
+}
+
+func (o *checkOptions) startProbes(ctx context.Context, req pipeline.Request) *envProbes {
+	p := &envProbes{env: gather.EnvOptions{Kube: req.Kube, Kubeconfig: o.Kubeconfig, Image: o.Image, Insecure: o.Insecure},
+		ch: make(chan []gather.EnvProblem, 1)}
+	go func() { p.ch <- gather.ProbeEnv(ctx, p.env) }()
+	return p
+}
+
+// writeBrief writes the brief report (the before block, then one line per
+// step) when the probes found something that keeps steps from being
+// checked, and says whether it did; otherwise the caller writes the full
+// report. A nil p (output that is not the terminal's text) never does.
+func (p *envProbes) writeBrief(w io.Writer, r *report.Report, lang string, color bool) (bool, error) {
+	if p == nil {
+		return false, nil
+	}
+	ps := <-p.ch
+	if !blocksSteps(ps) {
+		return false, nil
+	}
+	if err := report.WriteTextBrief(w, r, beforeYouStart(lang, ps, p.env), report.TextOptions{Color: color}); err != nil {
+		return true, exitf(ExitInternal, "writing report: %v", err)
+	}
+	return true, nil
 }
