@@ -74,6 +74,10 @@ func TestFirstRunLeads(t *testing.T) {
 		if steps < 5 || steps > 10 {
 			t.Errorf("%s: %d step lines:\n%s", lang, steps, text)
 		}
+		sub := firstRun(t, lang, "submit", "--image", image, "--no-run", "--student-id", "2201234", "--output-file", filepath.Join(t.TempDir(), "s.json"))
+		if len(sub) > 30 || !contains(sub, lines[3]) || !strings.Contains(strings.Join(sub, "\n"), "$ minikube start") {
+			t.Errorf("%s: submit does not open with the same block:\n%s", lang, strings.Join(sub, "\n"))
+		}
 		doc := firstRun(t, lang, "doctor", "--image", image)
 		if len(doc) < 4 || doc[0] != lines[3] {
 			t.Errorf("%s: doctor does not print check's block:\n%s", lang, strings.Join(doc, "\n"))
