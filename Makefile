@@ -53,15 +53,15 @@ lint:
 demo: build cluster-bins
 	$(BIN)/kubelab-sim demo --kubelab $(BIN)/kubelab --out out/demo
 
-# Figures for the README's Performance section: classes of 30, 300, 1000 and
+# Figures for docs/performance.md: classes of 30, 300, 1000 and
 # 10 000 students on one simulated cluster (the 10 000 also as 4 shards,
 # merged), graded by bin/kubelab, against the kubectl script of
-# bench/baseline.sh. Writes bench/results.{md,json} and the README table
+# bench/baseline.sh. Writes bench/results.{md,json} and the table in docs/performance.md
 # (about 30 min on 2 cores, most of it creating the 10 000 students).
 # BENCHFLAGS="-sizes 30,100 -repeat 1" for a quick run.
 BENCHFLAGS ?=
 bench: build cluster-bins
-	$(GO) run ./bench -kubelab $(BIN)/kubelab -readme README.md $(BENCHFLAGS)
+	$(GO) run ./bench -kubelab $(BIN)/kubelab -readme docs/performance.md $(BENCHFLAGS)
 
 # Every fuzz target for FUZZTIME each (default 60s); crashes are left in
 # <package>/testdata/fuzz/ to commit as regression tests.

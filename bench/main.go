@@ -4,9 +4,9 @@
 // the image checks served from a warm cache, against the kubectl script a
 // lecturer would otherwise write (bench/baseline.sh). It writes
 // bench/results.json and bench/results.md and, with -readme, the table in
-// the README's Performance section.
+// docs/performance.md.
 //
-//	make bench        # go run ./bench -kubelab bin/kubelab -readme README.md
+//	make bench        # go run ./bench -kubelab bin/kubelab -readme docs/performance.md
 //
 // Every listener is on 127.0.0.1; pod IPs are never dialled (the grader runs
 // with --no-service-proxy and KUBELAB_ALLOW_NETS=127.0.0.0/8).
@@ -134,11 +134,11 @@ func main() {
 	flag.IntVar(&o.shards, "shards", 4, "also grade the largest class as this many --shard runs and merge them (0: no)")
 	flag.IntVar(&o.images, "images", 5, "distinct images shared by the class")
 	flag.StringVar(&o.outDir, "out", "bench", "where results.json and results.md go")
-	flag.StringVar(&o.readme, "readme", "", "also put the table into this README between the bench markers")
+	flag.StringVar(&o.readme, "readme", "", "also put the table into this Markdown file (docs/performance.md) between the bench markers")
 	flag.StringVar(&o.work, "work", "", "working directory (default: a temp dir, removed after)")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of judging 10 000 students (go test -bench)")
 	flag.BoolVar(&o.hold, "hold", false, "populate the largest class, write WORK/hold.sh (the grade command against it) and wait for Ctrl-C instead of measuring: for profiling")
-	flag.BoolVar(&o.renderOnly, "render-only", false, "measure nothing: write results.md (and the README table) again from results.json")
+	flag.BoolVar(&o.renderOnly, "render-only", false, "measure nothing: write results.md (and the docs/performance.md table) again from results.json")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -15,9 +15,9 @@ import (
 	"strings"
 )
 
-// Writing the figures: results.json, results.md and the README's table and notes.
+// Writing the figures: results.json, results.md and the table and notes in docs/performance.md.
 
-// write stores results.json and results.md and updates the README.
+// write stores results.json and results.md and updates docs/performance.md.
 func write(o options, res *Results) error {
 	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
 		return err

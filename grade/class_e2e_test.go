@@ -101,7 +101,7 @@ func startSim(t *testing.T) *simcluster.Cluster {
 }
 
 // classSize is 30 unless KUBELAB_GRADE_STUDENTS says otherwise (300 for the
-// figures in the README).
+// figures in docs/performance.md).
 func classSize(t *testing.T) int {
 	n := 30
 	if v := os.Getenv("KUBELAB_GRADE_STUDENTS"); v != "" {

@@ -2,7 +2,7 @@ package main
 
 import "fmt"
 
-// Exit codes, documented in the README.
+// Exit codes, documented in the README (Exit codes).
 const (
 	// ExitOK: the command did its job; for check, the lab passed.
 	ExitOK = 0
