@@ -25,12 +25,15 @@ import (
 
 const testVersion = "v0.9.1-rc.1"
 
-// One release for the whole test run: five cross-builds take minutes on a
-// busy machine, and every test reads the same files.
+// One release for the whole test run (built by the first test that needs
+// it): five cross-builds take minutes on a busy machine, and every test
+// reads the same files.
 var (
 	dist       string // the release directory
 	minisignPK string // public key that verifies checksums.txt.minisig ("" without minisign)
 	buildErr   error
+	buildOnce  sync.Once
+	tmpDir     string
 )
 
 func TestMain(m *testing.M) {
@@ -39,7 +42,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	dist = filepath.Join(tmp, "dist")
-	buildErr = buildTestRelease(tmp)
+	tmpDir = tmp
 	code := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code)
@@ -70,8 +73,11 @@ func buildTestRelease(tmp string) error {
 	return run(args)
 }
 
+// needRelease builds the release on first use, so a run of the tests
+// that need none (-run TestManifests) builds nothing.
 func needRelease(t *testing.T) {
 	t.Helper()
+	buildOnce.Do(func() { buildErr = buildTestRelease(tmpDir) })
 	if buildErr != nil {
 		t.Fatalf("building the release: %v", buildErr)
 	}
