@@ -11,7 +11,7 @@ SIMDIR    ?= .sim
 # Tests that need a real component fail instead of skipping when CI is set.
 TESTFLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build release test lint demo cluster-bins node-bins sim-up sim-down bench fuzz clean real-up real-down demo-real
+.PHONY: all build release test test-short lint demo cluster-bins node-bins sim-up sim-down bench fuzz clean real-up real-down demo-real
 
 all: build
 
@@ -41,6 +41,13 @@ node-bins:
 
 test: cluster-bins node-bins
 	$(GO) test $(TESTFLAGS) ./...
+
+# The pure tests only (judges and fixtures, report goldens, lab loading,
+# roster, LMS, the CLI's flags and exit codes): every test that needs the
+# simulated cluster, a real node, Docker or Chromium skips under -short
+# (internal/testenv.Real), so no cluster binary is built.
+test-short:
+	$(GO) test -short $(TESTFLAGS) ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

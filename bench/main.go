@@ -36,6 +36,7 @@ import (
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 )
 
 // Results is bench/results.json.
@@ -259,7 +260,7 @@ func run(o options) error {
 	for err := range errs {
 		return err
 	}
-	served := simcluster.AppAnswers
+	served := simclustertest.AppAnswers
 	var toServe []string
 	for ns, sc := range refScenario {
 		if served[sc] {

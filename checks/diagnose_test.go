@@ -84,12 +84,12 @@ func dxWant(t *testing.T, s *Snapshot, id string, params map[string]any, want re
 	c, _ := Lookup(id)
 	j := judgeSafely(c, s, withDefaults(c, params))
 	if j.Status != want {
-		t.Fatalf("%s: status %s, want %s: %s | hint %s", id, j.Status, want, j.Message.En, j.Hint.En)
+		t.Fatalf("%s: status %s, want %s: %s | hint %s", id, j.Status, want, j.Message.In("en"), j.Hint.In("en"))
 	}
 	for _, lang := range []struct {
 		words     []string
 		msg, hint string
-	}{{en, j.Message.En, j.Hint.En}, {idn, j.Message.Id, j.Hint.Id}} {
+	}{{en, j.Message.In("en"), j.Hint.In("en")}, {idn, j.Message.In("id"), j.Hint.In("id")}} {
 		for _, w := range lang.words {
 			if h, ok := strings.CutPrefix(w, "hint:"); ok {
 				if !strings.Contains(lang.hint, h) {
@@ -100,7 +100,7 @@ func dxWant(t *testing.T, s *Snapshot, id string, params map[string]any, want re
 			}
 		}
 	}
-	if j.Message.Id == "" || j.Message.Id == j.Message.En || (j.Hint.En != "" && (j.Hint.Id == "" || j.Hint.Id == j.Hint.En)) {
+	if j.Message.In("id") == "" || j.Message.In("id") == j.Message.In("en") || (j.Hint.In("en") != "" && (j.Hint.In("id") == "" || j.Hint.In("id") == j.Hint.In("en"))) {
 		t.Errorf("%s: not in both languages: %+v %+v", id, j.Message, j.Hint)
 	}
 	return j

@@ -31,7 +31,7 @@ func judgeReachable(s *Snapshot, _ Params) Judgement {
 	if c.Err != nil {
 		return envError(c.Err)
 	}
-	return pass(T("The API server at %s answers (Kubernetes %s).", "API server di %s menjawab (Kubernetes %s).", c.Server, c.Version),
+	return pass(T("The API server at %s answers (Kubernetes %s).", c.Server, c.Version),
 		fact("server", c.Server), fact("context", c.Context), fact("version", c.Version))
 }
 
@@ -67,14 +67,14 @@ func judgeNodeReady(s *Snapshot, _ Params) Judgement {
 	}
 	ev := []report.Fact{fact("nodes", strings.Join(all, ", "))}
 	if len(c.Nodes) == 0 {
-		return fail(T("The cluster has no nodes.", "Klaster tidak punya node."),
-			T("`minikube start`, then `kubectl get nodes` should list a Ready node.", "`minikube start`, lalu `kubectl get nodes` seharusnya menampilkan node yang Ready."), ev...)
+		return fail(T("The cluster has no nodes."),
+			T("`minikube start`, then `kubectl get nodes` should list a Ready node."), ev...)
 	}
 	if len(ready) == 0 {
-		return fail(T("No node is Ready (%s).", "Tidak ada node yang Ready (%s).", strings.Join(all, ", ")),
-			T("`kubectl describe node` shows why; `minikube stop` then `minikube start` usually brings it back.", "`kubectl describe node` menunjukkan sebabnya; `minikube stop` lalu `minikube start` biasanya memulihkannya."), ev...)
+		return fail(T("No node is Ready (%s).", strings.Join(all, ", ")),
+			T("`kubectl describe node` shows why; `minikube stop` then `minikube start` usually brings it back."), ev...)
 	}
-	return pass(T("%d of %d node(s) Ready: %s.", "%d dari %d node Ready: %s.", len(ready), len(c.Nodes), strings.Join(ready, ", ")), ev...)
+	return pass(T("%d of %d node(s) Ready: %s.", len(ready), len(c.Nodes), strings.Join(ready, ", ")), ev...)
 }
 
 // Component is one of the lesson's components and where it shows in a
@@ -163,17 +163,16 @@ func judgeComponents(s *Snapshot, _ Params) Judgement {
 		seen = append(seen, f[0])
 		ev = append(ev, fact(f[0], f[1]))
 	}
-	msg := T("Seen in your cluster: %s.", "Terlihat di klaster kamu: %s.", strings.Join(seen, ", "))
+	msg := T("Seen in your cluster: %s.", strings.Join(seen, ", "))
 	if len(missing) > 0 {
 		msg = T("Seen in your cluster: %s. Not visible: %s (minikube runs no cloud-controller-manager; managed clusters hide the control plane).",
-			"Terlihat di klaster kamu: %s. Tidak terlihat: %s (minikube tidak menjalankan cloud-controller-manager; klaster terkelola menyembunyikan control plane).",
 			strings.Join(seen, ", "), strings.Join(missing, ", "))
 	}
 	return pass(msg, ev...)
 }
 
 func notGathered(what string) Judgement {
-	return Judgement{Status: report.Error, Message: T("Internal error: %s state was not gathered.", "Kesalahan internal: keadaan %s tidak dikumpulkan.", what)}
+	return Judgement{Status: report.Error, Message: T("Internal error: %s state was not gathered.", what)}
 }
 
 // Namespace checks.
@@ -276,7 +275,7 @@ func serviceOrSkip(s *Snapshot) (*Target, *Judgement) {
 		return nil, j
 	}
 	if t.Service == nil {
-		j := skip(T("No service to inspect.", "Tidak ada service untuk diperiksa."))
+		j := skip(T("No service to inspect."))
 		return nil, &j
 	}
 	return t, nil
@@ -321,14 +320,13 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	}
 	ev := []report.Fact{fact("service", t.Service.Name), fact("endpointslices", len(t.EndpointSlices)), fact("ready endpoints", ready), fact("not ready endpoints", notReady)}
 	if ready > 0 {
-		return pass(T("Service %s has %d ready endpoint(s).", "Service %s punya %d endpoint yang ready.", t.Service.Name, ready), ev...)
+		return pass(T("Service %s has %d ready endpoint(s).", t.Service.Name, ready), ev...)
 	}
 	if notReady > 0 {
-		return fail(T("Service %s has endpoints, but none is ready.", "Service %s punya endpoint, tetapi tidak ada yang ready.", t.Service.Name),
-			T("`kubectl get pods -n %s` and `kubectl describe pod <name> -n %s`: the pods behind it are not Ready; fix the pods first.", "`kubectl get pods -n %s` dan `kubectl describe pod <nama> -n %s`: pod di belakangnya belum Ready; perbaiki pod terlebih dahulu.", t.Service.Namespace, t.Service.Namespace), ev...)
+		return fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
+			T("`kubectl get pods -n %s` and `kubectl describe pod <name> -n %s`: the pods behind it are not Ready; fix the pods first.", t.Service.Namespace, t.Service.Namespace), ev...)
 	}
-	return fail(T("Service %s has no endpoints.", "Service %s tidak punya endpoint.", t.Service.Name),
+	return fail(T("Service %s has no endpoints.", t.Service.Name),
 		T("`kubectl describe service %s -n %s` shows its selector; compare it with `kubectl get pods -n %s --show-labels`. The easy fix: `kubectl delete service %s -n %s`, then `kubectl expose deployment <deployment> -n %s --port=5000`.",
-			"`kubectl describe service %s -n %s` menunjukkan selector-nya; bandingkan dengan `kubectl get pods -n %s --show-labels`. Cara mudahnya: `kubectl delete service %s -n %s`, lalu `kubectl expose deployment <deployment> -n %s --port=5000`.",
 			t.Service.Name, t.Service.Namespace, t.Service.Namespace, t.Service.Name, t.Service.Namespace, t.Service.Namespace), ev...)
 }

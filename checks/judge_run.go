@@ -31,9 +31,9 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 	switch {
 	case r == nil:
 		return Judgement{Status: report.Error,
-			Message: T("The container run was not done (not run).", "Kontainer tidak dijalankan (not run).")}
+			Message: T("The container run was not done (not run).")}
 	case r.SkipReason != "":
-		return skip(T("Skipped: the image was not run as a container: %s.", "Dilewati: image tidak dijalankan sebagai kontainer: %s.", r.SkipReason),
+		return skip(T("Skipped: the image was not run as a container: %s.", r.SkipReason),
 			fact("reason", r.SkipReason))
 	case r.Err != nil:
 		return envError(r.Err)
@@ -42,11 +42,10 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 		if r.Logs != "" {
 			ev = append(ev, fact("logs", r.Logs))
 		}
-		return fail(T("The container exited with code %d before answering on port %d.",
-			"Kontainer berhenti dengan kode %d sebelum menjawab di port %d.", r.ExitCode, port),
+		return fail(T("The container exited with code %d before answering on port %d.", r.ExitCode, port),
 			runExitHint(r.Logs, port), ev...)
 	case r.HTTPStatus >= 200 && r.HTTPStatus < 300:
-		return pass(T("The container answered HTTP %d on port %d.", "Kontainer menjawab HTTP %d di port %d.", r.HTTPStatus, port),
+		return pass(T("The container answered HTTP %d on port %d.", r.HTTPStatus, port),
 			fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body)))
 	case r.HTTPStatus != 0:
 		ev := []report.Fact{fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body))}
@@ -54,10 +53,8 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 			ev = append(ev, fact("logs", r.Logs))
 		}
 		return partial(0.5,
-			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).",
-				"Kontainer menjawab di port %d, tetapi dengan HTTP %d, bukan sukses (2xx).", port, r.HTTPStatus),
-			T("`docker run --rm -p %d:%d IMAGE`, open http://localhost:%d/ and read the error the container prints; check the route for \"/\" in app.py (the app runs but its page fails).",
-				"`docker run --rm -p %d:%d IMAGE`, buka http://localhost:%d/ lalu baca error yang dicetak kontainer; periksa route \"/\" di app.py (aplikasi berjalan tetapi halamannya gagal).", port, port, port),
+			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).", port, r.HTTPStatus),
+			T("`docker run --rm -p %d:%d IMAGE`, open http://localhost:%d/ and read the error the container prints; check the route for \"/\" in app.py (the app runs but its page fails).", port, port, port),
 			ev...)
 	}
 	var ev []report.Fact
@@ -66,14 +63,11 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 	}
 	if why := localhostOnly(s); why != "" {
 		ev = append(ev, fact("listens on", "127.0.0.1 only: "+why))
-		return fail(T("The container kept running but did not answer HTTP on port %d: the app listens on 127.0.0.1 inside the container only (%s).",
-			"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d: aplikasi hanya mendengarkan di 127.0.0.1 di dalam kontainer (%s).", port, why),
+		return fail(T("The container kept running but did not answer HTTP on port %d: the app listens on 127.0.0.1 inside the container only (%s).", port, why),
 			localhostHint(runImage(s), "", port), ev...)
 	}
-	return fail(T("The container kept running but did not answer HTTP on port %d.",
-		"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d.", port),
-		T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py: Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach. Check that the port in app.py, EXPOSE and -p agree.",
-			"`app.run(host=\"0.0.0.0\", port=%d)` di app.py: app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar. Pastikan port di app.py, EXPOSE, dan -p sama.", port),
+	return fail(T("The container kept running but did not answer HTTP on port %d.", port),
+		T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py: Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach. Check that the port in app.py, EXPOSE and -p agree.", port),
 		ev...)
 }
 
@@ -89,17 +83,13 @@ func runImage(s *Snapshot) string {
 func runExitHint(logs string, port int) L {
 	switch {
 	case strings.Contains(logs, "ModuleNotFoundError") || strings.Contains(logs, "ImportError"):
-		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. See the output with `docker run --rm IMAGE`.",
-			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile punya `RUN pip install -r requirements.txt` sebelum aplikasi dimulai. Lihat keluarannya dengan `docker run --rm IMAGE`.")
+		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. See the output with `docker run --rm IMAGE`.")
 	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
-		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.",
-			"Jalankan `python app.py` di komputer kamu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
+		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.")
 	case strings.Contains(logs, "executable file not found") || strings.Contains(logs, "no such file or directory"):
-		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.",
-			"Perintah kontainer tidak bisa dijalankan: periksa ENTRYPOINT/CMD di Dockerfile (misalnya CMD [\"python\", \"app.py\"]) dan bahwa base image memiliki Python.")
+		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.")
 	}
-	return T("Run the image yourself (docker run --rm -p %d:%d IMAGE) or read docker logs of the container: look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.",
-		"Jalankan image sendiri (docker run --rm -p %d:%d IMAGE) atau baca docker logs kontainernya: cari requirement yang tidak ada di requirements.txt, kesalahan sintaks di app.py, atau aplikasi yang tidak terus melayani di 0.0.0.0:%d.", port, port, port)
+	return T("Run the image yourself (docker run --rm -p %d:%d IMAGE) or read docker logs of the container: look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.", port, port, port)
 }
 
 // runFirstLine is the first non-empty line of s, cut to 200 bytes.

@@ -2,24 +2,14 @@ package content
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 )
-
-// checksAllowList holds Go files under checks/ whose Indonesian strings may
-// still use rejected words. It is empty: every file under checks/ speaks the
-// glossary's "kamu" register.
-var checksAllowList = map[string]bool{}
 
 // glossary is what GLOSSARY.md decides: each rejected word with the word to
 // use instead, and the fixed names that may contain a rejected word.
@@ -186,95 +176,32 @@ func walkTexts(n *yaml.Node, parentKey string, fn func(*yaml.Node)) {
 	}
 }
 
-// TestGlossaryGoSources scans the Indonesian strings of the check catalog:
-// the second argument of checks.T(en, id, ...) and the Id of checks.L
-// literals. Files on checksAllowList are reported in the log, not failed.
-func TestGlossaryGoSources(t *testing.T) {
+// TestGlossaryCatalog scans the Indonesian message catalog whole: every
+// sentence kubelab's code says to a student, lecturer or author (checks,
+// hints, reports, dashboard, serve, watch), one translation per entry.
+func TestGlossaryCatalog(t *testing.T) {
 	g := loadGlossary(t)
-	files, _ := filepath.Glob("../checks/*.go")
+	const file = "../internal/i18n/messages/id.yaml"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: not a mapping of English to Indonesian", file)
+	}
+	m := doc.Content[0]
 	n := 0
-	pending := map[string][]string{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		fset := token.NewFileSet()
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, lit := range indonesianLiterals(file) {
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				continue
-			}
-			n++
-			pos := fset.Position(lit.Pos())
-			where := fmt.Sprintf("checks/%s:%d", filepath.Base(f), pos.Line)
-			if checksAllowList[filepath.Base(f)] {
-				for _, w := range g.find(s) {
-					pending[filepath.Base(f)] = append(pending[filepath.Base(f)], fmt.Sprintf("%s: %q", where, w))
-				}
-				continue
-			}
-			g.report(t, where, s)
-		}
+	for i := 1; i < len(m.Content); i += 2 {
+		n++
+		g.report(t, fmt.Sprintf("internal/i18n/messages/id.yaml:%d", m.Content[i].Line), m.Content[i].Value)
 	}
-	if n < 50 {
-		t.Fatalf("only %d Indonesian strings found in checks/", n)
+	if n < 250 {
+		t.Fatalf("only %d Indonesian messages found in %s", n, file)
 	}
-	var names []string
-	for f := range pending {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		t.Logf("TODO (allow-listed) %s: %s", f, strings.Join(pending[f], "; "))
-	}
-}
-
-// indonesianLiterals finds T(en, id, ...) calls and L{En:..., Id:...} or
-// L{en, id} literals (also as checks.T / checks.L) and returns their id
-// string literals.
-func indonesianLiterals(f *ast.File) []*ast.BasicLit {
-	var out []*ast.BasicLit
-	name := func(e ast.Expr) string {
-		switch x := e.(type) {
-		case *ast.Ident:
-			return x.Name
-		case *ast.SelectorExpr:
-			return x.Sel.Name
-		}
-		return ""
-	}
-	add := func(e ast.Expr) {
-		if bl, ok := e.(*ast.BasicLit); ok && bl.Kind == token.STRING {
-			out = append(out, bl)
-		}
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.CallExpr:
-			if name(x.Fun) == "T" && len(x.Args) >= 2 {
-				add(x.Args[1])
-			}
-		case *ast.CompositeLit:
-			if x.Type == nil || name(x.Type) != "L" {
-				return true
-			}
-			for i, e := range x.Elts {
-				if kv, ok := e.(*ast.KeyValueExpr); ok {
-					if name(kv.Key) == "Id" {
-						add(kv.Value)
-					}
-				} else if i == 1 {
-					add(e)
-				}
-			}
-		}
-		return true
-	})
-	return out
 }
 
 func TestGlossaryFinds(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/snapshot"
 )
 
@@ -26,7 +27,7 @@ import (
 // before '/' in the server's keys), a namespace two students share, and one
 // nobody announced.
 func TestStreamNamespacesRealServer(t *testing.T) {
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	names := []string{"a", "web", "web-1", "web-10", "web1", "shared", "z", "other"}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
@@ -30,17 +31,30 @@ type dashLabels struct {
 	Incomplete, NotGradedCol, IncompleteNote string
 }
 
-var dashL = map[string]dashLabels{
-	"en": {Title: "Class results", Students: "Students", Passed: "Lab passed", Mean: "Mean score", Median: "Median score",
-		Late: "Late", WithErrors: "With errors", PassRate: "Pass rate per check", Distribution: "Score distribution (% of the maximum)",
-		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial",
-		Incomplete: "Incomplete", NotGradedCol: "Not graded (points)",
-		IncompleteNote: "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."},
-	"id": {Title: "Hasil kelas", Students: "Mahasiswa", Passed: "Lulus lab", Mean: "Rata-rata nilai", Median: "Median nilai",
-		Late: "Terlambat", WithErrors: "Dengan error", PassRate: "Tingkat kelulusan per pemeriksaan", Distribution: "Sebaran nilai (% dari maksimum)",
-		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian",
-		Incomplete: "Belum lengkap", NotGradedCol: "Tidak dinilai (poin)",
-		IncompleteNote: "Mahasiswa yang pemeriksaannya tidak semua bisa dinilai (masalah mesin penilai, bukan mereka): poin yang tidak dinilai tidak dihitung dalam nilai maksimumnya. Nilai ulang di tempat pemeriksaan itu bisa berjalan: kubelab grade --resume --retry-errors."},
+// dashLabelsIn is the dashboard's words in lang, from the message catalog.
+func dashLabelsIn(lang string) dashLabels {
+	return dashLabels{
+		Title:          i18n.Tr(lang, "Class results"),
+		Students:       i18n.Tr(lang, "Students"),
+		Passed:         i18n.TC("dashboard", "Lab passed").In(lang),
+		Mean:           i18n.Tr(lang, "Mean score"),
+		Median:         i18n.Tr(lang, "Median score"),
+		Late:           i18n.Tr(lang, "Late"),
+		WithErrors:     i18n.Tr(lang, "With errors"),
+		PassRate:       i18n.Tr(lang, "Pass rate per check"),
+		Distribution:   i18n.Tr(lang, "Score distribution (% of the maximum)"),
+		ID:             i18n.Tr(lang, "Student ID"),
+		Name:           i18n.Tr(lang, "Name"),
+		Score:          i18n.Tr(lang, "Score"),
+		Deadline:       i18n.Tr(lang, "deadline"),
+		Yes:            i18n.Tr(lang, "yes"),
+		No:             i18n.Tr(lang, "no"),
+		StatusPass:     i18n.Tr(lang, "pass"),
+		StatusPartial:  i18n.Tr(lang, "partial"),
+		Incomplete:     i18n.Tr(lang, "Incomplete"),
+		NotGradedCol:   i18n.Tr(lang, "Not graded (points)"),
+		IncompleteNote: i18n.Tr(lang, "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."),
+	}
 }
 
 type barRow struct {
@@ -86,10 +100,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	if len(c.Students) > 0 && c.Students[0].Report.Lang != "" {
 		lang = c.Students[0].Report.Lang
 	}
-	L, ok := dashL[lang]
-	if !ok {
-		L = dashL["en"]
-	}
+	L := dashLabelsIn(lang)
 	ids := c.CheckIDs()
 	data := struct {
 		Lang, CSP, Tool, LabTitle, LabID, LabVersion, Deadline string

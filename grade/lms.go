@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubelab/kubelab/internal/atomicfile"
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -246,15 +247,14 @@ func Feedback(e StudentEntry, lang string) string {
 	}
 	var parts []string
 	if e.ErrorRow {
-		parts = append(parts, tr(lang,
-			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again.",
-			"Belum dinilai: pekerjaanmu tidak bisa diperiksa karena lingkungannya, bukan karena pekerjaanmu; kamu akan dinilai ulang."))
+		parts = append(parts, i18n.Tr(lang,
+			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again."))
 	} else {
-		verdict := tr(lang, "lab passed", "lab lulus")
+		verdict := i18n.Tr(lang, "lab passed")
 		if !e.Passed {
-			verdict = tr(lang, "lab not passed yet", "lab belum lulus")
+			verdict = i18n.Tr(lang, "lab not passed yet")
 		}
-		parts = append(parts, tr(lang, "Score %s/%s (%s%%), %s.", "Nilai %s/%s (%s%%), %s.", num(e.Score), num(e.MaxScore), num(e.Percent), verdict))
+		parts = append(parts, i18n.Tr(lang, "Score %s/%s (%s%%), %s.", num(e.Score), num(e.MaxScore), num(e.Percent), verdict))
 	}
 	var missed []string
 	hint := ""
@@ -271,10 +271,10 @@ func Feedback(e StudentEntry, lang string) string {
 		}
 	}
 	if len(missed) > 0 {
-		parts = append(parts, tr(lang, "Not passed: %s.", "Belum lulus: %s.", strings.Join(missed, ", ")))
+		parts = append(parts, i18n.Tr(lang, "Not passed: %s.", strings.Join(missed, ", ")))
 	}
 	if hint = oneLine(hint, 300); hint != "" {
-		parts = append(parts, tr(lang, "Fix first: %s", "Perbaiki dulu: %s", hint))
+		parts = append(parts, i18n.Tr(lang, "Fix first: %s", hint))
 	}
 	if r.Incomplete && !e.ErrorRow {
 		var ids []string
@@ -283,13 +283,12 @@ func Feedback(e StudentEntry, lang string) string {
 				ids = append(ids, c.ID)
 			}
 		}
-		parts = append(parts, tr(lang,
+		parts = append(parts, i18n.Tr(lang,
 			"Incomplete: %s point(s) were not graded (%s) because of the environment, not your work; this grade may change when they are.",
-			"Belum lengkap: %s poin belum dinilai (%s) karena lingkungannya, bukan pekerjaanmu; nilai ini bisa berubah setelah dinilai.",
 			num(r.NotGradedPoints), strings.Join(ids, ", ")))
 	}
 	if e.Late {
-		parts = append(parts, tr(lang, "Late by %d day(s): %s point(s) off.", "Terlambat %d hari: dikurangi %s poin.", e.LateDays, num(e.Penalty)))
+		parts = append(parts, i18n.Tr(lang, "Late by %d day(s): %s point(s) off.", e.LateDays, num(e.Penalty)))
 	}
 	return oneLine(strings.Join(parts, " "), 1000)
 }
@@ -309,7 +308,7 @@ func oneLine(s string, n int) string {
 func ExportFile(results, output string, stdout io.Writer, opt ExportOptions) error {
 	f, err := os.Open(results)
 	if err != nil {
-		return err
+		return &InputError{Err: err}
 	}
 	defer f.Close()
 	if output == "" || output == "-" {

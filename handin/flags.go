@@ -71,11 +71,11 @@ func fact(name, value string) report.Fact { return report.Fact{Name: name, Value
 
 // addFlags appends the hand-in step and one result per flag to r.
 func addFlags(r *report.Report, lang string, got map[Flag]outcome) {
-	r.Steps = append(r.Steps, report.Step{ID: StepID, Title: checks.T("Hand-in checks", "Pemeriksaan pengumpulan").In(lang)})
+	r.Steps = append(r.Steps, report.Step{ID: StepID, Title: checks.T("Hand-in checks").In(lang)})
 	for _, f := range Flags {
 		o, ok := got[f]
 		if !ok {
-			o = outcome{status: report.Skipped, msg: checks.T("Not checked.", "Tidak diperiksa.")}
+			o = outcome{status: report.Skipped, msg: checks.T("Not checked.")}
 		}
 		res := report.Result{ID: f.CheckID(), Step: StepID, Status: o.status, Message: o.msg.In(lang), Evidence: o.evidence}
 		if o.status == report.Fail {

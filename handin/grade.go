@@ -271,10 +271,10 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 	e.sigProblems = Verify(s)
 	if len(e.sigProblems) == 0 {
 		e.keyID = s.Key.KeyID
-		e.flags[BadSignature] = notRaised(T("Signed with key %s; nothing was changed after signing.", "Ditandatangani dengan kunci %s; tidak ada yang diubah setelah penandatanganan.", s.Key.KeyID),
+		e.flags[BadSignature] = notRaised(checks.T("Signed with key %s; nothing was changed after signing.", s.Key.KeyID),
 			fact("key_id", s.Key.KeyID))
 	} else {
-		e.flags[BadSignature] = raised(T("%s.", "%s.", strings.Join(e.sigProblems, "; ")), fact("key_id", s.Key.KeyID))
+		e.flags[BadSignature] = raised(checks.T("%s.", strings.Join(e.sigProblems, "; ")), fact("key_id", s.Key.KeyID))
 	}
 
 	// The report against its own evidence.
@@ -313,10 +313,10 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 	info := infos[ref]
 	switch {
 	case carried.Image == nil:
-		skip := outcome{status: report.Skipped, msg: T("This lab checks no image.", "Lab ini tidak memeriksa image.")}
+		skip := outcome{status: report.Skipped, msg: checks.T("This lab checks no image.")}
 		e.flags[ImageChanged], e.flags[ImageMissing] = skip, skip
 	case ref == "" || info == nil:
-		skip := outcome{status: report.Skipped, msg: T("The submission names no valid image.", "Pengumpulan ini tidak menyebut image yang valid.")}
+		skip := outcome{status: report.Skipped, msg: checks.T("The submission names no valid image.")}
 		e.flags[ImageChanged], e.flags[ImageMissing] = skip, skip
 	case info.Err != nil || info.Private || info.Invalid != "":
 		detail := "the registry refused without credentials (private image)"
@@ -325,27 +325,25 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 		} else if info.Invalid != "" {
 			detail = info.Invalid
 		}
-		un := outcome{status: report.Error, msg: T("Could not check %s on the registry from this machine: %s. Grade again later.",
-			"Tidak bisa memeriksa %s di registry dari mesin ini: %s. Nilai ulang nanti.", ref, detail)}
+		un := outcome{status: report.Error, msg: checks.T("Could not check %s on the registry from this machine: %s. Grade again later.", ref, detail)}
 		e.flags[ImageChanged], e.flags[ImageMissing] = un, un
 	case info.NotFound && digest == "":
-		ok := notRaised(T("%s is not on the registry, and was not when the student handed in either.", "%s tidak ada di registry, dan juga tidak ada saat mahasiswa mengumpulkan.", ref))
+		ok := notRaised(checks.T("%s is not on the registry, and was not when the student handed in either.", ref))
 		e.flags[ImageChanged], e.flags[ImageMissing] = ok, ok
 	case info.NotFound:
-		e.flags[ImageMissing] = raised(T("%s is gone from the registry; the student's checks saw digest %s.", "%s sudah tidak ada di registry; pemeriksaan mahasiswa melihat digest %s.", ref, digest),
+		e.flags[ImageMissing] = raised(checks.T("%s is gone from the registry; the student's checks saw digest %s.", ref, digest),
 			fact("image", ref), fact("handed_in_digest", digest))
-		e.flags[ImageChanged] = outcome{status: report.Skipped, msg: T("The image is missing.", "Image tidak ada.")}
+		e.flags[ImageChanged] = outcome{status: report.Skipped, msg: checks.T("The image is missing.")}
 	case info.Digest != digest:
 		handed := digest
 		if handed == "" {
 			handed = "none (the image was not found)"
 		}
-		e.flags[ImageChanged] = raised(T("The registry now serves %s under %s; the student's checks saw %s: the tag was pushed again after handing in.",
-			"Registry sekarang menyajikan %s untuk %s; pemeriksaan mahasiswa melihat %s: tag di-push ulang setelah pengumpulan.", info.Digest, ref, handed),
+		e.flags[ImageChanged] = raised(checks.T("The registry now serves %s under %s; the student's checks saw %s: the tag was pushed again after handing in.", info.Digest, ref, handed),
 			fact("image", ref), fact("handed_in_digest", digest), fact("registry_digest", info.Digest))
-		e.flags[ImageMissing] = notRaised(T("%s is on the registry.", "%s ada di registry.", ref))
+		e.flags[ImageMissing] = notRaised(checks.T("%s is on the registry.", ref))
 	default:
-		ok := notRaised(T("The registry serves %s with the digest the student's checks saw (%s).", "Registry menyajikan %s dengan digest yang dilihat pemeriksaan mahasiswa (%s).", ref, digest),
+		ok := notRaised(checks.T("The registry serves %s with the digest the student's checks saw (%s).", ref, digest),
 			fact("image", ref), fact("digest", digest))
 		e.flags[ImageChanged], e.flags[ImageMissing] = ok, ok
 		if info.FilesErr == nil {
@@ -361,10 +359,9 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 		}
 	}
 	if len(why) == 0 {
-		e.flags[ScoreMismatch] = notRaised(T("Judged again from its evidence, the report gives the same status and points for every check (score %s/%s).",
-			"Dinilai ulang dari buktinya, laporan memberi status dan poin yang sama untuk setiap pemeriksaan (nilai %s/%s).", num(claimed.Score), num(claimed.MaxScore)))
+		e.flags[ScoreMismatch] = notRaised(checks.T("Judged again from its evidence, the report gives the same status and points for every check (score %s/%s).", num(claimed.Score), num(claimed.MaxScore)))
 	} else {
-		e.flags[ScoreMismatch] = raised(T("The report does not follow from its evidence: %s.", "Laporan tidak sesuai dengan buktinya: %s.", strings.Join(why, "; ")),
+		e.flags[ScoreMismatch] = raised(checks.T("The report does not follow from its evidence: %s.", strings.Join(why, "; ")),
 			fact("handed_in_score", num(claimed.Score)))
 	}
 }
@@ -404,9 +401,6 @@ func diffChecks(want, got []report.Result) []string {
 func same(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 func num(f float64) string { return report.FormatPoints(f) }
-
-// T is checks.T, for the flags' messages.
-func T(en, id string, args ...any) checks.L { return checks.T(en, id, args...) }
 
 // finalReport is the student's graded report: the lab's checks judged by
 // this kubelab on the evidence (the image checks on what the registry

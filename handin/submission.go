@@ -202,7 +202,7 @@ func Read(data []byte) (*Submission, error) {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a kubelab submission: %v", err)
+		return nil, fmt.Errorf("not a kubelab submission: %w", err)
 	}
 	if probe.Schema == nil || *probe.Schema == "" {
 		return nil, errors.New(`not a kubelab submission: no "schema" member`)
@@ -223,7 +223,7 @@ func Read(data []byte) (*Submission, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("reading the submission: %v", err)
+		return nil, fmt.Errorf("reading the submission: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("reading the submission: data after its closing brace")
@@ -249,7 +249,7 @@ func Read(data []byte) (*Submission, error) {
 		return nil, fmt.Errorf("the cluster fingerprint %q is not sha256:<64 hex digits>", c)
 	}
 	if err := grade.CheckStudentID(s.Student.ID); err != nil {
-		return nil, fmt.Errorf("student id: %v", err)
+		return nil, fmt.Errorf("student id: %w", err)
 	}
 	return &s, nil
 }

@@ -9,6 +9,8 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 var (
@@ -108,7 +110,7 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	lang := r.Lang
-	if _, ok := labels[lang]; !ok {
+	if !i18n.Supports(lang) {
 		lang = "en"
 	}
 	d := htmlData{

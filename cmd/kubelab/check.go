@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -76,7 +75,7 @@ registry rate limit), 4 internal error.`,
 			if err != nil {
 				return err
 			}
-			return o.run(cmd.Context(), cmd.OutOrStdout(), lab)
+			return o.run(cmd.Context(), streams(cmd), lab)
 		},
 	}
 	f := cmd.Flags()
@@ -101,7 +100,7 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 		return pipeline.Request{}, exitf(ExitUsage, "--image is required: the image you pushed, e.g. --image budi/hello-flask")
 	}
 	if _, _, err := snapshot.NormalizeImage(o.Image); err != nil {
-		return pipeline.Request{}, exitf(ExitUsage, "--image: %v", err)
+		return pipeline.Request{}, exitf(ExitUsage, "--image: %w", err)
 	}
 	var steps map[string]bool
 	for _, s := range o.Steps {
@@ -125,7 +124,8 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 	}, nil
 }
 
-func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab) (err error) {
+func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (err error) {
+	stdout, stderr := ios.Out, ios.ErrOut
 	if _, ok := report.Formats[o.Output]; !ok {
 		return exitf(ExitUsage, "-o %q: use one of %s", o.Output, strings.Join(report.FormatNames(), ", "))
 	}
@@ -138,12 +138,12 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	}
 	var key ed25519.PrivateKey
 	if o.SignKey != "" {
-		if key, err = loadPrivateKey(o.SignKey); err != nil {
+		if key, err = loadPrivateKey(o.SignKey, stderr); err != nil {
 			return err
 		}
 		req.Fingerprint = true
 		if o.Output != "json" {
-			fmt.Fprintf(os.Stderr, "note: only a JSON report can be verified later; use -o json to hand in a signed report\n")
+			fmt.Fprintf(stderr, "note: only a JSON report can be verified later; use -o json to hand in a signed report\n")
 		}
 	}
 	if ctx == nil {
@@ -161,7 +161,7 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	r := pipeline.Grade(ctx, req)
 	if key != nil {
 		if err := report.Sign(r, key); err != nil {
-			return exitf(ExitInternal, "signing the report: %v", err)
+			return exitf(ExitInternal, "signing the report: %w", err)
 		}
 	}
 
@@ -174,15 +174,15 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 		return errors.Join(err, exitFor(r, o.MinScore))
 	}
 	err = report.Render(w, o.Output, r, report.RenderOptions{
-		Color:     o.OutputFile == "" && isTerminal(stdout),
+		Color:     o.OutputFile == "" && ios.IsTerminal,
 		Evidence:  o.Evidence,
 		LessonURL: lessonURL(o.LessonURL),
 	})
 	if err != nil {
-		return exitf(ExitInternal, "writing report: %v", err)
+		return exitf(ExitInternal, "writing report: %w", err)
 	}
 	if o.OutputFile != "" {
-		fmt.Fprintf(os.Stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
+		fmt.Fprintf(stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
 	}
 	return exitFor(r, o.MinScore)
 }

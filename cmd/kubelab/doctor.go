@@ -69,7 +69,6 @@ func (o *doctorOptions) run(ctx context.Context, w io.Writer) error {
 	}
 	k := env.Kube
 	fmt.Fprintln(w, checks.T("Ready: kubeconfig (context %s, server %s), the registry %s and Docker all answer. Next: kubelab lab show",
-		"Siap: kubeconfig (konteks %s, server %s), registry %s dan Docker semuanya menjawab. Berikutnya: kubelab lab show",
 		k.Context, k.Server, registryHost(o.Image, o.Insecure)).In(o.g.Lang))
 	return nil
 }
@@ -98,20 +97,15 @@ func registryHost(image string, insecure bool) string {
 func envFix(p gather.EnvProblem, env gather.EnvOptions) (checks.L, string) {
 	switch p.Kind {
 	case gather.EnvNoKubeconfig:
-		return checks.T("There is no kubeconfig yet: no cluster has been started on this computer.",
-			"Belum ada kubeconfig: belum ada klaster yang dinyalakan di komputer ini."), "minikube start"
+		return checks.T("There is no kubeconfig yet: no cluster has been started on this computer."), "minikube start"
 	case gather.EnvBadKubeconfig:
-		return checks.T("The kubeconfig cannot be read.",
-			"Berkas kubeconfig tidak bisa dibaca."), "minikube update-context"
+		return checks.T("The kubeconfig cannot be read."), "minikube update-context"
 	case gather.EnvWrongContext:
-		return checks.T("kubectl points at the context %s, whose cluster does not answer; the lab's cluster is %s.",
-			"kubectl memakai konteks %s, yang klasternya tidak menjawab; klaster praktikum ini adalah %s.", env.Kube.Context, p.Context), "kubectl config use-context " + p.Context
+		return checks.T("kubectl points at the context %s, whose cluster does not answer; the lab's cluster is %s.", env.Kube.Context, p.Context), "kubectl config use-context " + p.Context
 	case gather.EnvClusterDown:
-		return checks.T("The cluster (context %s) does not answer: minikube is not running.",
-			"Klaster (konteks %s) tidak menjawab: minikube belum berjalan.", env.Kube.Context), "minikube start"
+		return checks.T("The cluster (context %s) does not answer: minikube is not running.", env.Kube.Context), "minikube start"
 	case gather.EnvUnauthorized:
-		return checks.T("The cluster refused the credentials in the kubeconfig.",
-			"Klaster menolak kredensial di kubeconfig."), "minikube update-context"
+		return checks.T("The cluster refused the credentials in the kubeconfig."), "minikube update-context"
 	case gather.EnvRegistryDown:
 		host := registryHost(env.Image, env.Insecure)
 		login := "docker login"
@@ -120,37 +114,34 @@ func envFix(p gather.EnvProblem, env gather.EnvOptions) (checks.L, string) {
 		}
 		// docker login both tests the way to the registry (network,
 		// proxy) and is what the push step needs anyway.
-		return checks.T("The registry %s cannot be reached from this computer (network or proxy).",
-			"Registry %s tidak bisa dihubungi dari komputer ini (jaringan atau proksi).", host), login
+		return checks.T("The registry %s cannot be reached from this computer (network or proxy).", host), login
 	case gather.EnvNoDocker:
 		fix := "docker desktop start"
 		if runtime.GOOS == "linux" {
 			fix = "sudo systemctl start docker"
 		}
-		return checks.T("Docker is not running.", "Docker belum berjalan."), fix
+		return checks.T("Docker is not running."), fix
 	}
-	return checks.T("Something kubelab needs is missing.", "Ada yang dibutuhkan kubelab tetapi belum tersedia."), "kubelab doctor"
+	return checks.T("Something kubelab needs is missing."), "kubelab doctor"
 }
 
 // beforeYouStart is the block check and doctor open with when the machine
 // is not ready: each problem in a line, its fixing command below it.
 func beforeYouStart(lang string, ps []gather.EnvProblem, env gather.EnvOptions) string {
 	var b strings.Builder
-	b.WriteString(checks.T("Before you start: kubelab cannot check your work yet.",
-		"Sebelum mulai: kubelab belum bisa memeriksa hasil kerja kamu.").In(lang) + "\n")
+	b.WriteString(checks.T("Before you start: kubelab cannot check your work yet.").In(lang) + "\n")
 	seen := map[string]bool{}
 	n := 0
 	for _, p := range ps {
 		what, fix := envFix(p, env)
-		if seen[fix+what.En] {
+		if seen[fix+what.Key()] {
 			continue
 		}
-		seen[fix+what.En] = true
+		seen[fix+what.Key()] = true
 		n++
 		fmt.Fprintf(&b, "  %d. %s\n       $ %s\n", n, what.In(lang), fix)
 	}
-	b.WriteString(checks.T("Then run the same command again (kubelab doctor checks only these).",
-		"Lalu jalankan perintah yang sama lagi (kubelab doctor hanya memeriksa hal-hal ini).").In(lang) + "\n")
+	b.WriteString(checks.T("Then run the same command again (kubelab doctor checks only these).").In(lang) + "\n")
 	return b.String()
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,14 +21,8 @@ func firstRun(t *testing.T, lang string, args ...string) []string {
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(home, "no-docker.sock"))
 	t.Setenv("DOCKER_CONFIG", filepath.Join(home, ".docker"))
 	var out bytes.Buffer
-	cmd := newRootCmd()
-	cmd.SetArgs(append(args, "--lang", lang))
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	err := cmd.Execute()
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != ExitEnv {
-		t.Errorf("kubelab %s: error %v, want exit %d (environment)", strings.Join(args, " "), err, ExitEnv)
+	if code := run(append(args, "--lang", lang), strings.NewReader(""), &out, &out); code != ExitEnv {
+		t.Errorf("kubelab %s: exit %d, want %d (environment)", strings.Join(args, " "), code, ExitEnv)
 	}
 	return strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 }

@@ -141,14 +141,14 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	data, err := os.ReadFile(o.Roster)
 	if err != nil {
-		return exitf(ExitUsage, "--roster: %v", err)
+		return exitf(ExitUsage, "--roster: %w", err)
 	}
 	students, err := grade.ParseRoster(data, grade.RosterOptions{File: o.Roster, NamespacePrefix: o.NamespacePrefix})
 	if err != nil {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	if err := vetStudentKubeconfigs(students); err != nil {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	opt.Students = students
 	opt.Progress = grade.NewProgress(stderr, isTerminal(stderr))
@@ -168,10 +168,10 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	res, err := grade.Run(ctx, opt)
 	if errors.Is(err, grade.ErrExistingResults) {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "interrupted: %d student(s) graded now, %d before; their results are in %s. Run the same command with --resume to grade the rest.\n",
@@ -181,7 +181,7 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	stats := &grade.RunStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
 		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
 	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
 		return err

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -41,7 +39,7 @@ func (x *exportFlags) exportAfterGrade(out, lang string) (string, error) {
 	}
 	path := filepath.Join(out, grade.LMSFile(opt.Format))
 	if err := grade.ExportFile(filepath.Join(out, grade.ResultsFile), path, nil, opt); err != nil {
-		return "", exitf(ExitInternal, "--lms: %v", err)
+		return "", exitf(ExitInternal, "--lms: %w", err)
 	}
 	return path, nil
 }
@@ -104,13 +102,9 @@ open in a spreadsheet. The README says how to import each file.`,
 			if err != nil {
 				return err
 			}
-			if err := grade.ExportFile(args[0], x.OutputFile, cmd.OutOrStdout(), opt); err != nil {
-				if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "results.json") {
-					return exitf(ExitUsage, "%v", err)
-				}
-				return exitf(ExitInternal, "%v", err)
-			}
-			return nil
+			// A results.json that is missing or not kubelab's is a
+			// grade.InputError (exit 2); failing to write is exit 4.
+			return grade.ExportFile(args[0], x.OutputFile, cmd.OutOrStdout(), opt)
 		},
 	}
 	x.add(cmd, true)

@@ -10,6 +10,7 @@ import (
 // TestGradeExportCLI: kubelab grade export writes the golden Canvas file of
 // package grade for the sample results.json; bad input is exit code 2.
 func TestGradeExportCLI(t *testing.T) {
+	t.Parallel()
 	sample := filepath.Join("..", "..", "grade", "testdata", "lms", "results.json")
 	out := filepath.Join(t.TempDir(), "canvas.csv")
 	r := kubelabCLI(t, "", "grade", "export", "--format", "canvas", sample, "--assignment", "Lab 1: Kubernetes", "--assignment-id", "4711", "--output-file", out)

@@ -27,12 +27,14 @@ reports and the class's index.html, grades.csv and results.json.`,
 			if o.Output != "text" && o.Output != "json" {
 				return exitf(ExitUsage, "-o %q: use text or json", o.Output)
 			}
+			// A shard that is missing, unfinished or not kubelab's is a
+			// grade.InputError (exit 2); failing to write is exit 4.
 			c, err := grade.Merge(args, o.Out, studentHTML)
 			if err != nil {
-				return exitf(ExitUsage, "%v", err)
+				return err
 			}
 			if err := grade.WriteSummary(cmd.OutOrStdout(), o.Output, c, o.Out, nil); err != nil {
-				return exitf(ExitInternal, "%v", err)
+				return exitf(ExitInternal, "%w", err)
 			}
 			return nil
 		},

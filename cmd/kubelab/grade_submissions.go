@@ -64,7 +64,7 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 	}
 	if sf.Keys != "" {
 		if _, err := handin.ReadKeyHistory(sf.Keys); err != nil {
-			return exitf(ExitUsage, "--keys: %v", err)
+			return exitf(ExitUsage, "--keys: %w", err)
 		}
 	}
 	if st, err := os.Stat(sf.Dir); err != nil || !st.IsDir() {
@@ -95,13 +95,13 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 		}
 	}
 	if errors.Is(err, handin.ErrNoSubmissions) {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if err := writeSubmissionsSummary(stdout, o.Output, res, o.Out); err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	fmt.Fprintf(stderr, "graded %d submission(s) in %s (%d image(s) checked on the registry)\n", len(res.Students), res.Took.Round(1e6), res.ImageChecks)
 	if len(res.Refused) > 0 {

@@ -18,6 +18,7 @@ import (
 // TestGradeCLIRosterProblems: a broken roster is exit 2 with every problem
 // listed by line and column, before anything is graded.
 func TestGradeCLIRosterProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	roster := write(t, dir, "class.csv", "student_id;name;image;kubeconfig\n1;Budi;Budi/App;\n1;Siti;siti/app;\n3;;ani/app;missing.yaml\n")
 	out := filepath.Join(dir, "out")
@@ -37,6 +38,7 @@ func TestGradeCLIRosterProblems(t *testing.T) {
 }
 
 func TestGradeCLIBadFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	roster := write(t, dir, "class.csv", "student_id,name,image\n1,Budi,budi/app\n")
 	out := filepath.Join(dir, "out")

@@ -18,7 +18,7 @@ func readReport(stdin io.Reader, path string) (*report.Report, error) {
 	}
 	r, err := report.Read(data)
 	if err != nil {
-		return nil, exitf(ExitUsage, "%s: %v", path, err)
+		return nil, exitf(ExitUsage, "%s: %w", path, err)
 	}
 	return r, nil
 }
@@ -32,7 +32,7 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
+		return nil, exitf(ExitUsage, "%w", err)
 	}
 	return data, nil
 }

@@ -37,12 +37,12 @@ func newLabListCmd(g *globalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			all, err := labs.Builtin(checks.CatalogForLabs())
 			if err != nil {
-				return exitf(ExitInternal, "%v", err)
+				return exitf(ExitInternal, "%w", err)
 			}
 			if g.LabDir != "" {
 				l, err := labs.Find("", g.LabDir, checks.CatalogForLabs())
 				if err != nil {
-					return exitf(ExitUsage, "%v", err)
+					return exitf(ExitUsage, "%w", err)
 				}
 				all = append(all, l)
 			}
@@ -69,7 +69,7 @@ func newLabStepsCmd(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			head := checks.T("#\tID\tPOINTS\tTITLE", "#\tID\tPOIN\tJUDUL").In(g.Lang)
+			head := checks.T("#\tID\tPOINTS\tTITLE").In(g.Lang)
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, head)
 			for i, st := range lab.Steps {
@@ -187,7 +187,7 @@ func newLabValidateCmd(g *globalOptions) *cobra.Command {
 					}
 					return exitf(ExitUsage, "%s: %d problem(s)", dir, len(ve.Problems))
 				}
-				return exitf(ExitUsage, "%s: %v", dir, err)
+				return exitf(ExitUsage, "%s: %w", dir, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %s points, languages %s\n",
 				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()), strings.Join(l.Languages, ", "))

@@ -9,12 +9,8 @@ import (
 func runRoot(t *testing.T, args ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := newRootCmd()
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	if err := cmd.Execute(); err != nil {
-		t.Fatalf("kubelab %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	if code := run(args, strings.NewReader(""), &out, &out); code != ExitOK {
+		t.Fatalf("kubelab %s: exit %d\n%s", strings.Join(args, " "), code, out.String())
 	}
 	return out.String()
 }

@@ -20,7 +20,7 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	}
 	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
-		return nil, nil, exitf(ExitInternal, "--output-file: %v", err)
+		return nil, nil, exitf(ExitInternal, "--output-file: %w", err)
 	}
 	return f, func(ok bool) error {
 		if !ok {

@@ -21,11 +21,6 @@ type globalOptions struct {
 	stopProfile func() error
 }
 
-func newRootCmd() *cobra.Command {
-	root, _ := newRoot()
-	return root
-}
-
 func newRoot() (*cobra.Command, *globalOptions) {
 	g := &globalOptions{}
 	root := &cobra.Command{
@@ -60,6 +55,7 @@ classes (kubelab grade) and export reports.`,
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kubelab"}
 	}
 	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd(), newDoctorCmd(g))
+	markCommandErrors(root)
 	return root, g
 }
 
@@ -85,7 +81,7 @@ func (g *globalOptions) loadLab(args []string) (*labs.Lab, error) {
 	}
 	l, err := labs.Find(id, g.LabDir, checks.CatalogForLabs())
 	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
+		return nil, exitf(ExitUsage, "%w", err)
 	}
 	return l, nil
 }

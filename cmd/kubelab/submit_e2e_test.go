@@ -43,6 +43,7 @@ type handinStudent struct {
 // students keep the score they handed in.
 func TestSubmitAndGradeSubmissions(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	testenv.Real(t, "the simulated cluster")
 	bins, err := simcluster.Binaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)

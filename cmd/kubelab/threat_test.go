@@ -12,6 +12,7 @@ import (
 // grader's. kubelab grade refuses the roster (exit 2, naming the students)
 // before loading either: the command never runs.
 func TestThreatRosterKubeconfigExec(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pwned := filepath.Join(dir, "pwned")
 	write(t, dir, "evil.kubeconfig", `apiVersion: v1
