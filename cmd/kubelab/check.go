@@ -187,21 +187,4 @@ func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (
 	return exitFor(r, o.MinScore)
 }
 
-// exitFor maps a report to the exit code: environment errors first (the
-// grade cannot be trusted), then not passed.
-func exitFor(r *report.Report, minScore float64) error {
-	if r.EnvErrors() > 0 {
-		return silentExit(ExitEnv)
-	}
-	if !r.Passed || (minScore > 0 && r.Score < minScore) {
-		return silentExit(ExitNotPassed)
-	}
-	return nil
-}
-
-func isExit(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.code != ExitInternal
-}
-
 func fmtNum(f float64) string { return report.FormatPoints(f) }
