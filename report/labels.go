@@ -22,7 +22,11 @@ type Labels struct {
 	// What to do next: the heading, and the line counting the other checks
 	// to fix ("and %d more: %s").
 	NextSteps, AndMore string
-	StatusName         map[Status]string
+	// The brief report of a machine not ready yet (WriteTextBrief): the
+	// heading of the step lines and the notes of a step whose checks
+	// could not all run.
+	Steps, NotCheckedYet, PartlyChecked string
+	StatusName                          map[Status]string
 }
 
 // LabelsFor returns the labels in lang, each from the message catalog
@@ -86,6 +90,9 @@ func labelsIn(lang string) Labels {
 		NotGradedAdvice:    i18n.Tr(lang, "Grade again where these checks can run (e.g. with a Docker engine, a reachable cluster); kubelab grade --resume --retry-errors regrades such students."),
 		NextSteps:          i18n.Tr(lang, "What to do next"),
 		AndMore:            i18n.Tr(lang, "and %d more: %s"),
+		Steps:              i18n.Tr(lang, "Steps"),
+		NotCheckedYet:      i18n.Tr(lang, "not checked yet"),
+		PartlyChecked:      i18n.Tr(lang, "partly checked"),
 		StatusName:         map[Status]string{Pass: i18n.Tr(lang, "pass"), Fail: i18n.Tr(lang, "fail"), Partial: i18n.Tr(lang, "partial"), Error: i18n.Tr(lang, "error"), Skipped: i18n.Tr(lang, "skipped")},
 	}
 }

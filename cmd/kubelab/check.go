@@ -154,6 +154,13 @@ func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	// A student reading the terminal gets the environment probes too, run
+	// beside the grading: when their machine is not ready, the fix leads
+	// the output instead of a list of checks that could not run.
+	var probes *envProbes
+	if o.Output == "text" && o.OutputFile == "" {
+		probes = o.startProbes(ctx, req)
+	}
 	r := pipeline.Grade(ctx, req)
 	if key != nil {
 		if err := report.Sign(r, key); err != nil {
@@ -166,6 +173,9 @@ func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (
 		return err
 	}
 	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
+	if ok, err := probes.writeBrief(w, r, o.g.Lang, isTerminal(stdout)); ok {
+		return errors.Join(err, exitFor(r, o.MinScore))
+	}
 	err = report.Render(w, o.Output, r, report.RenderOptions{
 		Color:     o.OutputFile == "" && ios.IsTerminal,
 		Evidence:  o.Evidence,
@@ -184,23 +194,6 @@ func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (
 		return classroomOutput(r)
 	}
 	return exitFor(r, o.MinScore)
-}
-
-// exitFor maps a report to the exit code: environment errors first (the
-// grade cannot be trusted), then not passed.
-func exitFor(r *report.Report, minScore float64) error {
-	if r.EnvErrors() > 0 {
-		return silentExit(ExitEnv)
-	}
-	if !r.Passed || (minScore > 0 && r.Score < minScore) {
-		return silentExit(ExitNotPassed)
-	}
-	return nil
-}
-
-func isExit(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.code != ExitInternal
 }
 
 func fmtNum(f float64) string { return report.FormatPoints(f) }

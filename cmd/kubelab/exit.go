@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubelab/kubelab/grade"
+	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/snapshot"
 )
 
@@ -107,4 +108,21 @@ func markCommandErrors(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		markCommandErrors(c)
 	}
+}
+
+func isExit(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.code != ExitInternal
+}
+
+// exitFor maps a report to the exit code: environment errors first (the
+// grade cannot be trusted), then not passed.
+func exitFor(r *report.Report, minScore float64) error {
+	if r.EnvErrors() > 0 {
+		return silentExit(ExitEnv)
+	}
+	if !r.Passed || (minScore > 0 && r.Score < minScore) {
+		return silentExit(ExitNotPassed)
+	}
+	return nil
 }

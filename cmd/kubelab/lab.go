@@ -22,7 +22,7 @@ func newLabCmd(g *globalOptions) *cobra.Command {
   kubelab lab show --step dockerfile
   kubelab lab validate ./my-lab`,
 	}
-	cmd.AddCommand(newLabListCmd(g), newLabShowCmd(g), newLabValidateCmd(g), newLabChecksCmd())
+	cmd.AddCommand(newLabListCmd(g), newLabStepsCmd(g), newLabShowCmd(g), newLabValidateCmd(g), newLabChecksCmd())
 	cmd.AddCommand(newLabSelftestCmd(g))
 	cmd.AddCommand(newLabNewCmd(g))
 	return cmd
@@ -81,7 +81,9 @@ func newLabShowCmd(g *globalOptions) *cobra.Command {
 			return o.run(cmd.OutOrStdout(), lab)
 		},
 	}
-	cmd.Flags().StringVar(&o.Step, "step", "", "show only this step (see the step ids in `kubelab lab show --format md`)")
+	// pflag shows the first back-quoted word of a usage as the value's
+	// name: "--step ID". The ids themselves come from kubelab lab steps.
+	cmd.Flags().StringVar(&o.Step, "step", "", "show only the step with this `ID` (kubelab lab steps lists them)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "text (terminal), html (one self-contained page) or md (the Markdown)")
 	cmd.Flags().StringVar(&o.Out, "output-file", "", "write to this file instead of standard output")
 	cmd.Flags().IntVar(&o.Width, "width", 0, "wrap --format text to this many columns (default: the terminal's width, else 80)")
@@ -95,7 +97,7 @@ func (o *labShowOptions) run(stdout io.Writer, lab *labs.Lab) (err error) {
 		for _, s := range lab.Steps {
 			ids = append(ids, s.ID)
 		}
-		return exitf(ExitUsage, "--step %q: lab %s has no such step (steps: %s)", o.Step, lab.ID, strings.Join(ids, ", "))
+		return exitf(ExitUsage, "--step %q: lab %s has no such step (steps: %s; kubelab lab steps lists them with titles)", o.Step, lab.ID, strings.Join(ids, ", "))
 	}
 	w, done, err := openOutput(stdout, o.Out)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,7 +49,12 @@ classes (kubelab grade) and export reports.`,
 		}
 		return g.startProfile()
 	}
-	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
+	// Installed by krew, kubelab runs as kubectl-kubelab: help and usage
+	// then say "kubectl kubelab", the command the student types.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kubelab"}
+	}
+	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd(), newDoctorCmd(g))
 	markCommandErrors(root)
 	return root, g
 }

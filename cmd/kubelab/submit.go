@@ -97,6 +97,7 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	probes := o.startProbes(ctx, req)
 	sub, err := handin.Make(ctx, req, key)
 	if err != nil {
 		return exitf(ExitInternal, "%w", err)
@@ -115,8 +116,12 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 
 	r := sub.Report
-	if err := report.Render(stdout, "text", r, report.RenderOptions{Color: isTerminal(stdout)}); err != nil {
-		return exitf(ExitInternal, "printing the report: %w", err)
+	if ok, err := probes.writeBrief(stdout, r, o.g.Lang, isTerminal(stdout)); err != nil {
+		return err
+	} else if !ok {
+		if err := report.Render(stdout, "text", r, report.RenderOptions{Color: isTerminal(stdout)}); err != nil {
+			return exitf(ExitInternal, "printing the report: %w", err)
+		}
 	}
 	fmt.Fprintf(stderr, "submission written to %s: score %s/%s, signed with key %s\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore), sub.Key.KeyID)
 	if sub.Fingerprint.Cluster != "" {

@@ -111,7 +111,7 @@ var ranks = map[string]int{
 	// 8: what a command grades with.
 	"grade": 8, "handin": 8, "serve": 8, "selftest": 8, "watch": 8,
 	// 9: programs.
-	"cmd/kubelab": 9, "cmd/kubelab-sim": 9, "cmd/kubelab-real": 9,
+	"cmd/kubelab": 9, "cmd/kubelab-sim": 9, "cmd/kubelab-real": 9, "cmd/kubelab-release": 9,
 	"internal/dockerd/cmd/kubelab-dockerd": 9, "internal/i18n/cmd/i18nconv": 9, "bench": 9,
 }
 
