@@ -36,6 +36,7 @@ import (
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 )
 
 // Results is bench/results.json.
@@ -90,6 +91,39 @@ type Size struct {
 	// Shards is the class graded as --shard I/N runs, one after the other,
 	// then merged (set for the largest size with -shards).
 	Shards *Shards `json:"shards,omitempty"`
+	// HeapPeakMB is the largest Go heap of kubelab grade's runs (sampled
+	// in the process from runtime/metrics), GCCycles the median run's
+	// collections, MemoryLimit its GOMEMLIMIT ("" unset: kubelab's own
+	// default applies).
+	HeapPeakMB  float64 `json:"go_heap_peak_mb"`
+	GCCycles    int64   `json:"gc_cycles"`
+	MemoryLimit string  `json:"gomemlimit"`
+	// Machine is the machine's state just before the timed runs, once the
+	// cluster had settled (SettleSeconds after populating).
+	Machine       Machine `json:"machine_before"`
+	SettleSeconds float64 `json:"settle_seconds"`
+	// WithLimits are the same measurements with each further -memlimits
+	// value (the largest size only).
+	WithLimits []LimitRun `json:"with_limits,omitempty"`
+}
+
+// Machine is the machine's state: it is shared, and a figure means little
+// without the load it was measured under.
+type Machine struct {
+	LoadAverage    string  `json:"load_average"`
+	MemAvailableMB float64 `json:"mem_available_mb"`
+}
+
+// LimitRun is kubelab grade, and its shards and merge, run again with
+// GOMEMLIMIT set.
+type LimitRun struct {
+	GOMEMLIMIT  string  `json:"gomemlimit"`
+	WallSeconds float64 `json:"wall_seconds"`
+	PeakRSSMB   float64 `json:"peak_rss_mb"`
+	HeapPeakMB  float64 `json:"go_heap_peak_mb"`
+	GCCycles    int64   `json:"gc_cycles"`
+	Machine     Machine `json:"machine_before"`
+	Shards      *Shards `json:"shards,omitempty"`
 }
 
 // Shards are the figures of grading a class in shards and merging them.
@@ -98,10 +132,12 @@ type Shards struct {
 	// WallSeconds and PeakRSSMB are each shard's; APIRequests their sum.
 	WallSeconds []float64 `json:"wall_seconds"`
 	PeakRSSMB   []float64 `json:"peak_rss_mb"`
+	HeapPeakMB  []float64 `json:"go_heap_peak_mb"`
 	APIRequests int64     `json:"api_requests"`
 	// Merge is kubelab grade merge of the shards' directories.
-	MergeSeconds   float64 `json:"merge_seconds"`
-	MergePeakRSSMB float64 `json:"merge_peak_rss_mb"`
+	MergeSeconds    float64 `json:"merge_seconds"`
+	MergePeakRSSMB  float64 `json:"merge_peak_rss_mb"`
+	MergeHeapPeakMB float64 `json:"merge_go_heap_peak_mb"`
 	// Identical: the merged directory holds the same files, byte for byte,
 	// as the single run's (SOURCE_DATE_EPOCH fixes the times written).
 	Identical bool   `json:"identical"`
@@ -115,7 +151,10 @@ type options struct {
 	sample, jobs, repeat, images  int
 	repeatLarge, largeFrom        int
 	shards                        int
-	goBench, renderOnly, hold     bool
+	// memLimits are the GOMEMLIMIT values the largest size is measured
+	// with ("": unset), the first as the size's own figures.
+	memLimits                 []string
+	goBench, renderOnly, hold bool
 	// clusterCPU is the simulated cluster's CPU time so far (gradeRun
 	// reads it before and after a run).
 	clusterCPU func() (time.Duration, error)
@@ -139,7 +178,10 @@ func main() {
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of judging 10 000 students (go test -bench)")
 	flag.BoolVar(&o.hold, "hold", false, "populate the largest class, write WORK/hold.sh (the grade command against it) and wait for Ctrl-C instead of measuring: for profiling")
 	flag.BoolVar(&o.renderOnly, "render-only", false, "measure nothing: write results.md (and the docs/performance.md table) again from results.json")
+	var memLimits string
+	flag.StringVar(&memLimits, "memlimits", "", `GOMEMLIMIT values to measure the largest class with, comma-separated ("" unset): ",200MiB" runs it unset, then at 200MiB`)
 	flag.Parse()
+	o.memLimits = strings.Split(memLimits, ",")
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 || (len(o.sizes) > 0 && n <= o.sizes[len(o.sizes)-1]) {
@@ -259,7 +301,7 @@ func run(o options) error {
 	for err := range errs {
 		return err
 	}
-	served := simcluster.AppAnswers
+	served := simclustertest.AppAnswers
 	var toServe []string
 	for ns, sc := range refScenario {
 		if served[sc] {
@@ -334,41 +376,66 @@ func run(o options) error {
 			return hold(ctx, o, env, c.Kubeconfig, cache, class)
 		}
 		sz := Size{Students: n}
-		repeat := o.repeat
-		if n >= o.largeFrom {
-			repeat = o.repeatLarge
+		// Grading is measured alone: the controllers and kwok have done
+		// with the students just created before the clock starts.
+		settled, err := settle(ctx, c.CPUTime)
+		if err != nil {
+			return err
 		}
-		var runs []*measured
-		for r := 0; r < repeat; r++ {
-			out := filepath.Join(o.work, fmt.Sprintf("class-%d-%d", n, r))
-			m, err := gradeRun(ctx, o, env, c.Kubeconfig, cache, class, out)
-			if err != nil {
-				return err
-			}
-			if r > 0 {
-				os.RemoveAll(out) // run 0 stays, for the shards to be compared with
-			}
-			runs = append(runs, m)
-			sz.Runs = append(sz.Runs, round(m.wall.Seconds(), 2))
-			sz.PeakRSSMB = max(sz.PeakRSSMB, round(float64(m.maxRSSKB)/1024, 1))
-			sz.APIRequests, sz.ImageReads, sz.WithErrors = m.stats.APIRequests, m.stats.ImageReads, m.withErrors
-			say("kubelab grade, %d students: %s, %d API requests, %d image reads, peak RSS %.1f MB, CPU: kubelab %.1f s, cluster %.1f s",
-				n, m.wall.Round(time.Millisecond), m.stats.APIRequests, m.stats.ImageReads, float64(m.maxRSSKB)/1024,
-				m.cpu.Seconds(), m.clusterCPU.Seconds())
+		sz.SettleSeconds = round(settled.Seconds(), 1)
+		limits := o.memLimits[:1]
+		if si == len(o.sizes)-1 {
+			limits = o.memLimits
 		}
-		sz.WallSeconds = median(sz.Runs)
-		mid := medianRun(runs)
-		sz.KubelabCPUSeconds, sz.ClusterCPUSeconds = round(mid.cpu.Seconds(), 1), round(mid.clusterCPU.Seconds(), 1)
-		if o.shards > 1 && si == len(o.sizes)-1 {
-			say("grading the %d students as %d shards, then merging", n, o.shards)
-			if sz.Shards, err = shardRun(ctx, o, env, c.Kubeconfig, cache, class, filepath.Join(o.work, fmt.Sprintf("class-%d-0", n))); err != nil {
-				return err
+		for li, limit := range limits {
+			lenv := withGOMEMLIMIT(env, limit)
+			repeat := o.repeat
+			if n >= o.largeFrom {
+				repeat = o.repeatLarge
 			}
-			sh := sz.Shards
-			say("shards: %v s, %d API requests in all, peak RSS %v MB; merge %.2f s, %.1f MB; byte-identical to one run: %v (%d files)",
-				sh.WallSeconds, sh.APIRequests, sh.PeakRSSMB, sh.MergeSeconds, sh.MergePeakRSSMB, sh.Identical, sh.Files)
+			lr := LimitRun{GOMEMLIMIT: limit, Machine: machineNow()}
+			say("machine before measuring %d students (GOMEMLIMIT %q): load average %s, %.0f MB available", n, limit, lr.Machine.LoadAverage, lr.Machine.MemAvailableMB)
+			var runs []*measured
+			var walls []float64
+			for r := 0; r < repeat; r++ {
+				out := filepath.Join(o.work, fmt.Sprintf("class-%d-%d", n, r))
+				m, err := gradeRun(ctx, o, lenv, c.Kubeconfig, cache, class, out)
+				if err != nil {
+					return err
+				}
+				if r > 0 {
+					os.RemoveAll(out) // run 0 stays, for the shards to be compared with
+				}
+				runs = append(runs, m)
+				walls = append(walls, round(m.wall.Seconds(), 2))
+				lr.PeakRSSMB = max(lr.PeakRSSMB, mb(m.maxRSSKB<<10))
+				lr.HeapPeakMB = max(lr.HeapPeakMB, mb(m.stats.HeapPeakBytes))
+				sz.APIRequests, sz.ImageReads, sz.WithErrors = m.stats.APIRequests, m.stats.ImageReads, m.withErrors
+				say("kubelab grade, %d students: %s, %d API requests, %d image reads, peak RSS %.1f MB, Go heap peak %.1f MB, %d GCs, CPU: kubelab %.1f s, cluster %.1f s; load average after: %s",
+					n, m.wall.Round(time.Millisecond), m.stats.APIRequests, m.stats.ImageReads, float64(m.maxRSSKB)/1024, mb(m.stats.HeapPeakBytes),
+					m.stats.GCCycles, m.cpu.Seconds(), m.clusterCPU.Seconds(), loadAverage())
+			}
+			lr.WallSeconds = median(walls)
+			mid := medianRun(runs)
+			lr.GCCycles = mid.stats.GCCycles
+			if o.shards > 1 && si == len(o.sizes)-1 {
+				say("grading the %d students as %d shards, then merging", n, o.shards)
+				if lr.Shards, err = shardRun(ctx, o, lenv, c.Kubeconfig, cache, class, filepath.Join(o.work, fmt.Sprintf("class-%d-0", n))); err != nil {
+					return err
+				}
+				sh := lr.Shards
+				say("shards: %v s, %d API requests in all, peak RSS %v MB, Go heap peak %v MB; merge %.2f s, %.1f MB (Go heap %.1f MB); byte-identical to one run: %v (%d files)",
+					sh.WallSeconds, sh.APIRequests, sh.PeakRSSMB, sh.HeapPeakMB, sh.MergeSeconds, sh.MergePeakRSSMB, sh.MergeHeapPeakMB, sh.Identical, sh.Files)
+			}
+			os.RemoveAll(filepath.Join(o.work, fmt.Sprintf("class-%d-0", n)))
+			if li > 0 {
+				sz.WithLimits = append(sz.WithLimits, lr)
+				continue
+			}
+			sz.Runs, sz.WallSeconds, sz.PeakRSSMB, sz.HeapPeakMB, sz.GCCycles = walls, lr.WallSeconds, lr.PeakRSSMB, lr.HeapPeakMB, lr.GCCycles
+			sz.MemoryLimit, sz.Machine, sz.Shards = limit, lr.Machine, lr.Shards
+			sz.KubelabCPUSeconds, sz.ClusterCPUSeconds = round(mid.cpu.Seconds(), 1), round(mid.clusterCPU.Seconds(), 1)
 		}
-		os.RemoveAll(filepath.Join(o.work, fmt.Sprintf("class-%d-0", n)))
 
 		sample := min(n, o.sample)
 		nss := make([]string, sample)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -44,19 +43,24 @@ func shardRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 		}
 		sh.WallSeconds = append(sh.WallSeconds, round(m.wall.Seconds(), 2))
 		sh.PeakRSSMB = append(sh.PeakRSSMB, round(float64(m.maxRSSKB)/1024, 1))
+		sh.HeapPeakMB = append(sh.HeapPeakMB, mb(m.stats.HeapPeakBytes))
 		sh.APIRequests += m.stats.APIRequests
 		dirs = append(dirs, out)
 	}
 	merged := base + "-merged"
-	cmd := exec.CommandContext(ctx, o.kubelab, append(append([]string{"--lang", "en", "grade", "merge"}, dirs...), "--out", merged)...)
+	cmd := exec.CommandContext(ctx, o.kubelab, append(append([]string{"--lang", "en", "grade", "merge"}, dirs...), "--out", merged, "-o", "json")...)
 	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("kubelab grade merge: %v\n%s", err, tail(stderr.String(), 2000))
 	}
 	sh.MergeSeconds = round(time.Since(t0).Seconds(), 2)
+	var sum struct{ Run runStats }
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err == nil {
+		sh.MergeHeapPeakMB = mb(sum.Run.HeapPeakBytes)
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		sh.MergePeakRSSMB = round(float64(ru.Maxrss)/1024, 1)
 	}
@@ -136,8 +140,10 @@ type measured struct {
 }
 
 type runStats struct {
-	APIRequests int64 `json:"api_requests"`
-	ImageReads  int64 `json:"image_reads"`
+	APIRequests   int64 `json:"api_requests"`
+	ImageReads    int64 `json:"image_reads"`
+	HeapPeakBytes int64 `json:"go_heap_peak_bytes"`
+	GCCycles      int64 `json:"gc_cycles"`
 }
 
 // gradeRun runs kubelab grade as a child process and measures it.
@@ -339,3 +345,61 @@ func medianRun(runs []*measured) *measured {
 	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
 	return s[(len(s)-1)/2]
 }
+
+// settle waits until the simulated cluster's processes use less than a
+// fifth of a CPU over five seconds (the controllers and kwok done with the
+// students just created), at most five minutes, and says how long it took.
+func settle(ctx context.Context, cpu func() (time.Duration, error)) (time.Duration, error) {
+	t0 := time.Now()
+	const every = 5 * time.Second
+	prev, err := cpu()
+	if err != nil {
+		return 0, err
+	}
+	for time.Since(t0) < 5*time.Minute {
+		select {
+		case <-time.After(every):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		now, err := cpu()
+		if err != nil {
+			return 0, err
+		}
+		if now-prev < every/5 {
+			break
+		}
+		prev = now
+	}
+	return time.Since(t0), nil
+}
+
+// withGOMEMLIMIT is env with GOMEMLIMIT set to limit, or removed when
+// limit is "".
+func withGOMEMLIMIT(env []string, limit string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			out = append(out, kv)
+		}
+	}
+	if limit != "" {
+		out = append(out, "GOMEMLIMIT="+limit)
+	}
+	return out
+}
+
+// machineNow is the load average and the memory available now.
+func machineNow() Machine {
+	m := Machine{LoadAverage: loadAverage()}
+	data, _ := os.ReadFile("/proc/meminfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			m.MemAvailableMB = round(kb/1024, 0)
+		}
+	}
+	return m
+}
+
+func mb(bytes int64) float64 { return round(float64(bytes)/(1<<20), 1) }

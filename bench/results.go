@@ -58,14 +58,15 @@ func write(o options, res *Results) error {
 // Table is the Markdown table of the figures.
 func Table(res *Results) string {
 	var b strings.Builder
-	b.WriteString("| students | kubelab grade (wall) | API requests | peak memory | kubectl baseline | kubelab faster by |\n")
-	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| students | kubelab grade (wall) | API requests | peak memory (RSS) | Go heap peak | load average before | kubectl baseline | kubelab faster by |\n")
+	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range res.Sizes {
 		base := fmt.Sprintf("%.1f s (measured)", s.BaselineSeconds)
 		if s.BaselineExtrapolated {
 			base = fmt.Sprintf("%.0f s (extrapolated from %d)", s.BaselineSeconds, s.BaselineSample)
 		}
-		fmt.Fprintf(&b, "| %d | %.2f s | %d | %.0f MB | %s | %.0fx |\n", s.Students, s.WallSeconds, s.APIRequests, s.PeakRSSMB, base, s.Speedup)
+		fmt.Fprintf(&b, "| %d | %.2f s | %d | %.0f MB | %.0f MB | %s | %s | %.0fx |\n", s.Students, s.WallSeconds, s.APIRequests, s.PeakRSSMB, s.HeapPeakMB,
+			s.Machine.LoadAverage, base, s.Speedup)
 	}
 	runs := fmt.Sprintf("median of %d runs", res.Repeat)
 	for _, s := range res.Sizes {
@@ -87,22 +88,47 @@ func Table(res *Results) string {
 			res.CPUs, res.CPUs, strings.Join(cpu, "; "))
 	}
 	for _, s := range res.Sizes {
-		sh := s.Shards
-		if sh == nil {
-			continue
+		if s.Machine.MemAvailableMB > 0 {
+			fmt.Fprintf(&b, "\n%d students: measured after the cluster settled (%.0f s), load average %s and %.0f MB available before; GOMEMLIMIT %s, %d collections.\n",
+				s.Students, s.SettleSeconds, s.Machine.LoadAverage, s.Machine.MemAvailableMB, limitName(s.MemoryLimit), s.GCCycles)
 		}
-		walls := make([]string, len(sh.WallSeconds))
-		for i, w := range sh.WallSeconds {
-			walls[i] = fmt.Sprintf("%.2f s", w)
+		writeShards(&b, s.Students, s.Shards)
+		for _, l := range s.WithLimits {
+			fmt.Fprintf(&b, "\n%d students with GOMEMLIMIT=%s (load average %s, %.0f MB available before): %.2f s, peak memory %.0f MB, Go heap peak %.0f MB, %d collections.\n",
+				s.Students, l.GOMEMLIMIT, l.Machine.LoadAverage, l.Machine.MemAvailableMB, l.WallSeconds, l.PeakRSSMB, l.HeapPeakMB, l.GCCycles)
+			writeShards(&b, s.Students, l.Shards)
 		}
-		same := "byte-identical to the single run"
-		if !sh.Identical {
-			same = "NOT identical to the single run (" + sh.Diff + ")"
-		}
-		fmt.Fprintf(&b, "\n%d students as %d shards (`--shard I/%d`, one after the other): %s, %d API requests in all, peak memory at most %.0f MB each; `kubelab grade merge`: %.2f s, %.0f MB; the merged directory is %s (%d files compared).\n",
-			s.Students, sh.Count, sh.Count, strings.Join(walls, ", "), sh.APIRequests, slices.Max(sh.PeakRSSMB), sh.MergeSeconds, sh.MergePeakRSSMB, same, sh.Files)
 	}
 	return b.String()
+}
+
+// limitName names a GOMEMLIMIT value for the table.
+func limitName(l string) string {
+	if l == "" {
+		return "unset (kubelab grade's default soft limit, 250MiB)"
+	}
+	return l
+}
+
+// writeShards says how the shards and their merge did.
+func writeShards(b *strings.Builder, students int, sh *Shards) {
+	if sh == nil {
+		return
+	}
+	walls := make([]string, len(sh.WallSeconds))
+	for i, w := range sh.WallSeconds {
+		walls[i] = fmt.Sprintf("%.2f s", w)
+	}
+	same := "byte-identical to the single run"
+	if !sh.Identical {
+		same = "NOT identical to the single run (" + sh.Diff + ")"
+	}
+	heap := ""
+	if len(sh.HeapPeakMB) > 0 {
+		heap = fmt.Sprintf(" (Go heap at most %.0f MB)", slices.Max(sh.HeapPeakMB))
+	}
+	fmt.Fprintf(b, "\n%d students as %d shards (`--shard I/%d`, one after the other): %s, %d API requests in all, peak memory at most %.0f MB each%s; `kubelab grade merge`: %.2f s, %.0f MB (Go heap %.0f MB); the merged directory is %s (%d files compared).\n",
+		students, sh.Count, sh.Count, strings.Join(walls, ", "), sh.APIRequests, slices.Max(sh.PeakRSSMB), heap, sh.MergeSeconds, sh.MergePeakRSSMB, sh.MergeHeapPeakMB, same, sh.Files)
 }
 
 // Notes says how the figures were made.

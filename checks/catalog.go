@@ -8,27 +8,18 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
-// L is a text in both of kubelab's languages.
-type L struct{ En, Id string }
+// L is a message of the catalog (internal/i18n), rendered in the report's
+// language when the report is built.
+type L = i18n.Msg
 
-// In returns the text in lang ("id" or "en"), falling back to English.
-func (l L) In(lang string) string {
-	if lang == "id" && l.Id != "" {
-		return l.Id
-	}
-	return l.En
-}
-
-// T builds an L; format arguments apply to both texts.
-func T(en, id string, args ...any) L {
-	if len(args) == 0 {
-		return L{En: en, Id: id}
-	}
-	return L{En: fmt.Sprintf(en, args...), Id: fmt.Sprintf(id, args...)}
-}
+// T is i18n.T: the message whose English is key, its args filling the
+// format's verbs in whatever language it is rendered. The translations live
+// in internal/i18n/messages (docs/i18n.md).
+func T(key string, args ...any) L { return i18n.T(key, args...) }
 
 // Judgement is what a check decides. Fraction is the share of the check's
 // points earned (1 for pass, 0 for fail, in between for partial).
@@ -119,21 +110,6 @@ func (p Params) Int(name string, def int) int {
 func (p Params) String(name, def string) string {
 	if v, ok := p[name].(string); ok {
 		return v
-	}
-	return def
-}
-
-// Strings returns a list-of-strings parameter.
-func (p Params) Strings(name string, def []string) []string {
-	switch v := p[name].(type) {
-	case []string:
-		return v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
 	}
 	return def
 }

@@ -12,6 +12,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 // Diagnoses: when what a check wants is missing, what did the student do
@@ -20,17 +22,24 @@ import (
 // then say why (docs/grading-policy.md).
 
 // fixHint is a hint that starts with the commands that fix the problem, in
-// order, then explains. en and id are formats for args.
-func fixHint(cmds []string, en, id string, args ...any) L {
-	why := T(en, id, args...)
+// order, then explains why.
+func fixHint(cmds []string, why L) L {
 	if len(cmds) == 0 {
 		return why
 	}
-	q := make([]string, len(cmds))
-	for i, c := range cmds {
-		q[i] = "`" + c + "`"
+	if why.IsZero() {
+		return T("%s.", cmdList(cmds))
 	}
-	return L{En: strings.TrimSpace(strings.Join(q, ", then ") + ". " + why.En), Id: strings.TrimSpace(strings.Join(q, ", lalu ") + ". " + why.Id)}
+	return T("%s. %s", cmdList(cmds), why)
+}
+
+// cmdList is commands as code, in order: "`a`, then `b`".
+func cmdList(cmds []string) L {
+	q := make([]L, len(cmds))
+	for i, c := range cmds {
+		q[i] = i18n.Raw("`" + c + "`")
+	}
+	return i18n.Join(q, T(", then "))
 }
 
 // shortImage writes an image reference the way a student types it: no
@@ -173,25 +182,20 @@ func diagnoseNoDeployment(s *Snapshot, t *Target) (msg, hint L) {
 	ns := s.NS.Name
 	if pods := barePods(s.NS, t.Image); len(pods) > 0 {
 		p := pods[0]
-		return T("No deployment runs your image %s, but pod %s does: it was made with kubectl run, and a pod alone is neither restarted nor scaled by Kubernetes.",
-				"Tidak ada deployment yang menjalankan image-mu %s, tetapi pod %s menjalankannya: pod itu dibuat dengan kubectl run, dan pod saja tidak di-restart maupun di-scale oleh Kubernetes.", img, p.Name),
+		return T("No deployment runs your image %s, but pod %s does: it was made with kubectl run, and a pod alone is neither restarted nor scaled by Kubernetes.", img, p.Name),
 			fixHint([]string{"kubectl delete pod " + p.Name, fmt.Sprintf("kubectl create deployment %s --image=%s", p.Name, img)},
-				"The lab asks for a Deployment, which keeps the pod running for you.",
-				"Lab ini meminta Deployment, yang menjaga pod tetap berjalan untukmu.")
+				T("The lab asks for a Deployment, which keeps the pod running for you."))
 	}
 	if len(s.NS.Deployments) > 0 {
 		d := nearestDeployment(s.NS, t.Image)
 		c := d.Spec.Template.Spec.Containers[0]
-		return T("No deployment in namespace %s runs your image %s; deployment %s runs %s.",
-				"Tidak ada deployment di namespace %s yang menjalankan image-mu %s; deployment %s menjalankan %s.", ns, img, d.Name, c.Image),
+		return T("No deployment in namespace %s runs your image %s; deployment %s runs %s.", ns, img, d.Name, c.Image),
 			fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d.Name, c.Name, img)},
-				"This makes deployment %s run the image you pushed and handed in (%s); compare the two names letter by letter.",
-				"Perintah ini membuat deployment %s menjalankan image yang kamu push dan serahkan (%s); bandingkan kedua nama itu huruf demi huruf.", d.Name, img)
+				T("This makes deployment %s run the image you pushed and handed in (%s); compare the two names letter by letter.", d.Name, img))
 	}
-	return T("There is no deployment in namespace %s.", "Tidak ada deployment di namespace %s.", ns),
+	return T("There is no deployment in namespace %s.", ns),
 		fixHint([]string{fmt.Sprintf("kubectl create deployment %s --image=%s -n %s", appName(t.Image), img, ns)},
-			"If you made it already, `kubectl get deployments --all-namespaces` shows where: kubelab grades namespace %s only (kubelab cannot read other namespaces' work).",
-			"Jika sudah kamu buat, `kubectl get deployments --all-namespaces` menunjukkan di mana: kubelab hanya menilai namespace %s (kubelab tidak bisa membaca pekerjaan di namespace lain).", ns)
+			T("If you made it already, `kubectl get deployments --all-namespaces` shows where: kubelab grades namespace %s only (kubelab cannot read other namespaces' work).", ns))
 }
 
 // nearestDeployment is the deployment with a container whose repository is
@@ -300,8 +304,8 @@ func diagnoseNoService(s *Snapshot, t *Target, port int) (msg, hint L) {
 	}
 	sort.Slice(others, func(i, j int) bool { return svcNear(others[i], d) < svcNear(others[j], d) })
 	if len(others) == 0 {
-		return T("No service exposes deployment %s.", "Tidak ada service yang mengekspos deployment %s.", d),
-			fixHint([]string{expose}, "A Service gives the pods of %s one address that a browser can reach.", "Service memberi pod milik %s satu alamat yang bisa dijangkau browser.", d)
+		return T("No service exposes deployment %s.", d),
+			fixHint([]string{expose}, T("A Service gives the pods of %s one address that a browser can reach.", d))
 	}
 	sv := others[0]
 	sel := labels.Set(sv.Spec.Selector).String()
@@ -312,22 +316,19 @@ func diagnoseNoService(s *Snapshot, t *Target, port int) (msg, hint L) {
 	for _, p := range s.NS.Pods {
 		if len(sv.Spec.Selector) > 0 && labels.SelectorFromSet(sv.Spec.Selector).Matches(labels.Set(p.Labels)) {
 			if len(p.OwnerReferences) == 0 {
-				what = T(" It selects pod %s, made with kubectl run.", " Service itu memilih pod %s, yang dibuat dengan kubectl run.", p.Name)
+				what = T(" It selects pod %s, made with kubectl run.", p.Name)
 			} else {
-				what = T(" It selects pod %s, which belongs to something else.", " Service itu memilih pod %s, milik objek lain.", p.Name)
+				what = T(" It selects pod %s, which belongs to something else.", p.Name)
 			}
 			break
 		}
 	}
 	msg = T("No service selects the pods of deployment %s (labels %s); service %s selects %s.",
-		"Tidak ada service yang memilih pod deployment %s (label %s); service %s memilih %s.",
 		d, fmtLabels(t.Deployment.Spec.Template.Labels), sv.Name, sel)
-	msg.En += what.En
-	msg.Id += what.Id
+	msg = i18n.Concat(msg, what)
 	return msg,
 		fixHint([]string{"kubectl delete service " + sv.Name, expose},
-			"kubectl expose deployment copies the deployment's own selector, so the service reaches its pods.",
-			"kubectl expose deployment menyalin selector milik deployment, sehingga service menjangkau pod-podnya.")
+			T("kubectl expose deployment copies the deployment's own selector, so the service reaches its pods."))
 }
 
 // svcNear ranks services for a diagnosis: one named like the deployment
@@ -344,12 +345,12 @@ func svcNear(s corev1.Service, deployment string) string {
 
 // reexposeHint is the fix for a service of the wrong type or port: make it
 // again from the deployment.
-func reexposeHint(t *Target, typ string, port, targetPort int, en, id string, args ...any) L {
+func reexposeHint(t *Target, typ string, port, targetPort int, why L) L {
 	cmd := fmt.Sprintf("kubectl expose deployment %s --type=%s --port=%d", t.Deployment.Name, typ, port)
 	if targetPort != 0 && targetPort != port {
 		cmd += fmt.Sprintf(" --target-port=%d", targetPort)
 	}
-	return fixHint([]string{"kubectl delete service " + t.Service.Name, cmd}, en, id, args...)
+	return fixHint([]string{"kubectl delete service " + t.Service.Name, cmd}, why)
 }
 
 // The app's address.
@@ -366,13 +367,13 @@ var (
 func localhostOnly(s *Snapshot) L {
 	if r := s.Run; r != nil && r.Logs != "" {
 		if m := localhostLogRe.FindString(r.Logs); m != "" && !allAddrLogRe.MatchString(r.Logs) {
-			return T("the container's log says %q", "log kontainer berbunyi %q", m)
+			return T("the container's log says %q", m)
 		}
 	}
 	if im := s.Image; im != nil && im.Config != nil {
 		if f, where := imgAppSource(im, Params{}); f != nil && imgAnalyzeCommand(im.Config).Server == "python" {
 			if r := imgCodePort(f.Content, im.Config.Env); r.found && r.hostMissing {
-				return T("%s calls %s without host=\"0.0.0.0\"", "%s memanggil %s tanpa host=\"0.0.0.0\"", where, r.how)
+				return T("%s calls %s without host=\"0.0.0.0\"", where, r.how)
 			}
 		}
 	}
@@ -385,12 +386,5 @@ func localhostHint(image, deployment string, port int) L {
 	if deployment != "" {
 		cmds = append(cmds, "kubectl rollout restart deployment/"+deployment)
 	}
-	q := make([]string, len(cmds))
-	for i, c := range cmds {
-		q[i] = "`" + c + "`"
-	}
-	return L{
-		En: fmt.Sprintf("In app.py write app.run(host=\"0.0.0.0\", port=%d), then %s. Flask listens on 127.0.0.1 unless told otherwise, and 127.0.0.1 inside a container is reachable from nowhere else.", port, strings.Join(q, ", then ")),
-		Id: fmt.Sprintf("Di app.py tulis app.run(host=\"0.0.0.0\", port=%d), lalu %s. Flask mendengarkan di 127.0.0.1 kecuali diminta lain, dan 127.0.0.1 di dalam kontainer tidak bisa dijangkau dari mana pun.", port, strings.Join(q, ", lalu ")),
-	}
+	return T("In app.py write app.run(host=\"0.0.0.0\", port=%d), then %s. Flask listens on 127.0.0.1 unless told otherwise, and 127.0.0.1 inside a container is reachable from nowhere else.", port, cmdList(cmds))
 }

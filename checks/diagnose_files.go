@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -99,17 +100,15 @@ func editDistance(a, b string) int {
 // appHint explains an app that does not answer through its service: an app
 // listening on 127.0.0.1 only, else what to look at.
 func appHint(s *Snapshot, t *Target) L {
-	if why := localhostOnly(s); why != (L{}) {
+	if why := localhostOnly(s); !why.IsZero() {
 		h := localhostHint(studentImage(s, t), t.Deployment.Name, 5000)
-		return L{En: h.En + " (" + why.En + ".)", Id: h.Id + " (" + why.Id + ".)"}
+		return i18n.Concat(h, i18n.Raw(" ("), why, i18n.Raw(".)"))
 	}
 	if t.Service.Spec.Type == "LoadBalancer" && len(t.Service.Status.LoadBalancer.Ingress) == 0 {
 		return fixHint([]string{"minikube tunnel", "minikube service " + t.Service.Name},
-			"The LoadBalancer has no address until minikube tunnel runs (leave it open in another terminal); minikube service opens the app through the NodePort.",
-			"LoadBalancer belum punya alamat sampai minikube tunnel berjalan (biarkan terbuka di terminal lain); minikube service membuka aplikasi lewat NodePort.")
+			T("The LoadBalancer has no address until minikube tunnel runs (leave it open in another terminal); minikube service opens the app through the NodePort."))
 	}
-	return fixHint([]string{"kubectl logs deployment/" + t.Deployment.Name}, "It shows whether the app started and on which address and port it listens (it must be 0.0.0.0:5000).",
-		"Perintah itu menunjukkan apakah aplikasi sudah jalan dan di alamat serta port mana ia mendengarkan (harus 0.0.0.0:5000).")
+	return fixHint([]string{"kubectl logs deployment/" + t.Deployment.Name}, T("It shows whether the app started and on which address and port it listens (it must be 0.0.0.0:5000)."))
 }
 
 // imgMissingFiles judges wanted files absent from the image, naming what
@@ -122,8 +121,10 @@ func imgMissingFiles(im *ImageInfo, wd string, wanted []string, ev []report.Fact
 			paths = append(paths, f)
 		}
 	}
+	// renames is evidence (English, as all evidence); renameMsgs says the
+	// same in the reader's language.
 	var missing, renames, moved []string
-	var renamesID []string
+	var renameMsgs []L
 	for _, want := range wanted {
 		if im.Files[want] != nil {
 			continue
@@ -132,7 +133,7 @@ func imgMissingFiles(im *ImageInfo, wd string, wanted []string, ev []report.Fact
 		for _, got := range nearMisses(paths, want) {
 			if path.Dir(got) == path.Dir(want) {
 				renames = append(renames, fmt.Sprintf("%s instead of %s", got, path.Base(want)))
-				renamesID = append(renamesID, fmt.Sprintf("%s, bukan %s", got, path.Base(want)))
+				renameMsgs = append(renameMsgs, T("%s instead of %s", got, path.Base(want)))
 			} else {
 				moved = append(moved, got)
 			}
@@ -158,20 +159,13 @@ func imgMissingFiles(im *ImageInfo, wd string, wanted []string, ev []report.Fact
 				break
 			}
 		}
-		return fail(L{
-			En: fmt.Sprintf("Missing from the image: %s; it holds %s.", strings.Join(missing, ", "), strings.Join(renames, ", ")),
-			Id: fmt.Sprintf("Tidak ada di dalam image: %s; yang ada %s.", strings.Join(missing, ", "), strings.Join(renamesID, ", ")),
-		}, fixHint(append(mv, rebuild...),
-			"Rename the file in your project folder to exactly the name the lesson uses (Windows may hide an extension such as .txt: turn on `File name extensions` in Explorer), then build and push again.",
-			"Ganti nama berkas di folder proyekmu persis seperti nama di pelajaran (Windows bisa menyembunyikan ekstensi seperti .txt: nyalakan `File name extensions` di Explorer), lalu build dan push ulang."), ev...), true
+		return fail(T("Missing from the image: %s; it holds %s.", strings.Join(missing, ", "), i18n.Join(renameMsgs, i18n.Raw(", "))), fixHint(append(mv, rebuild...),
+			T("Rename the file in your project folder to exactly the name the lesson uses (Windows may hide an extension such as .txt: turn on `File name extensions` in Explorer), then build and push again.")), ev...), true
 	}
 	if len(moved) > 0 {
-		return fail(T("Missing from the image: %s (found instead: %s; the files were copied to another directory).",
-			"Tidak ada di dalam image: %s (yang ditemukan: %s; berkas tersalin ke folder lain).", strings.Join(missing, ", "), strings.Join(moved, ", ")),
-			fixHint(rebuild, "Put WORKDIR %s before the COPY lines of the Dockerfile and copy with COPY . . (or COPY app.py requirements.txt ./), so the files land in %s.",
-				"Letakkan WORKDIR %s sebelum baris COPY di Dockerfile dan salin dengan COPY . . (atau COPY app.py requirements.txt ./), supaya berkas berada di %s.", wd, wd), ev...), true
+		return fail(T("Missing from the image: %s (found instead: %s; the files were copied to another directory).", strings.Join(missing, ", "), strings.Join(moved, ", ")),
+			fixHint(rebuild, T("Put WORKDIR %s before the COPY lines of the Dockerfile and copy with COPY . . (or COPY app.py requirements.txt ./), so the files land in %s.", wd, wd)), ev...), true
 	}
-	return fail(T("Missing from the image: %s.", "Tidak ada di dalam image: %s.", strings.Join(missing, ", ")),
-		fixHint(rebuild, "Run it in the folder that holds app.py, requirements.txt and the Dockerfile; with WORKDIR %s, COPY . . copies both files in (a file deleted later, e.g. with RUN rm, is gone from the image too).",
-			"Jalankan di folder yang berisi app.py, requirements.txt, dan Dockerfile; dengan WORKDIR %s, COPY . . menyalin kedua berkas (berkas yang dihapus kemudian, misalnya dengan RUN rm, juga hilang dari image).", wd), ev...), true
+	return fail(T("Missing from the image: %s.", strings.Join(missing, ", ")),
+		fixHint(rebuild, T("Run it in the folder that holds app.py, requirements.txt and the Dockerfile; with WORKDIR %s, COPY . . copies both files in (a file deleted later, e.g. with RUN rm, is gone from the image too).", wd)), ev...), true
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 // What a real kubelet reports for a pod that is not Running and Ready, read
@@ -32,8 +34,22 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 	// An unscheduled pod has no container to wait for.
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", "Pod %s Pending: tidak ada node yang bisa menerimanya (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
+			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
 		}
+	}
+	// Running (and Ready when it has no readiness probe) in the seconds
+	// between two crashes: the crash is what the student must see.
+	if c := recentCrash(p, now); c.x != nil && p.Status.Phase == corev1.PodRunning {
+		_, m, h := crashTrouble(s, t, p, c.cs, c.x)
+		cut := i18n.Func(func(lang string) string { return strings.TrimPrefix(m.In(lang), "Pod "+p.Name+": ") })
+		when := c.x.FinishedAt.Time
+		if when.IsZero() {
+			when = c.started
+		}
+		passAt := when.Add(crashWindow).UTC().Format("15:04")
+		return "Restarted after " + c.reason(),
+			T("Pod %s is Running again, but its container crashed %s ago and has restarted %d times: %s If it keeps running, this passes at %s UTC (%s after the crash).",
+				p.Name, ago(now, when), c.cs.RestartCount, cut, passAt, crashWindowText), h
 	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 	for _, cs := range statuses {
@@ -49,36 +65,32 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 		case "ContainerCreating", "PodInitializing":
 			age := now.Sub(p.CreationTimestamp.Time)
 			if p.CreationTimestamp.IsZero() || now.IsZero() || age < slowStart {
-				return w.Reason, T("Pod %s is still starting (%s).", "Pod %s masih dalam proses mulai (%s).", p.Name, w.Reason),
-					fixHint([]string{"kubectl get pods -w"}, "Wait until it shows Running (the first pull of the image takes a minute), then check again.",
-						"Tunggu sampai statusnya Running (mengunduh image pertama kali butuh semenit), lalu periksa lagi.")
+				return w.Reason, T("Pod %s is still starting (%s).", p.Name, w.Reason),
+					fixHint([]string{"kubectl get pods -w"}, T("Wait until it shows Running (the first pull of the image takes a minute), then check again."))
 			}
-			return w.Reason, T("Pod %s has been stuck in %s for %s.", "Pod %s tertahan di %s selama %s.", p.Name, w.Reason, ago(now, p.CreationTimestamp.Time)),
-				fixHint([]string{describe}, "The events at the bottom say what it waits for: a very large image still pulling, a volume that cannot be mounted, or the network plugin.",
-					"Event di bagian bawah menjelaskan apa yang ditunggu: image yang sangat besar masih ditarik, volume yang tidak bisa di-mount, atau plugin jaringan.")
+			return w.Reason, T("Pod %s has been stuck in %s for %s.", p.Name, w.Reason, ago(now, p.CreationTimestamp.Time)),
+				fixHint([]string{describe}, T("The events at the bottom say what it waits for: a very large image still pulling, a volume that cannot be mounted, or the network plugin."))
 		case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull":
-			return w.Reason, T("Pod %s cannot pull its image %s (%s).", "Pod %s tidak bisa mengunduh image %s (%s).", p.Name, cs.Image, w.Reason), pullHint(s, t, p, cs, w)
+			return w.Reason, T("Pod %s cannot pull its image %s (%s).", p.Name, cs.Image, w.Reason), pullHint(s, t, p, cs, w)
 		case "CrashLoopBackOff":
 			if x := cs.LastTerminationState.Terminated; x != nil {
 				_, m, h := crashTrouble(s, t, p, cs, x)
 				// One sentence about the pod: crashTrouble's text without its "Pod X: ".
-				cut := func(s string) string { return strings.TrimPrefix(s, "Pod "+p.Name+": ") }
-				return w.Reason, L{En: fmt.Sprintf("Pod %s is crash-looping (restarted %d times): %s", p.Name, cs.RestartCount, cut(m.En)),
-					Id: fmt.Sprintf("Pod %s crash-loop (restart %d kali): %s", p.Name, cs.RestartCount, cut(m.Id))}, h
+				cut := i18n.Func(func(lang string) string { return strings.TrimPrefix(m.In(lang), "Pod "+p.Name+": ") })
+				return w.Reason, T("Pod %s is crash-looping (restarted %d times): %s", p.Name, cs.RestartCount, cut), h
 			}
-			return w.Reason, T("Pod %s is crash-looping: the app starts and exits; restarted %d times.", "Pod %s crash-loop: aplikasi mulai lalu keluar; restart %d kali.", p.Name, cs.RestartCount),
-				fixHint([]string{"kubectl logs " + p.Name + " --previous"}, "It shows the error that stopped the app.", "Perintah itu menunjukkan error yang menghentikan aplikasi.")
+			return w.Reason, T("Pod %s is crash-looping: the app starts and exits; restarted %d times.", p.Name, cs.RestartCount),
+				fixHint([]string{"kubectl logs " + p.Name + " --previous"}, T("It shows the error that stopped the app."))
 		case "CreateContainerConfigError", "CreateContainerError":
-			return w.Reason, T("Pod %s: the container cannot be created (%s: %s).", "Pod %s: kontainer tidak bisa dibuat (%s: %s).", p.Name, w.Reason, w.Message),
+			return w.Reason, T("Pod %s: the container cannot be created (%s: %s).", p.Name, w.Reason, w.Message),
 				fixHint([]string{describe, "kubectl edit deployment " + d},
-					"The deployment refers to something missing (a Secret or ConfigMap that does not exist, a bad security setting): create it, or remove the reference from the deployment. The lesson's deployment needs neither: `kubectl create deployment %s --image=%s` makes a clean one.",
-					"Deployment merujuk sesuatu yang tidak ada (Secret atau ConfigMap yang belum dibuat, pengaturan keamanan yang salah): buat objek itu, atau hapus rujukannya dari deployment. Deployment di pelajaran ini tidak memerlukan keduanya: `kubectl create deployment %s --image=%s` membuat yang bersih.", d, img)
+					T("The deployment refers to something missing (a Secret or ConfigMap that does not exist, a bad security setting): create it, or remove the reference from the deployment. The lesson's deployment needs neither: `kubectl create deployment %s --image=%s` makes a clean one.", d, img))
 		case "RunContainerError", "StartError":
-			return w.Reason, T("Pod %s: the container cannot be started (%s: %s).", "Pod %s: kontainer tidak bisa dijalankan (%s: %s).", p.Name, w.Reason, w.Message),
+			return w.Reason, T("Pod %s: the container cannot be started (%s: %s).", p.Name, w.Reason, w.Message),
 				startHint(s, t, w.Message)
 		default:
-			return w.Reason, T("Pod %s is waiting: %s %s.", "Pod %s menunggu: %s %s.", p.Name, w.Reason, w.Message),
-				fixHint([]string{describe}, "Its events say what the pod waits for.", "Event-nya menjelaskan apa yang ditunggu pod itu.")
+			return w.Reason, T("Pod %s is waiting: %s %s.", p.Name, w.Reason, w.Message),
+				fixHint([]string{describe}, T("Its events say what the pod waits for."))
 		}
 	}
 	if terminalPod(p) {
@@ -86,19 +98,18 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 		if why == "" {
 			why = string(p.Status.Phase)
 		}
-		return why, T("Pod %s has ended (%s: %s).", "Pod %s sudah berhenti (%s: %s).", p.Name, why, p.Status.Message),
-			fixHint([]string{"kubectl delete pod " + p.Name}, "Deployment %s makes a new pod; if this one was evicted, the node ran short of memory or disk (`kubectl describe node`).",
-				"Deployment %s membuat pod baru; jika pod ini di-evict, node kekurangan memori atau disk (`kubectl describe node`).", d)
+		return why, T("Pod %s has ended (%s: %s).", p.Name, why, p.Status.Message),
+			fixHint([]string{"kubectl delete pod " + p.Name}, T("Deployment %s makes a new pod; if this one was evicted, the node ran short of memory or disk (`kubectl describe node`).", d))
 	}
 	if p.Status.Phase == corev1.PodPending {
-		return "Pending", T("Pod %s is still Pending.", "Pod %s masih Pending.", p.Name),
-			fixHint([]string{"kubectl get pods -w"}, "Wait a moment and check again; `%s` shows its progress.", "Tunggu sebentar lalu periksa lagi; `%s` menunjukkan kemajuannya.", describe)
+		return "Pending", T("Pod %s is still Pending.", p.Name),
+			fixHint([]string{"kubectl get pods -w"}, T("Wait a moment and check again; `%s` shows its progress.", describe))
 	}
 	if p.Status.Phase == corev1.PodRunning {
-		return "NotReady", T("Pod %s runs but is not Ready.", "Pod %s berjalan tetapi belum Ready.", p.Name),
-			fixHint([]string{describe}, "A readiness probe fails or the container restarts; its events say which.", "Readiness probe gagal atau kontainer restart; event-nya menjelaskan yang mana.")
+		return "NotReady", T("Pod %s runs but is not Ready.", p.Name),
+			fixHint([]string{describe}, T("A readiness probe fails or the container restarts; its events say which."))
 	}
-	return string(p.Status.Phase), T("Pod %s is %s.", "Pod %s berstatus %s.", p.Name, p.Status.Phase), fixHint([]string{describe}, "", "")
+	return string(p.Status.Phase), T("Pod %s is %s.", p.Name, p.Status.Phase), fixHint([]string{describe}, L{})
 }
 
 // crashTrouble explains a container run that ended: an error, a crash, an
@@ -108,21 +119,77 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 	switch {
 	case x.Reason == "OOMKilled" || x.ExitCode == 137 && strings.Contains(x.Message, "OOM"):
 		limit := "256Mi"
-		return "OOMKilled", T("Pod %s was killed for using more memory than its limit (OOMKilled).", "Pod %s dimatikan karena memakai memori melebihi batasnya (OOMKilled).", p.Name),
+		return "OOMKilled", T("Pod %s was killed for using more memory than its limit (OOMKilled).", p.Name),
 			fixHint([]string{fmt.Sprintf("kubectl set resources deployment %s --limits=memory=%s", t.Deployment.Name, limit)},
-				"A Flask app needs about 50–100 MiB; the memory limit of the deployment is lower than that (or the node itself ran out).",
-				"Aplikasi Flask butuh sekitar 50–100 MiB; batas memori deployment lebih rendah dari itu (atau node sendiri kehabisan memori).")
+				T("A Flask app needs about 50–100 MiB; the memory limit of the deployment is lower than that (or the node itself ran out)."))
 	case x.Reason == "StartError" || x.Reason == "ContainerCannotRun" || x.ExitCode == 126 || x.ExitCode == 127 || x.ExitCode == 128:
-		return x.Reason, T("Pod %s: the container's command could not start (%s, exit code %d: %s).", "Pod %s: perintah kontainer tidak bisa dijalankan (%s, kode keluar %d: %s).", p.Name, x.Reason, x.ExitCode, x.Message),
+		return x.Reason, T("Pod %s: the container's command could not start (%s, exit code %d: %s).", p.Name, x.Reason, x.ExitCode, x.Message),
 			startHint(s, t, x.Message)
 	case x.ExitCode == 0:
-		return "Completed", T("Pod %s: the app exits with code 0 instead of serving.", "Pod %s: aplikasi keluar dengan kode 0 alih-alih melayani.", p.Name),
-			fixHint([]string{logs}, "The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py.",
-				"Kontainer harus terus berjalan: app.py sebaiknya diakhiri dengan app.run(host=\"0.0.0.0\", port=5000), dan CMD image harus menjalankan app.py.")
+		return "Completed", T("Pod %s: the app exits with code 0 instead of serving.", p.Name),
+			fixHint([]string{logs}, T("The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py."))
 	}
-	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", "Pod %s: aplikasi berhenti dengan kode keluar %d (%s).", p.Name, x.ExitCode, x.Reason),
-		fixHint([]string{logs}, "It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.",
-			"Perintah itu menunjukkan error Python yang menghentikan aplikasi (modul yang tidak ada di requirements.txt, salah ketik di app.py); perbaiki, build dan push image, lalu `kubectl rollout restart deployment/%s`.", t.Deployment.Name)
+	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason),
+		fixHint([]string{logs}, T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+}
+
+// crashWindow is how long after a container's run ended in an error the
+// pod still counts as crashing, though it runs (and is Ready) again. Twice
+// the kubelet's longest CrashLoopBackOff wait (5 minutes): a crash loop at
+// its slowest pace is still caught in the second it runs between crashes,
+// and a pod that crashed once and then ran fine for 10 minutes passes.
+const crashWindow = 10 * time.Minute
+
+const crashWindowText = "10 min"
+
+// crash is a container's run that ended in an error not long ago.
+type crash struct {
+	cs      corev1.ContainerStatus
+	x       *corev1.ContainerStateTerminated
+	started time.Time // when the current run began
+}
+
+func (c crash) reason() string {
+	if c.x.Reason != "" {
+		return c.x.Reason
+	}
+	return fmt.Sprintf("exit code %d", c.x.ExitCode)
+}
+
+// recentCrash finds a running container of p that restarted after a run that ended
+// in an error (a non-zero exit code, OOMKilled) within crashWindow of now.
+// Left out: a run that ended with reason Unknown (the kubelet lost it when
+// minikube or the node was stopped and started: no fault of the app), and
+// any time it cannot tell (no clock in the snapshot, no timestamps), so an
+// old crash is never held against a pod.
+func recentCrash(p *corev1.Pod, now time.Time) crash {
+	if now.IsZero() {
+		return crash{}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		x := cs.LastTerminationState.Terminated
+		// Only a container running again: one waiting in its back-off is
+		// CrashLoopBackOff (podTrouble says so), not "Running again".
+		if cs.State.Running == nil || cs.RestartCount == 0 || x == nil || x.Reason == "Unknown" || x.Reason == "Completed" && x.ExitCode == 0 {
+			continue
+		}
+		if x.ExitCode == 0 && x.Reason != "OOMKilled" {
+			continue
+		}
+		var started time.Time
+		if r := cs.State.Running; r != nil {
+			started = r.StartedAt.Time
+		}
+		when := x.FinishedAt.Time
+		if when.IsZero() {
+			when = started
+		}
+		if when.IsZero() || now.Sub(when) >= crashWindow {
+			continue
+		}
+		return crash{cs: cs, x: x, started: started}
+	}
+	return crash{}
 }
 
 // startHint explains a command that cannot start: a binary built for
@@ -135,11 +202,10 @@ func startHint(s *Snapshot, t *Target, msg string) L {
 			arch = strings.TrimPrefix(as[0], "linux/")
 		}
 		return fixHint([]string{fmt.Sprintf("docker buildx build --platform linux/%s -t %s --push .", arch, img), "kubectl rollout restart deployment/" + t.Deployment.Name},
-			"\"exec format error\" means the image was built for another CPU than the node's.", "\"exec format error\" berarti image dibuat untuk CPU yang berbeda dari CPU node.")
+			T("\"exec format error\" means the image was built for another CPU than the node's."))
 	}
 	return fixHint([]string{fmt.Sprintf("docker run --rm %s", img)},
-		"The command in ENTRYPOINT/CMD does not exist in the image; end the Dockerfile with CMD [\"python\", \"app.py\"] on a python base image, build and push again, then `kubectl rollout restart deployment/%s`.",
-		"Perintah di ENTRYPOINT/CMD tidak ada di dalam image; akhiri Dockerfile dengan CMD [\"python\", \"app.py\"] di atas base image python, build dan push ulang, lalu `kubectl rollout restart deployment/%s`.", t.Deployment.Name)
+		T("The command in ENTRYPOINT/CMD does not exist in the image; end the Dockerfile with CMD [\"python\", \"app.py\"] on a python base image, build and push again, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
 }
 
 // pullHint explains a failed pull from the image named and the runtime's
@@ -152,16 +218,16 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 	full, _, err := NormalizeImage(cs.Image)
 	if w.Reason == "InvalidImageName" || err != nil {
 		return fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d, cname, img)},
-			"%q is not a valid image name (all lowercase, user/repository:tag).", "%q bukan nama image yang valid (huruf kecil semua, user/repository:tag).", cs.Image)
+			T("%q is not a valid image name (all lowercase, user/repository:tag).", cs.Image))
 	}
 	if same, _ := sameImage(s, t, cs.Image, nil); !same && full != t.Image {
 		return fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d, cname, img)},
-			"The deployment asks for %s, not the image you pushed (%s).", "Deployment meminta %s, bukan image yang kamu push (%s).", cs.Image, img)
+			T("The deployment asks for %s, not the image you pushed (%s).", cs.Image, img))
 	}
 	switch {
 	case w.Reason == "ErrImageNeverPull":
 		return fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d, cname, img), fmt.Sprintf("kubectl patch deployment %s --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/template/spec/containers/0/imagePullPolicy\"}]'", d)},
-			"imagePullPolicy: Never forbids the pull; the lesson pulls from Docker Hub.", "imagePullPolicy: Never melarang pengunduhan image; pelajaran ini mengunduh dari Docker Hub.")
+			T("imagePullPolicy: Never forbids the pull; the lesson pulls from Docker Hub."))
 	case strings.Contains(m, "toomanyrequests") || strings.Contains(m, "rate limit"):
 		return rateLimitHint(p, img)
 	case strings.Contains(m, "no match for platform") || strings.Contains(m, "no matching manifest"):
@@ -170,19 +236,16 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 			arch = strings.TrimPrefix(as[0], "linux/")
 		}
 		return fixHint([]string{fmt.Sprintf("docker buildx build --platform linux/%s -t %s --push .", arch, img), "kubectl delete pod " + p.Name},
-			"The image holds no build for the node's CPU.", "Image tidak memuat build untuk CPU node.")
+			T("The image holds no build for the node's CPU."))
 	case strings.Contains(m, "no such host") || strings.Contains(m, "i/o timeout") || strings.Contains(m, "dial tcp") || strings.Contains(m, "connection refused"):
-		return fixHint([]string{"minikube ssh -- curl -sI https://registry-1.docker.io/v2/"}, "The cluster cannot reach Docker Hub (no internet, proxy or DNS inside minikube); fix the connection, then `kubectl delete pod %s`.",
-			"Klaster tidak bisa menjangkau Docker Hub (tidak ada internet, proxy, atau DNS di dalam minikube); perbaiki koneksinya, lalu `kubectl delete pod %s`.", p.Name)
+		return fixHint([]string{"minikube ssh -- curl -sI https://registry-1.docker.io/v2/"}, T("The cluster cannot reach Docker Hub (no internet, proxy or DNS inside minikube); fix the connection, then `kubectl delete pod %s`.", p.Name))
 	case strings.Contains(m, "not found") || strings.Contains(m, "manifest unknown"):
-		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name}, "Docker Hub has no %s: push it under exactly this name.", "Docker Hub tidak punya %s: push dengan nama persis ini.", img)
+		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name}, T("Docker Hub has no %s: push it under exactly this name.", img))
 	case strings.Contains(m, "denied") || strings.Contains(m, "unauthorized") || strings.Contains(m, "authorization"):
 		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name},
-			"Docker Hub refused the pull: the repository does not exist or is private. Push it, and make it public (Docker Hub → repository → Settings → Public).",
-			"Docker Hub menolak penarikan: repository tidak ada atau privat. Push image-nya, dan jadikan publik (Docker Hub → repository → Settings → Public).")
+			T("Docker Hub refused the pull: the repository does not exist or is private. Push it, and make it public (Docker Hub → repository → Settings → Public)."))
 	}
-	return fixHint([]string{"kubectl describe pod " + p.Name}, "Its events give the registry's answer; compare the image there with what you pushed (%s).",
-		"Event-nya memuat jawaban registry; bandingkan image di sana dengan yang kamu push (%s).", img)
+	return fixHint([]string{"kubectl describe pod " + p.Name}, T("Its events give the registry's answer; compare the image there with what you pushed (%s).", img))
 }
 
 // unschedulableHint reads the scheduler's message.
@@ -191,17 +254,15 @@ func unschedulableHint(d, pod, msg string) L {
 	switch {
 	case strings.Contains(m, "insufficient cpu") || strings.Contains(m, "insufficient memory"):
 		return fixHint([]string{fmt.Sprintf("kubectl set resources deployment %s --requests=cpu=100m,memory=128Mi", d)},
-			"The pod asks for more CPU or memory than the node has free; ask for less, or give minikube more: minikube cannot resize a cluster that exists, so `minikube delete` (it removes the cluster and everything in it), then `minikube start --cpus=2 --memory=4g`, and create the deployment and service again.",
-			"Pod meminta CPU atau memori lebih dari yang tersedia di node; minta lebih sedikit, atau beri minikube lebih banyak: minikube tidak bisa mengubah ukuran klaster yang sudah ada, jadi `minikube delete` (menghapus klaster beserta seluruh isinya), lalu `minikube start --cpus=2 --memory=4g`, lalu buat ulang deployment dan service-nya.")
+			T("The pod asks for more CPU or memory than the node has free; ask for less, or give minikube more: minikube cannot resize a cluster that exists, so `minikube delete` (it removes the cluster and everything in it), then `minikube start --cpus=2 --memory=4g`, and create the deployment and service again."))
 	case strings.Contains(m, "taint") || strings.Contains(m, "not-ready") || strings.Contains(m, "unreachable"):
-		return fixHint([]string{"kubectl get nodes", "minikube status"}, "The node is not Ready (or is tainted): start or repair it (`minikube start`).",
-			"Node belum Ready (atau diberi taint): jalankan atau perbaiki (`minikube start`).")
+		return fixHint([]string{"kubectl get nodes", "minikube status"}, T("The node is not Ready (or is tainted): start or repair it (`minikube start`)."))
 	case strings.Contains(m, "affinity") || strings.Contains(m, "selector"):
-		return fixHint([]string{"kubectl edit deployment " + d}, "Remove the nodeSelector/affinity that no node matches.", "Hapus nodeSelector/affinity yang tidak cocok dengan node mana pun.")
+		return fixHint([]string{"kubectl edit deployment " + d}, T("Remove the nodeSelector/affinity that no node matches."))
 	case strings.Contains(m, "no nodes available"):
-		return fixHint([]string{"minikube start"}, "The cluster has no node to run pods.", "Klaster tidak punya node untuk menjalankan pod.")
+		return fixHint([]string{"minikube start"}, T("The cluster has no node to run pods."))
 	}
-	return fixHint([]string{"kubectl describe pod " + pod}, "The scheduler's message says why no node fits.", "Pesan scheduler menjelaskan mengapa tidak ada node yang cocok.")
+	return fixHint([]string{"kubectl describe pod " + pod}, T("The scheduler's message says why no node fits."))
 }
 
 // rateLimitHint: Docker Hub allows 10 anonymous pulls an hour per IPv4
@@ -223,7 +284,9 @@ func rateLimitHint(p *corev1.Pod, img string) L {
 			fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
 		}
 	}
-	en := fixHint(cmds("<access-token>"), "Docker Hub allows 10 pulls an hour per IPv4 address without a login (a class behind one campus address shares them) and 100 an hour for a personal account: the secret makes the node pull as you (an access token from Docker Hub → Account settings → Personal access tokens, read-only), and the new pod pulls at once. Or wait for the hour to pass. This is not a mistake in your work.", "")
-	id := fixHint(cmds("<token-akses>"), "", "Docker Hub mengizinkan 10 pull per jam per alamat IPv4 tanpa login (satu kelas di balik satu alamat kampus berbagi jatah itu) dan 100 per jam untuk akun personal: secret itu membuat node mengunduh atas namamu (token akses dari Docker Hub → Account settings → Personal access tokens, read-only), dan Pod baru langsung mengunduh. Atau tunggu sampai jamnya lewat. Ini bukan kesalahan pekerjaanmu.")
-	return L{En: en.En, Id: id.Id}
+	why := T("Docker Hub allows 10 pulls an hour per IPv4 address without a login (a class behind one campus address shares them) and 100 an hour for a personal account: the secret makes the node pull as you (an access token from Docker Hub → Account settings → Personal access tokens, read-only), and the new pod pulls at once. Or wait for the hour to pass. This is not a mistake in your work.")
+	// The token placeholder is a word the student replaces: in their language.
+	return i18n.Func(func(lang string) string {
+		return fixHint(cmds(i18n.Tr(lang, "<access-token>")), why).In(lang)
+	})
 }

@@ -84,12 +84,12 @@ func dxWant(t *testing.T, s *Snapshot, id string, params map[string]any, want re
 	c, _ := Lookup(id)
 	j := judgeSafely(c, s, withDefaults(c, params))
 	if j.Status != want {
-		t.Fatalf("%s: status %s, want %s: %s | hint %s", id, j.Status, want, j.Message.En, j.Hint.En)
+		t.Fatalf("%s: status %s, want %s: %s | hint %s", id, j.Status, want, j.Message.In("en"), j.Hint.In("en"))
 	}
 	for _, lang := range []struct {
 		words     []string
 		msg, hint string
-	}{{en, j.Message.En, j.Hint.En}, {idn, j.Message.Id, j.Hint.Id}} {
+	}{{en, j.Message.In("en"), j.Hint.In("en")}, {idn, j.Message.In("id"), j.Hint.In("id")}} {
 		for _, w := range lang.words {
 			if h, ok := strings.CutPrefix(w, "hint:"); ok {
 				if !strings.Contains(lang.hint, h) {
@@ -100,7 +100,7 @@ func dxWant(t *testing.T, s *Snapshot, id string, params map[string]any, want re
 			}
 		}
 	}
-	if j.Message.Id == "" || j.Message.Id == j.Message.En || (j.Hint.En != "" && (j.Hint.Id == "" || j.Hint.Id == j.Hint.En)) {
+	if j.Message.In("id") == "" || j.Message.In("id") == j.Message.In("en") || (j.Hint.In("en") != "" && (j.Hint.In("id") == "" || j.Hint.In("id") == j.Hint.In("en"))) {
 		t.Errorf("%s: not in both languages: %+v %+v", id, j.Message, j.Hint)
 	}
 	return j
@@ -262,8 +262,8 @@ func TestLocalhostOnlyDiagnosed(t *testing.T) {
 		[]string{"hanya mendengarkan di 127.0.0.1", "hint:Di app.py tulis app.run(host=\"0.0.0.0\", port=5000)"})
 	// Flask's log when host="0.0.0.0": no diagnosis.
 	s.Run.Logs = " * Running on all addresses (0.0.0.0)\n * Running on http://127.0.0.1:5000\n * Running on http://10.0.0.5:5000\n"
-	if why := localhostOnly(s); why != (L{}) {
-		t.Errorf("all addresses read as localhost only: %s", why.En)
+	if why := localhostOnly(s); !why.IsZero() {
+		t.Errorf("all addresses read as localhost only: %s", why.In("en"))
 	}
 }
 

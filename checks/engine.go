@@ -113,7 +113,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 				waitsOn = n
 			}
 		case st != report.Pass && st != report.Partial:
-			j = skip(T("Skipped: it needs %s, which did not pass (%s).", "Dilewati: memerlukan %s, yang belum lulus (%s).", n, st))
+			j = skip(T("Skipped: it needs %s, which did not pass (%s).", n, st))
 		}
 		if j.Status != "" {
 			break
@@ -121,7 +121,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 	}
 	if j.Status == "" && waitsOn != "" {
 		r.NotGraded = true
-		j = skip(T("Not graded: it needs %s, which could not be graded (not your fault).", "Tidak dinilai: memerlukan %s, yang tidak dapat dinilai (bukan kesalahanmu).", waitsOn))
+		j = skip(T("Not graded: it needs %s, which could not be graded (not your fault).", waitsOn))
 	}
 	if j.Status == "" {
 		j = judgeSafely(c, s, withDefaults(c, ref.Params))
@@ -183,7 +183,7 @@ func envSkip(c *Check, s *Snapshot) bool {
 func judgeSafely(c *Check, s *Snapshot, p Params) (j Judgement) {
 	defer func() {
 		if e := recover(); e != nil {
-			j = Judgement{Status: report.Error, Message: T("Internal error in check %s: %v", "Kesalahan internal pada pemeriksaan %s: %v", c.ID, e)}
+			j = Judgement{Status: report.Error, Message: T("Internal error in check %s: %v", c.ID, e)}
 		}
 	}()
 	return c.Judge(s, p)

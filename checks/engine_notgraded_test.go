@@ -14,7 +14,7 @@ func TestJudgeEnvSkipNotGraded(t *testing.T) {
 	for id, env := range map[string]bool{"test.env-skip": true, "test.plain-skip": false} {
 		env := env
 		register(&Check{ID: id, Judge: func(*Snapshot, Params) Judgement {
-			j := skip(T("Cannot tell.", "Tidak bisa dipastikan."))
+			j := skip(T("Cannot tell."))
 			j.Env = env
 			return j
 		}})

@@ -346,13 +346,13 @@ func runFixture(t *testing.T, c *Check, fx *fixture, s *Snapshot) {
 	}
 	j := judgeSafely(c, s, withDefaults(c, params))
 	if j.Status != fx.Want {
-		t.Fatalf("status %s, want %s: %s (hint %q, evidence %v)", j.Status, fx.Want, j.Message.En, j.Hint.En, j.Evidence)
+		t.Fatalf("status %s, want %s: %s (hint %q, evidence %v)", j.Status, fx.Want, j.Message.In("en"), j.Hint.In("en"), j.Evidence)
 	}
 	if fx.Fraction != 0 && math.Abs(j.Fraction-fx.Fraction) > 0.01 {
 		t.Errorf("fraction %.2f, want %.2f", j.Fraction, fx.Fraction)
 	}
-	checkWords(t, "English", fx.Words, j.Message.En, j.Hint.En)
-	checkWords(t, "Indonesian", fx.WordsID, j.Message.Id, j.Hint.Id)
+	checkWords(t, "English", fx.Words, j.Message.In("en"), j.Hint.In("en"))
+	checkWords(t, "Indonesian", fx.WordsID, j.Message.In("id"), j.Hint.In("id"))
 	var ev []string
 	for _, f := range j.Evidence {
 		ev = append(ev, f.Name+": "+f.Value)
@@ -363,10 +363,10 @@ func runFixture(t *testing.T, c *Check, fx *fixture, s *Snapshot) {
 		}
 	}
 	// Every message and hint is given in both languages.
-	if j.Message.En == "" || j.Message.Id == "" || j.Message.En == j.Message.Id {
+	if j.Message.In("en") == "" || j.Message.In("id") == "" || j.Message.In("en") == j.Message.In("id") {
 		t.Errorf("message not in both languages: %+v", j.Message)
 	}
-	if j.Hint.En != "" && (j.Hint.Id == "" || j.Hint.Id == j.Hint.En) {
+	if j.Hint.In("en") != "" && (j.Hint.In("id") == "" || j.Hint.In("id") == j.Hint.In("en")) {
 		t.Errorf("hint not in both languages: %+v", j.Hint)
 	}
 }
@@ -693,7 +693,7 @@ func TestEnvironmentErrorsNeverFail(t *testing.T) {
 	for _, id := range IDs() {
 		c, _ := Lookup(id)
 		if j := judgeSafely(c, base, withDefaults(c, params[id])); j.Status != report.Pass {
-			t.Fatalf("finished work: %s is %s, not pass: %s", id, j.Status, j.Message.En)
+			t.Fatalf("finished work: %s is %s, not pass: %s", id, j.Status, j.Message.In("en"))
 		}
 	}
 	breaks := map[string]string{
@@ -721,7 +721,7 @@ func TestEnvironmentErrorsNeverFail(t *testing.T) {
 				c, _ := Lookup(id)
 				j := judgeSafely(c, s, withDefaults(c, params[id]))
 				if j.Status == report.Fail || j.Status == report.Partial {
-					t.Errorf("%s: %s, blaming the student for the environment: %s (hint %q)", id, j.Status, j.Message.En, j.Hint.En)
+					t.Errorf("%s: %s, blaming the student for the environment: %s (hint %q)", id, j.Status, j.Message.In("en"), j.Hint.In("en"))
 				}
 			}
 		})

@@ -38,9 +38,9 @@ func TestHintHasCommand(t *testing.T) {
 				params[k] = v
 			}
 			j := judgeSafely(c, s, withDefaults(c, params))
-			for _, h := range []struct{ lang, text string }{{"English", j.Hint.En}, {"Indonesian", j.Hint.Id}} {
+			for _, h := range []struct{ lang, text string }{{"English", j.Hint.In("en")}, {"Indonesian", j.Hint.In("id")}} {
 				if !hintCommand.MatchString(h.text) {
-					t.Errorf("%s %s: hint has no fixing command: %q (message %q)", h.lang, j.Status, h.text, j.Message.En)
+					t.Errorf("%s %s: hint has no fixing command: %q (message %q)", h.lang, j.Status, h.text, j.Message.In("en"))
 				}
 			}
 		})

@@ -23,7 +23,7 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 		return notGathered("app")
 	}
 	if len(s.App.Attempts) == 0 {
-		return skip(T("Service %s (%s) offers no way in from outside the cluster: no LoadBalancer address and no NodePort.", "Service %s (%s) tidak menyediakan jalan masuk dari luar klaster: tidak ada alamat LoadBalancer maupun NodePort.", t.Service.Name, t.Service.Spec.Type))
+		return skip(T("Service %s (%s) offers no way in from outside the cluster: no LoadBalancer address and no NodePort.", t.Service.Name, t.Service.Spec.Type))
 	}
 	var facts []report.Fact
 	for _, a := range s.App.Attempts {
@@ -35,20 +35,18 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 			first := firstLine(a.Body)
 			facts = append(facts, fact("page", first))
 			if want != "" && !strings.Contains(a.Body, want) {
-				return partial(0.5, T("The app answers at %s (via %s), but the page lacks %q.", "Aplikasi menjawab di %s (lewat %s), tetapi halamannya tidak memuat %q.", a.URL, a.Via, want),
-					T("Make the \"/\" route of app.py return %q, then `docker build` and `docker push` the image, and `kubectl rollout restart deployment -n %s`.",
-						"Buat route \"/\" di app.py mengembalikan %q, lalu `docker build` dan `docker push` image-nya, dan `kubectl rollout restart deployment -n %s`.", want, t.Service.Namespace), facts...)
+				return partial(0.5, T("The app answers at %s (via %s), but the page lacks %q.", a.URL, a.Via, want),
+					T("Make the \"/\" route of app.py return %q, then `docker build` and `docker push` the image, and `kubectl rollout restart deployment -n %s`.", want, t.Service.Namespace), facts...)
 			}
-			return pass(T("The app answers HTTP %d at %s (via %s).", "Aplikasi menjawab HTTP %d di %s (lewat %s).", a.Status, a.URL, a.Via), facts...)
+			return pass(T("The app answers HTTP %d at %s (via %s).", a.Status, a.URL, a.Via), facts...)
 		}
 	}
 	last := s.App.Attempts[len(s.App.Attempts)-1]
 	if last.Status != 0 {
-		return fail(T("The app answered HTTP %d at %s.", "Aplikasi menjawab HTTP %d di %s.", last.Status, last.URL),
-			T("`kubectl logs -n %s -l app --tail=50` shows the error the app printed; fix app.py, rebuild and push the image, then `kubectl rollout restart deployment -n %s`.",
-				"`kubectl logs -n %s -l app --tail=50` menunjukkan error yang dicetak aplikasi; perbaiki app.py, build dan push ulang image, lalu `kubectl rollout restart deployment -n %s`.", t.Service.Namespace, t.Service.Namespace), facts...)
+		return fail(T("The app answered HTTP %d at %s.", last.Status, last.URL),
+			T("`kubectl logs -n %s -l app --tail=50` shows the error the app printed; fix app.py, rebuild and push the image, then `kubectl rollout restart deployment -n %s`.", t.Service.Namespace, t.Service.Namespace), facts...)
 	}
-	return fail(T("The app did not answer: %s.", "Aplikasi tidak menjawab: %s.", last.String()), appHint(s, t), facts...)
+	return fail(T("The app did not answer: %s.", last.String()), appHint(s, t), facts...)
 }
 
 func firstLine(s string) string {

@@ -32,7 +32,7 @@ func judgeReachable(s *Snapshot, _ Params) Judgement {
 	if c.Err != nil {
 		return envError(c.Err)
 	}
-	return pass(T("The API server at %s answers (Kubernetes %s).", "API server di %s menjawab (Kubernetes %s).", c.Server, c.Version),
+	return pass(T("The API server at %s answers (Kubernetes %s).", c.Server, c.Version),
 		fact("server", c.Server), fact("context", c.Context), fact("version", c.Version))
 }
 
@@ -68,14 +68,14 @@ func judgeNodeReady(s *Snapshot, _ Params) Judgement {
 	}
 	ev := []report.Fact{fact("nodes", strings.Join(all, ", "))}
 	if len(c.Nodes) == 0 {
-		return fail(T("The cluster has no nodes.", "Klaster tidak punya node."),
-			T("`minikube start`, then `kubectl get nodes` should list a Ready node.", "`minikube start`, lalu `kubectl get nodes` seharusnya menampilkan node yang Ready."), ev...)
+		return fail(T("The cluster has no nodes."),
+			T("`minikube start`, then `kubectl get nodes` should list a Ready node."), ev...)
 	}
 	if len(ready) == 0 {
-		return fail(T("No node is Ready (%s).", "Tidak ada node yang Ready (%s).", strings.Join(all, ", ")),
-			T("`kubectl describe node` shows why; `minikube stop` then `minikube start` usually brings it back.", "`kubectl describe node` menunjukkan sebabnya; `minikube stop` lalu `minikube start` biasanya memulihkannya."), ev...)
+		return fail(T("No node is Ready (%s).", strings.Join(all, ", ")),
+			T("`kubectl describe node` shows why; `minikube stop` then `minikube start` usually brings it back."), ev...)
 	}
-	return pass(T("%d of %d node(s) Ready: %s.", "%d dari %d node Ready: %s.", len(ready), len(c.Nodes), strings.Join(ready, ", ")), ev...)
+	return pass(T("%d of %d node(s) Ready: %s.", len(ready), len(c.Nodes), strings.Join(ready, ", ")), ev...)
 }
 
 // Component is one of the lesson's components and where it shows in a
@@ -164,17 +164,16 @@ func judgeComponents(s *Snapshot, _ Params) Judgement {
 		seen = append(seen, f[0])
 		ev = append(ev, fact(f[0], f[1]))
 	}
-	msg := T("Seen in your cluster: %s.", "Terlihat di klastermu: %s.", strings.Join(seen, ", "))
+	msg := T("Seen in your cluster: %s.", strings.Join(seen, ", "))
 	if len(missing) > 0 {
 		msg = T("Seen in your cluster: %s. Not visible: %s (minikube runs no cloud-controller-manager; managed clusters hide the control plane).",
-			"Terlihat di klastermu: %s. Tidak terlihat: %s (minikube tidak menjalankan cloud-controller-manager; klaster terkelola menyembunyikan control plane).",
 			strings.Join(seen, ", "), strings.Join(missing, ", "))
 	}
 	return pass(msg, ev...)
 }
 
 func notGathered(what string) Judgement {
-	return Judgement{Status: report.Error, Message: T("Internal error: %s state was not gathered.", "Kesalahan internal: keadaan %s tidak dikumpulkan.", what)}
+	return Judgement{Status: report.Error, Message: T("Internal error: %s state was not gathered.", what)}
 }
 
 // Namespace checks.
@@ -277,7 +276,7 @@ func serviceOrSkip(s *Snapshot) (*Target, *Judgement) {
 		return nil, j
 	}
 	if t.Service == nil {
-		j := skip(T("No service to inspect.", "Tidak ada service untuk diperiksa."))
+		j := skip(T("No service to inspect."))
 		return nil, &j
 	}
 	return t, nil
@@ -322,24 +321,22 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	}
 	ev := []report.Fact{fact("service", t.Service.Name), fact("endpointslices", len(t.EndpointSlices)), fact("ready endpoints", ready), fact("not ready endpoints", notReady)}
 	if ready > 0 {
-		return pass(T("Service %s has %d ready endpoint(s).", "Service %s punya %d endpoint yang ready.", t.Service.Name, ready), ev...)
+		return pass(T("Service %s has %d ready endpoint(s).", t.Service.Name, ready), ev...)
 	}
 	if notReady > 0 {
-		return fail(T("Service %s has endpoints, but none is ready.", "Service %s punya endpoint, tetapi tidak ada yang ready.", t.Service.Name),
+		return fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
 			fixHint([]string{fmt.Sprintf("kubectl describe pod %s -n %s", notReadyPod(t), t.Service.Namespace)},
-				"The pods behind it are not Ready: the events at the end say why; fix the pods first.",
-				"Pod di belakangnya belum Ready: event di bagian akhir menjelaskan sebabnya; perbaiki pod-nya terlebih dahulu."), ev...)
+				T("The pods behind it are not Ready: the events at the end say why; fix the pods first.")), ev...)
 	}
 	// Typed as written, the fix must give the lesson's service: a
 	// LoadBalancer on port 5000 selecting the deployment's own pods
 	// (without --type, kubectl expose makes a ClusterIP).
-	return fail(T("Service %s has no endpoints.", "Service %s tidak punya endpoint.", t.Service.Name),
+	return fail(T("Service %s has no endpoints.", t.Service.Name),
 		fixHint([]string{
 			fmt.Sprintf("kubectl delete service %s -n %s", t.Service.Name, t.Service.Namespace),
 			fmt.Sprintf("kubectl expose deployment %s -n %s --type=LoadBalancer --port=5000", t.Deployment.Name, t.Service.Namespace),
-		}, "kubectl expose deployment copies the deployment's own selector, so the new service reaches its pods. To see the mismatch first: `kubectl describe service %s -n %s` shows the selector; compare it with `kubectl get pods -n %s --show-labels`.",
-			"kubectl expose deployment menyalin selector milik deployment, sehingga service baru menjangkau pod-podnya. Untuk melihat perbedaannya dulu: `kubectl describe service %s -n %s` menunjukkan selector-nya; bandingkan dengan `kubectl get pods -n %s --show-labels`.",
-			t.Service.Name, t.Service.Namespace, t.Service.Namespace), ev...)
+		}, T("kubectl expose deployment copies the deployment's own selector, so the new service reaches its pods. To see the mismatch first: `kubectl describe service %s -n %s` shows the selector; compare it with `kubectl get pods -n %s --show-labels`.",
+			t.Service.Name, t.Service.Namespace, t.Service.Namespace)), ev...)
 }
 
 // notReadyPod names the first of the target's pods that is not Ready (the

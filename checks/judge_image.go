@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/internal/pysource"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/snapshot"
@@ -59,46 +60,39 @@ func imageState(s *Snapshot, needConfig bool) (*ImageInfo, *Judgement) {
 	im := s.Image
 	if im == nil {
 		return j(Judgement{Status: report.Error, Message: T(
-			"Internal error: image metadata was not gathered.",
-			"Kesalahan internal: metadata image tidak dikumpulkan.")})
+			"Internal error: image metadata was not gathered.")})
 	}
 	if im.Err != nil {
 		return j(imageEnvError(im.Err))
 	}
 	if im.Invalid != "" {
 		return j(fail(
-			T("The image reference is not valid: %s.", "Referensi image tidak valid: %s.", im.Invalid),
-			T("`docker tag IMAGE user/repository:tag` and `docker push user/repository:tag`, all lowercase (e.g. budi/flask-app:v1), then hand in that name.",
-				"`docker tag IMAGE user/repository:tag` lalu `docker push user/repository:tag`, huruf kecil semua (misalnya budi/flask-app:v1), lalu serahkan nama itu."),
+			T("The image reference is not valid: %s.", im.Invalid),
+			T("`docker tag IMAGE user/repository:tag` and `docker push user/repository:tag`, all lowercase (e.g. budi/flask-app:v1), then hand in that name."),
 			fact("image", im.Ref)))
 	}
 	ev := fact("image", imgShownName(im))
 	if im.NotFound {
 		return j(fail(
-			T("%s: repository:tag not found on the registry.", "%s: repository:tag tidak ditemukan di registry.", imgShownName(im)),
-			T("`docker push %s`, then check that the repository and tag you handed in are exactly the ones you pushed.",
-				"`docker push %s`, lalu pastikan repository dan tag yang kamu serahkan sama persis dengan yang kamu push.", imgShownRef(im)),
+			T("%s: repository:tag not found on the registry.", imgShownName(im)),
+			T("`docker push %s`, then check that the repository and tag you handed in are exactly the ones you pushed.", imgShownRef(im)),
 			ev))
 	}
 	if im.Private {
 		return j(fail(
-			T("%s is private or needs login: the registry would not show it without credentials.",
-				"%s bersifat privat atau perlu login: registry tidak mau menampilkannya tanpa kredensial.", imgShownName(im)),
-			T("`docker push %s` (check the name), then make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist.",
-				"`docker push %s` (periksa namanya), lalu jadikan repository Docker Hub publik (Docker Hub → repository-mu → Settings → Change visibility → Public), agar klaster dapat mengunduh image tanpa login. Docker Hub memberi jawaban yang sama untuk repository yang tidak ada.", imgShownRef(im)),
+			T("%s is private or needs login: the registry would not show it without credentials.", imgShownName(im)),
+			T("`docker push %s` (check the name), then make the Docker Hub repository public (Docker Hub → your repository → Settings → Change visibility → Public), so the cluster can pull it without a login. Docker Hub answers the same for a repository that does not exist.", imgShownRef(im)),
 			ev))
 	}
 	if needConfig && im.Config == nil {
 		if len(im.Platforms) == 0 && im.IsIndex {
 			return j(fail(
-				T("%s is an index with no container image in it.", "%s adalah index tanpa image kontainer di dalamnya.", imgShownName(im)),
-				T("Rebuild and push the image with docker build / docker buildx build --push.",
-					"Build ulang dan push image dengan docker build / docker buildx build --push."),
+				T("%s is an index with no container image in it.", imgShownName(im)),
+				T("Rebuild and push the image with docker build / docker buildx build --push."),
 				ev, fact("media type", im.MediaType)))
 		}
 		return j(Judgement{Status: report.Error, Message: T(
-			"Internal error: the image config of %s was not read.",
-			"Kesalahan internal: config image %s tidak terbaca.", imgShownName(im))})
+			"Internal error: the image config of %s was not read.", imgShownName(im))})
 	}
 	return im, nil
 }
@@ -108,14 +102,11 @@ func imageEnvError(e *GatherError) Judgement {
 	j := envError(e)
 	switch e.Kind {
 	case ErrUnreachable:
-		j.Hint = T("Run `docker pull %s` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again.",
-			"Jalankan `docker pull %s` di mesin penilai untuk menguji jalur ke registry (jaringan, proxy, DNS, atau TLS), lalu `kubelab check` lagi.", whatImage(e.What))
+		j.Hint = T("Run `docker pull %s` on the grading machine to test the way to the registry (network, proxy, DNS or TLS), then `kubelab check` again.", whatImage(e.What))
 	case ErrConfig:
-		j.Hint = T("Run `docker login` to rewrite the grader's Docker config (~/.docker/config.json, DOCKER_CONFIG), or remove it.",
-			"Jalankan `docker login` untuk menulis ulang config Docker milik penilai (~/.docker/config.json, DOCKER_CONFIG), atau hapus config itu.")
+		j.Hint = T("Run `docker login` to rewrite the grader's Docker config (~/.docker/config.json, DOCKER_CONFIG), or remove it.")
 	case ErrOther:
-		j.Hint = T("Run `kubelab check` again later: the registry failed to answer. This is not your mistake.",
-			"Jalankan `kubelab check` lagi nanti: registry gagal menjawab. Ini bukan kesalahanmu.")
+		j.Hint = T("Run `kubelab check` again later: the registry failed to answer. This is not your mistake.")
 	}
 	return j
 }
@@ -143,15 +134,14 @@ func judgeImagePushed(s *Snapshot, _ Params) Judgement {
 		return *j
 	}
 	ev := []report.Fact{fact("image", imgShownName(im)), fact("digest", im.Digest), fact("media type", im.MediaType)}
-	msg := T("%s is on the registry (digest %s).", "%s ada di registry (digest %s).", imgShownName(im), imgShortDigest(im.Digest))
+	msg := T("%s is on the registry (digest %s).", imgShownName(im), imgShortDigest(im.Digest))
 	if t := s.Target; t != nil && t.ImageFrom != "" {
 		// Say which tag was judged, and why not latest.
 		tag := imgTagOf(imgShownName(im))
 		ev = append(ev, fact("tag judged", fmt.Sprintf("%s (run by deployment %s)", tag, t.ImageFrom)))
 		why := T("You handed in the repository without a tag, so the tag your deployment %s runs (%s) was judged, not latest.",
-			"Kamu menyerahkan repository tanpa tag, jadi yang dinilai adalah tag yang dijalankan deployment %s (%s), bukan latest.",
 			t.ImageFrom, tag)
-		msg = L{En: msg.En + " " + why.En, Id: msg.Id + " " + why.Id}
+		msg = i18n.Concat(msg, i18n.Raw(" "), why)
 	}
 	return pass(msg, ev...)
 }
@@ -193,21 +183,19 @@ func judgeImageWorkdir(s *Snapshot, p Params) Judgement {
 	want := imgCleanDir(p.String("workdir", "/app"))
 	got := im.Config.WorkingDir
 	ev := []report.Fact{fact("workdir", imgOrNone(got)), fact("expected", want)}
-	hint := T("Add `WORKDIR %s` to the Dockerfile before the COPY lines, then build and push again.",
-		"Tambahkan `WORKDIR %s` ke Dockerfile sebelum baris COPY, lalu build dan push ulang.", want)
+	hint := T("Add `WORKDIR %s` to the Dockerfile before the COPY lines, then build and push again.", want)
 	if strings.TrimSpace(got) == "" {
-		return fail(T("The image sets no working directory (no WORKDIR), so the app starts in / instead of %s.",
-			"Image tidak menetapkan direktori kerja (tanpa WORKDIR), sehingga aplikasi berjalan di / bukan di %s.", want), hint, ev...)
+		return fail(T("The image sets no working directory (no WORKDIR), so the app starts in / instead of %s.", want), hint, ev...)
 	}
 	if g := imgCleanDir(got); g != want && strings.HasPrefix(g, strings.TrimSuffix(want, "/")+"/") {
 		// A project that keeps its app in a subfolder (WORKDIR /app/src)
 		// still works in the lesson's folder.
-		return pass(T("The working directory is %s, inside %s.", "Direktori kerja adalah %s, di dalam %s.", g, want), ev...)
+		return pass(T("The working directory is %s, inside %s.", g, want), ev...)
 	}
 	if imgCleanDir(got) != want {
-		return fail(T("The working directory is %s, not %s.", "Direktori kerja adalah %s, bukan %s.", got, want), hint, ev...)
+		return fail(T("The working directory is %s, not %s.", got, want), hint, ev...)
 	}
-	return pass(T("The working directory is %s.", "Direktori kerja adalah %s.", want), ev...)
+	return pass(T("The working directory is %s.", want), ev...)
 }
 
 func imgOrNone(s string) string {
@@ -244,13 +232,10 @@ func judgeImageFiles(s *Snapshot, p Params) Judgement {
 	ev = append(ev, fact("requirements", imgOrNone(strings.Join(names, ", "))))
 	if !imgNamesFlask(names) {
 		return partial(0.5,
-			T("%s and %s are in the image, but requirements.txt does not name Flask, so pip install will not install it.",
-				"%s dan %s ada di dalam image, tetapi requirements.txt tidak menyebut Flask, sehingga pip install tidak memasangnya.", appPath, reqPath),
-			T("Add a line flask to requirements.txt (with `RUN pip install -r requirements.txt` in the Dockerfile), then build and push again.",
-				"Tambahkan baris flask ke requirements.txt (dengan `RUN pip install -r requirements.txt` di Dockerfile), lalu build dan push ulang."), ev...)
+			T("%s and %s are in the image, but requirements.txt does not name Flask, so pip install will not install it.", appPath, reqPath),
+			T("Add a line flask to requirements.txt (with `RUN pip install -r requirements.txt` in the Dockerfile), then build and push again."), ev...)
 	}
-	return pass(T("%s and %s are in the image, and requirements.txt names Flask.",
-		"%s dan %s ada di dalam image, dan requirements.txt menyebut Flask.", appPath, reqPath), ev...)
+	return pass(T("%s and %s are in the image, and requirements.txt names Flask.", appPath, reqPath), ev...)
 }
 
 func imgSize(n int64) string {
@@ -334,46 +319,41 @@ func judgeImagePort(s *Snapshot, p Params) Judgement {
 	served, how := 0, L{}
 	hostMissing := false
 	if (cmd.Server == "flask" || cmd.Server == "gunicorn") && cmd.Port > 0 {
-		served, how = cmd.Port, T("command line: %s", "baris perintah: %s", cmd.Line)
+		served, how = cmd.Port, T("command line: %s", cmd.Line)
 	} else if f, where := imgAppSource(im, p); f != nil {
 		if r := imgCodePort(f.Content, c.Env); r.found {
 			served = r.port
-			how = T("%s: %s", "%s: %s", where, r.how)
+			how = i18n.Raw(where + ": " + r.how) // code quoted from the image: not translated
 			if r.defaultPort {
-				how = T("%s: %s (Flask's default port 5000)", "%s: %s (port bawaan Flask 5000)", where, r.how)
+				how = T("%s: %s (Flask's default port 5000)", where, r.how)
 			}
 			hostMissing = r.hostMissing && cmd.Server == "python"
 		}
 	}
 	if served > 0 {
-		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how.En)))
+		ev = append(ev, fact("app listens on", fmt.Sprintf("%d (%s)", served, how.In("en"))))
 	}
-	hint := T("Serve on port %d: `app.run(host=\"0.0.0.0\", port=%d)` in app.py, and `EXPOSE %d` in the Dockerfile; then build and push again.",
-		"Layani di port %d: `app.run(host=\"0.0.0.0\", port=%d)` di app.py, dan `EXPOSE %d` di Dockerfile; lalu build dan push ulang.", want, want, want)
+	hint := T("Serve on port %d: `app.run(host=\"0.0.0.0\", port=%d)` in app.py, and `EXPOSE %d` in the Dockerfile; then build and push again.", want, want, want)
 
 	switch {
 	case served > 0 && served != want:
-		return fail(L{En: fmt.Sprintf("The app serves on port %d (%s), not %d.", served, how.En, want),
-			Id: fmt.Sprintf("Aplikasi melayani di port %d (%s), bukan %d.", served, how.Id, want)}, hint, ev...)
+		return fail(T("The app serves on port %d (%s), not %d.", served, how, want), hint, ev...)
 	case served == want && hostMissing:
 		return partial(0.5,
-			T("The app serves on port %d but only on 127.0.0.1 inside the container (app.run without host=\"0.0.0.0\"), so the service cannot reach it.",
-				"Aplikasi melayani di port %d tetapi hanya di 127.0.0.1 di dalam kontainer (app.run tanpa host=\"0.0.0.0\"), sehingga service tidak dapat menjangkaunya.", want),
-			T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py, then build and push again.", "`app.run(host=\"0.0.0.0\", port=%d)` di app.py, lalu build dan push ulang.", want), ev...)
+			T("The app serves on port %d but only on 127.0.0.1 inside the container (app.run without host=\"0.0.0.0\"), so the service cannot reach it.", want),
+			T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py, then build and push again.", want), ev...)
 	case served == want:
 		if slices.Contains(exposed, want) {
-			return pass(T("The app serves on port %d, and the image exposes it.", "Aplikasi melayani di port %d, dan image meng-EXPOSE-nya.", want), ev...)
+			return pass(T("The app serves on port %d, and the image exposes it.", want), ev...)
 		}
-		return pass(L{En: fmt.Sprintf("The app serves on port %d (%s); the image does not EXPOSE it, which is optional.", want, how.En),
-			Id: fmt.Sprintf("Aplikasi melayani di port %d (%s); image tidak meng-EXPOSE-nya, dan itu opsional.", want, how.Id)}, ev...)
+		return pass(T("The app serves on port %d (%s); the image does not EXPOSE it, which is optional.", want, how), ev...)
 	case slices.Contains(exposed, want):
-		return pass(T("The image exposes port %d.", "Image meng-EXPOSE port %d.", want), ev...)
+		return pass(T("The image exposes port %d.", want), ev...)
 	case len(exposed) > 0:
-		return fail(T("The image exposes %s, not port %d, and app.py names no port.", "Image meng-EXPOSE %s, bukan port %d, dan app.py tidak menyebut port.",
+		return fail(T("The image exposes %s, not port %d, and app.py names no port.",
 			strings.Join(c.ExposedPorts, ", "), want), hint, ev...)
 	}
-	return fail(T("No port found: the image has no EXPOSE and app.py does not call app.run(... port=%d).",
-		"Port tidak ditemukan: image tidak punya EXPOSE dan app.py tidak memanggil app.run(... port=%d).", want), hint, ev...)
+	return fail(T("No port found: the image has no EXPOSE and app.py does not call app.run(... port=%d).", want), hint, ev...)
 }
 
 // imgAppSource returns the app: the app.py the image's command starts,

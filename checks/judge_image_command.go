@@ -49,8 +49,7 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 	argv := snapshot.EffectiveArgv(c)
 	res := imgCommand{Line: imgShowArgv(argv)}
 	if len(argv) == 0 {
-		res.Why = T("The image has no ENTRYPOINT or CMD, so a container of it has nothing to run.",
-			"Image tidak punya ENTRYPOINT maupun CMD, sehingga kontainernya tidak menjalankan apa pun.")
+		res.Why = T("The image has no ENTRYPOINT or CMD, so a container of it has nothing to run.")
 		return res
 	}
 	// Shell form: CMD python app.py is stored as /bin/sh -c "python app.py".
@@ -67,7 +66,7 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 			}
 		}
 		first.Line = res.Line
-		if first.Why == (L{}) {
+		if first.Why.IsZero() {
 			first.Why = imgNotAppWhy(res.Line)
 		}
 		return first
@@ -78,8 +77,7 @@ func imgAnalyzeCommand(c *ImageConfig) imgCommand {
 }
 
 func imgNotAppWhy(line string) L {
-	return T("The command %q does not start the Flask app (expected python app.py or an equivalent).",
-		"Perintah %q tidak menjalankan aplikasi Flask (seharusnya python app.py atau yang setara).", line)
+	return T("The command %q does not start the Flask app (expected python app.py or an equivalent).", line)
 }
 
 // imgAnalyzeArgv judges one exec-form command.
@@ -108,10 +106,10 @@ func imgAnalyzeArgv(argv []string, env []string) imgCommand {
 				case "gunicorn":
 					return imgAnalyzeGunicorn(line, rest, env)
 				}
-				res.Why = T("The command %q runs the module %s, not app.py.", "Perintah %q menjalankan modul %s, bukan app.py.", line, mod)
+				res.Why = T("The command %q runs the module %s, not app.py.", line, mod)
 				return res
 			case a == "-c":
-				res.Why = T("The command %q runs inline code instead of app.py.", "Perintah %q menjalankan kode langsung, bukan app.py.", line)
+				res.Why = T("The command %q runs inline code instead of app.py.", line)
 				return res
 			case strings.HasPrefix(a, "-"):
 				// -u, -B, -O ... interpreter flags.
@@ -121,11 +119,10 @@ func imgAnalyzeArgv(argv []string, env []string) imgCommand {
 				res.OK = true
 				return res
 			}
-			res.Why = T("The command %q runs %s, not app.py.", "Perintah %q menjalankan %s, bukan app.py.", line, a)
+			res.Why = T("The command %q runs %s, not app.py.", line, a)
 			return res
 		}
-		res.Why = T("The command %q starts a bare Python interpreter without app.py, so the container exits at once. Give the script: CMD [\"app.py\"] after ENTRYPOINT [\"python\"], or CMD [\"python\", \"app.py\"].",
-			"Perintah %q hanya menjalankan interpreter Python tanpa app.py, sehingga kontainer langsung berhenti. Sertakan skripnya: CMD [\"app.py\"] setelah ENTRYPOINT [\"python\"], atau CMD [\"python\", \"app.py\"].", line)
+		res.Why = T("The command %q starts a bare Python interpreter without app.py, so the container exits at once. Give the script: CMD [\"app.py\"] after ENTRYPOINT [\"python\"], or CMD [\"python\", \"app.py\"].", line)
 		return res
 	case prog == "flask":
 		return imgAnalyzeFlask(line, argv[1:], env)
@@ -178,8 +175,7 @@ func imgAnalyzeFlask(line string, args, env []string) imgCommand {
 	res := imgCommand{Line: line, Server: "flask"}
 	run := slices.Index(args, "run")
 	if run < 0 {
-		res.Why = T("The command %q does not run the app: use flask run --host=0.0.0.0 --port=5000, or python app.py.",
-			"Perintah %q tidak menjalankan aplikasi: gunakan flask run --host=0.0.0.0 --port=5000, atau python app.py.", line)
+		res.Why = T("The command %q does not run the app: use flask run --host=0.0.0.0 --port=5000, or python app.py.", line)
 		return res
 	}
 	opts := args[run+1:]
@@ -195,8 +191,7 @@ func imgAnalyzeFlask(line string, args, env []string) imgCommand {
 	}
 	res.Port = port
 	if !hok || !imgAnyHost(host) || host == "" {
-		res.Why = T("The command %q makes Flask listen only on 127.0.0.1 inside the container, where nothing outside can reach it; add --host=0.0.0.0.",
-			"Perintah %q membuat Flask hanya mendengarkan 127.0.0.1 di dalam kontainer, yang tidak dapat dijangkau dari luar; tambahkan --host=0.0.0.0.", line)
+		res.Why = T("The command %q makes Flask listen only on 127.0.0.1 inside the container, where nothing outside can reach it; add --host=0.0.0.0.", line)
 		return res
 	}
 	res.OK = true
@@ -219,14 +214,12 @@ func imgAnalyzeGunicorn(line string, args, env []string) imgCommand {
 	}
 	module := slices.ContainsFunc(args, imgAppModuleRe.MatchString)
 	if !module {
-		res.Why = T("The command %q does not load the Flask app from app.py; name it as app:app (module app, variable app).",
-			"Perintah %q tidak memuat aplikasi Flask dari app.py; sebutkan sebagai app:app (modul app, variabel app).", line)
+		res.Why = T("The command %q does not load the Flask app from app.py; name it as app:app (module app, variable app).", line)
 		return res
 	}
 	if !bok {
 		res.Port = 8000
-		res.Why = T("The command %q makes gunicorn listen on its default 127.0.0.1:8000, unreachable from outside the container; add --bind 0.0.0.0:5000.",
-			"Perintah %q membuat gunicorn mendengarkan default 127.0.0.1:8000, yang tidak terjangkau dari luar kontainer; tambahkan --bind 0.0.0.0:5000.", line)
+		res.Why = T("The command %q makes gunicorn listen on its default 127.0.0.1:8000, unreachable from outside the container; add --bind 0.0.0.0:5000.", line)
 		return res
 	}
 	host, portStr := bind, ""
@@ -235,8 +228,7 @@ func imgAnalyzeGunicorn(line string, args, env []string) imgCommand {
 	}
 	res.Port, _ = strconv.Atoi(portStr)
 	if strings.HasPrefix(bind, "unix:") || !imgAnyHost(host) {
-		res.Why = T("The command %q binds gunicorn to %s, unreachable from outside the container; bind 0.0.0.0:5000.",
-			"Perintah %q mengikat gunicorn ke %s, yang tidak terjangkau dari luar kontainer; gunakan 0.0.0.0:5000.", line, bind)
+		res.Why = T("The command %q binds gunicorn to %s, unreachable from outside the container; bind 0.0.0.0:5000.", line, bind)
 		return res
 	}
 	res.OK = true
@@ -256,11 +248,10 @@ func judgeImageEntrypoint(s *Snapshot, _ Params) Judgement {
 		fact("cmd", imgShowJSON(c.Cmd)),
 	}
 	if cmd.OK {
-		return pass(T("The container starts the app with: %s.", "Kontainer menjalankan aplikasi dengan: %s.", cmd.Line), ev...)
+		return pass(T("The container starts the app with: %s.", cmd.Line), ev...)
 	}
 	return fail(cmd.Why,
-		T("End the Dockerfile with `CMD [\"python\", \"app.py\"]` (or `ENTRYPOINT [\"python\"]` and `CMD [\"app.py\"]`), then build and push again.",
-			"Akhiri Dockerfile dengan `CMD [\"python\", \"app.py\"]` (atau `ENTRYPOINT [\"python\"]` dan `CMD [\"app.py\"]`), lalu build dan push ulang."),
+		T("End the Dockerfile with `CMD [\"python\", \"app.py\"]` (or `ENTRYPOINT [\"python\"]` and `CMD [\"app.py\"]`), then build and push again."),
 		ev...)
 }
 

@@ -21,7 +21,7 @@ func TestImageCommandReading(t *testing.T) {
 	for _, tc := range cases {
 		got := imgAnalyzeCommand(&ImageConfig{Cmd: tc.argv})
 		if got.OK != tc.ok || got.Server != tc.server || got.Port != tc.port {
-			t.Errorf("%q: OK %v server %q port %d; want %v %q %d (%s)", tc.argv, got.OK, got.Server, got.Port, tc.ok, tc.server, tc.port, got.Why.En)
+			t.Errorf("%q: OK %v server %q port %d; want %v %q %d (%s)", tc.argv, got.OK, got.Server, got.Port, tc.ok, tc.server, tc.port, got.Why.In("en"))
 		}
 	}
 }

@@ -271,12 +271,12 @@ func TestImageJudges(t *testing.T) {
 			for i, id := range imageCheckIDs {
 				j := got[id]
 				if j.Status != tt.want[i] {
-					t.Errorf("%s: status %s, want %s (message %q, hint %q)", id, j.Status, tt.want[i], j.Message.En, j.Hint.En)
+					t.Errorf("%s: status %s, want %s (message %q, hint %q)", id, j.Status, tt.want[i], j.Message.In("en"), j.Hint.In("en"))
 				}
-				if j.Message.En == "" || j.Message.Id == "" {
+				if j.Message.In("en") == "" || j.Message.In("id") == "" {
 					t.Errorf("%s: message missing a language: %+v", id, j.Message)
 				}
-				if (j.Status == stF || j.Status == stH) && (j.Hint.En == "" || j.Hint.Id == "") {
+				if (j.Status == stF || j.Status == stH) && (j.Hint.In("en") == "" || j.Hint.In("id") == "") {
 					t.Errorf("%s: %s without a hint in both languages: %+v", id, j.Status, j.Hint)
 				}
 				wantFrac := map[report.Status]float64{stP: 1, stF: 0, stE: 0, stH: 0.5}[j.Status]
@@ -284,9 +284,9 @@ func TestImageJudges(t *testing.T) {
 					t.Errorf("%s: fraction %v for %s", id, j.Fraction, j.Status)
 				}
 				for _, w := range tt.words[id] {
-					text, where := j.Message.En, "message"
+					text, where := j.Message.In("en"), "message"
 					if h, ok := strings.CutPrefix(w, "hint:"); ok {
-						text, where, w = j.Hint.En, "hint", h
+						text, where, w = j.Hint.In("en"), "hint", h
 					}
 					if !strings.Contains(text, w) {
 						t.Errorf("%s: %s %q does not mention %q", id, where, text, w)
@@ -337,7 +337,7 @@ func TestImageChecksEndToEnd(t *testing.T) {
 			got := runImageChecks(t, info, nil)
 			for i, id := range imageCheckIDs {
 				if j := got[id]; j.Status != tt.want[i] {
-					t.Errorf("%s: %s, want %s (%s)", id, j.Status, tt.want[i], j.Message.En)
+					t.Errorf("%s: %s, want %s (%s)", id, j.Status, tt.want[i], j.Message.In("en"))
 				}
 			}
 		})

@@ -81,8 +81,7 @@ func judgeImagePlatform(s *Snapshot, p Params) Judgement {
 	}
 	build := func(want string) L {
 		return fixHint([]string{"docker buildx build --platform " + want + " -t " + img + " --push ."},
-			"This builds and pushes the image for %s (an Apple Silicon Mac builds linux/arm64 unless told otherwise).",
-			"Perintah ini membuat dan mem-push image untuk %s (Mac Apple Silicon membuat linux/arm64 kecuali diminta lain).", want)
+			T("This builds and pushes the image for %s (an Apple Silicon Mac builds linux/arm64 unless told otherwise).", want))
 	}
 	if len(plats) == 0 {
 		want := extra
@@ -92,8 +91,7 @@ func judgeImagePlatform(s *Snapshot, p Params) Judgement {
 		if want == "" {
 			want = "linux/amd64"
 		}
-		return fail(T("The image does not say which platform it is built for; your cluster needs %s.",
-			"Image tidak menyebutkan untuk platform apa ia dibuat; klastermu membutuhkan %s.", want), build(want), ev...)
+		return fail(T("The image does not say which platform it is built for; your cluster needs %s.", want), build(want), ev...)
 	}
 	var missing []string
 	for _, n := range nodes {
@@ -104,37 +102,31 @@ func judgeImagePlatform(s *Snapshot, p Params) Judgement {
 	switch {
 	case len(nodes) > 0 && len(missing) == len(nodes):
 		return fail(T("The image is built only for %s; your cluster's nodes run %s, so its pods cannot start it (exec format error / no matching manifest).",
-			"Image hanya dibuat untuk %s; node klastermu menjalankan %s, sehingga pod tidak dapat menjalankannya (exec format error / no matching manifest).",
 			strings.Join(plats, ", "), shownNodes), build(strings.Join(nodes, ",")), ev...)
 	case len(missing) > 0:
-		return partial(0.5, T("The image is built for %s; your cluster also has %s nodes, where its pods cannot start.",
-			"Image dibuat untuk %s; klastermu juga punya node %s, tempat pod-nya tidak bisa berjalan.", strings.Join(plats, ", "), strings.Join(missing, ", ")),
+		return partial(0.5, T("The image is built for %s; your cluster also has %s nodes, where its pods cannot start.", strings.Join(plats, ", "), strings.Join(missing, ", ")),
 			build(strings.Join(nodes, ",")), ev...)
 	case extra != "" && !has(extra):
 		if len(nodes) == 0 {
-			return fail(T("The image is built only for %s; the lab requires %s.", "Image hanya dibuat untuk %s; lab ini mewajibkan %s.", strings.Join(plats, ", "), extra),
+			return fail(T("The image is built only for %s; the lab requires %s.", strings.Join(plats, ", "), extra),
 				build(extra), ev...)
 		}
-		return partial(0.5, T("The image runs on your cluster (%s), but the lab also requires %s, which it lacks (platforms: %s).",
-			"Image berjalan di klastermu (%s), tetapi lab ini juga mewajibkan %s, yang tidak dimilikinya (platform: %s).", shownNodes, extra, strings.Join(plats, ", ")),
+		return partial(0.5, T("The image runs on your cluster (%s), but the lab also requires %s, which it lacks (platforms: %s).", shownNodes, extra, strings.Join(plats, ", ")),
 			build(strings.Join(append(slices.Clone(nodes), extra), ",")), ev...)
 	}
 	var msg L
 	switch {
 	case len(nodes) == 0 && extra == "":
-		msg = T("The image is built for %s; your cluster's nodes were not known, so any Linux platform is accepted.",
-			"Image dibuat untuk %s; node klastermu tidak diketahui, jadi platform Linux apa pun diterima.", strings.Join(plats, ", "))
+		msg = T("The image is built for %s; your cluster's nodes were not known, so any Linux platform is accepted.", strings.Join(plats, ", "))
 		if !slices.ContainsFunc(plats, func(pl string) bool { return strings.HasPrefix(strings.ToLower(pl), "linux/") }) {
-			return fail(T("The image is built only for %s, not for Linux.", "Image hanya dibuat untuk %s, bukan untuk Linux.", strings.Join(plats, ", ")), build("linux/amd64"), ev...)
+			return fail(T("The image is built only for %s, not for Linux.", strings.Join(plats, ", ")), build("linux/amd64"), ev...)
 		}
 	case len(nodes) == 0:
-		msg = T("The image is built for %s, which includes %s as the lab requires (your cluster's nodes were not known).",
-			"Image dibuat untuk %s, termasuk %s sesuai syarat lab (node klastermu tidak diketahui).", strings.Join(plats, ", "), extra)
+		msg = T("The image is built for %s, which includes %s as the lab requires (your cluster's nodes were not known).", strings.Join(plats, ", "), extra)
 	case extra != "":
-		msg = T("The image is built for %s: it runs on your cluster's nodes (%s) and includes %s as the lab requires.",
-			"Image dibuat untuk %s: berjalan di node klastermu (%s) dan memuat %s sesuai syarat lab.", strings.Join(plats, ", "), shownNodes, extra)
+		msg = T("The image is built for %s: it runs on your cluster's nodes (%s) and includes %s as the lab requires.", strings.Join(plats, ", "), shownNodes, extra)
 	default:
-		msg = T("The image is built for %s, which your cluster's nodes run (%s).", "Image dibuat untuk %s, yang dijalankan node klastermu (%s).", strings.Join(plats, ", "), shownNodes)
+		msg = T("The image is built for %s, which your cluster's nodes run (%s).", strings.Join(plats, ", "), shownNodes)
 	}
 	return pass(msg, ev...)
 }

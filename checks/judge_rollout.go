@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -79,7 +80,7 @@ func deploymentOrSkip(s *Snapshot, errs ...func(*Namespace) *GatherError) (*Targ
 		return nil, j
 	}
 	if t.Deployment == nil {
-		j := skip(T("No deployment to inspect.", "Tidak ada deployment untuk diperiksa."))
+		j := skip(T("No deployment to inspect."))
 		return nil, &j
 	}
 	return t, nil
@@ -98,15 +99,14 @@ func judgeReplicas(s *Snapshot, p Params) Judgement {
 	ev := []report.Fact{fact("deployment", d.Name), fact("desired", desired), fact("available", avail),
 		fact("ready", d.Status.ReadyReplicas), fact("pods", len(t.Pods))}
 	if desired != want {
-		return fail(T("Deployment %s wants %d replica(s); the lab asks for %d.", "Deployment %s meminta %d replika; lab ini meminta %d.", d.Name, desired, want),
-			T("`kubectl scale deployment %s --replicas=%d`", "`kubectl scale deployment %s --replicas=%d`: ubah jumlah replika deployment-nya.", d.Name, want), ev...)
+		return fail(T("Deployment %s wants %d replica(s); the lab asks for %d.", d.Name, desired, want),
+			T("`kubectl scale deployment %s --replicas=%d`", d.Name, want), ev...)
 	}
 	if avail >= want {
-		return pass(T("Deployment %s: %d of %d replicas available.", "Deployment %s: %d dari %d replika tersedia.", d.Name, avail, want), ev...)
+		return pass(T("Deployment %s: %d of %d replicas available.", d.Name, avail, want), ev...)
 	}
-	msg := T("Deployment %s is scaled to %d, but only %d replica(s) are available.", "Deployment %s sudah di-scale ke %d, tetapi baru %d replika yang tersedia.", d.Name, want, avail)
-	hint := T("Wait for `kubectl rollout status deployment/%s`; if it hangs, `kubectl get pods` shows the pods that do not start.",
-		"Tunggu `kubectl rollout status deployment/%s`; jika macet, `kubectl get pods` menunjukkan pod yang tidak mau jalan.", d.Name)
+	msg := T("Deployment %s is scaled to %d, but only %d replica(s) are available.", d.Name, want, avail)
+	hint := T("Wait for `kubectl rollout status deployment/%s`; if it hangs, `kubectl get pods` shows the pods that do not start.", d.Name)
 	if avail == 0 {
 		return fail(msg, hint, ev...)
 	}
@@ -177,9 +177,8 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 	min := p.Int("min_revision", 2)
 	ev := []report.Fact{fact("deployment", d.Name), fact("revision", current), fact("history", strings.Join(history, "; "))}
 	if current < min {
-		return fail(T("Deployment %s is at revision %d; the lab expects at least revision %d.", "Deployment %s berada di revisi %d; lab ini mengharapkan paling sedikit revisi %d.", d.Name, current, min),
-			T("Each change to the pod template is a new revision: push a new version (e.g. tag v2), roll it out with `kubectl set image deployment/%s %s`, then look at `kubectl rollout history deployment/%s`.",
-				"Setiap perubahan pada template pod adalah revisi baru: push versi baru (misalnya tag v2), luncurkan dengan `kubectl set image deployment/%s %s`, lalu lihat `kubectl rollout history deployment/%s`.", d.Name, setImageArg(d, "v2"), d.Name), ev...)
+		return fail(T("Deployment %s is at revision %d; the lab expects at least revision %d.", d.Name, current, min),
+			T("Each change to the pod template is a new revision: push a new version (e.g. tag v2), roll it out with `kubectl set image deployment/%s %s`, then look at `kubectl rollout history deployment/%s`.", d.Name, setImageArg(d, "v2"), d.Name), ev...)
 	}
 	if tag := p.String("tag", ""); tag != "" {
 		found := 0 // the revision running tag; revisions start at 1
@@ -198,12 +197,12 @@ func judgeRevision(s *Snapshot, p Params) Judgement {
 			}
 		}
 		if found == 0 {
-			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", "Deployment %s berada di revisi %d, tetapi tidak ada revisi dalam riwayatnya yang menjalankan tag %s.", d.Name, current, tag),
-				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s %s`", "Push versi dengan tag %s lalu luncurkan: `kubectl set image deployment/%s %s`", tag, d.Name, setImageArg(d, tag)), ev...)
+			return fail(T("Deployment %s is at revision %d, but no revision in its history runs tag %s.", d.Name, current, tag),
+				T("Push the version tagged %s and roll it out: `kubectl set image deployment/%s %s`", tag, d.Name, setImageArg(d, tag)), ev...)
 		}
-		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as revision %d.", "Deployment %s berada di revisi %d; tag %s diluncurkan sebagai revisi %d.", d.Name, current, tag, found), ev...)
+		return pass(T("Deployment %s is at revision %d; tag %s was rolled out as revision %d.", d.Name, current, tag, found), ev...)
 	}
-	return pass(T("Deployment %s is at revision %d (%d ReplicaSet(s) in its history).", "Deployment %s berada di revisi %d (%d ReplicaSet dalam riwayatnya).", d.Name, current, len(rss)), ev...)
+	return pass(T("Deployment %s is at revision %d (%d ReplicaSet(s) in its history).", d.Name, current, len(rss)), ev...)
 }
 
 // setImageArg is kubectl set image's CONTAINER=IMAGE for the deployment's
@@ -264,8 +263,8 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 	cname := p.String("container", "")
 	c := appContainer(d, cname)
 	if c == nil {
-		return fail(T("Deployment %s has no container %q.", "Deployment %s tidak punya kontainer %q.", d.Name, cname),
-			T("`kubectl describe deployment %s` lists its containers; create it again with `kubectl delete deployment %s` then `kubectl create deployment %s --image=IMAGE`.", "`kubectl describe deployment %s` menampilkan kontainernya; buat ulang dengan `kubectl delete deployment %s` lalu `kubectl create deployment %s --image=IMAGE`.", d.Name, d.Name, d.Name), fact("images", containerImages(d)))
+		return fail(T("Deployment %s has no container %q.", d.Name, cname),
+			T("`kubectl describe deployment %s` lists its containers; create it again with `kubectl delete deployment %s` then `kubectl create deployment %s --image=IMAGE`.", d.Name, d.Name, d.Name), fact("images", containerImages(d)))
 	}
 	got := imageTag(c.Image)
 	desired := replicas(t)
@@ -277,10 +276,10 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 		if shown == "" {
 			shown = c.Image
 		}
-		return fail(T("Deployment %s runs %s (tag %s); the lab expects tag %s.", "Deployment %s menjalankan %s (tag %s); lab ini mengharapkan tag %s.", d.Name, c.Image, shown, want),
-			T("`kubectl set image deployment/%s %s=%s` (push that image first).", "`kubectl set image deployment/%s %s=%s` (push image itu dulu).", d.Name, c.Name, retagImage(c.Image, want)), ev...)
+		return fail(T("Deployment %s runs %s (tag %s); the lab expects tag %s.", d.Name, c.Image, shown, want),
+			T("`kubectl set image deployment/%s %s=%s` (push that image first).", d.Name, c.Name, retagImage(c.Image, want)), ev...)
 	}
-	back, backID := "", ""
+	back, backMsg := "", L{}
 	if rolledBack {
 		// A ReplicaSet running the tag that kubectl rollout undo brought
 		// back carries the revisions it had before.
@@ -291,28 +290,25 @@ func judgeRolloutImage(s *Snapshot, p Params) Judgement {
 			}
 			if rc := rsContainer(&rs, c.Name); rc != nil && imageTag(rc.Image) == want {
 				back = fmt.Sprintf("revision %d brought back revision %s", revisionOf(rs.Annotations), h)
-				backID = fmt.Sprintf("revisi %d mengembalikan revisi %s", revisionOf(rs.Annotations), h)
+				backMsg = T("revision %d brought back revision %s", revisionOf(rs.Annotations), h)
 			}
 		}
 		if back == "" {
-			return fail(T("Deployment %s runs tag %s, but it never came back to it with kubectl rollout undo.", "Deployment %s menjalankan tag %s, tetapi tidak pernah kembali ke tag itu dengan kubectl rollout undo.", d.Name, want),
-				T("Roll out the new version first, then go back to this one: `kubectl rollout undo deployment/%s`", "Luncurkan dulu versi baru, lalu kembali ke versi ini: `kubectl rollout undo deployment/%s`", d.Name), ev...)
+			return fail(T("Deployment %s runs tag %s, but it never came back to it with kubectl rollout undo.", d.Name, want),
+				T("Roll out the new version first, then go back to this one: `kubectl rollout undo deployment/%s`", d.Name), ev...)
 		}
 		ev = append(ev, fact("rollback", back))
 	}
 	done := st.ObservedGeneration >= d.Generation && st.UpdatedReplicas >= desired && st.Replicas <= st.UpdatedReplicas && st.AvailableReplicas >= desired
 	if !done {
-		return partial(0.5, T("Deployment %s is rolling out tag %s: %d of %d replicas updated, %d available.", "Deployment %s sedang meluncurkan tag %s: %d dari %d replika diperbarui, %d tersedia.",
+		return partial(0.5, T("Deployment %s is rolling out tag %s: %d of %d replicas updated, %d available.",
 			d.Name, want, st.UpdatedReplicas, desired, st.AvailableReplicas),
-			T("`kubectl rollout status deployment/%s` waits for it to finish; if it hangs, `kubectl get pods` shows why.", "`kubectl rollout status deployment/%s` menunggu sampai selesai; kalau macet, `kubectl get pods` menunjukkan sebabnya.", d.Name), ev...)
+			T("`kubectl rollout status deployment/%s` waits for it to finish; if it hangs, `kubectl get pods` shows why.", d.Name), ev...)
 	}
 	if back != "" {
-		return pass(L{
-			En: fmt.Sprintf("Deployment %s is back on tag %s on all %d replica(s), with kubectl rollout undo (%s).", d.Name, want, desired, back),
-			Id: fmt.Sprintf("Deployment %s sudah kembali ke tag %s di semua %d replika, dengan kubectl rollout undo (%s).", d.Name, want, desired, backID),
-		}, ev...)
+		return pass(T("Deployment %s is back on tag %s on all %d replica(s), with kubectl rollout undo (%s).", d.Name, want, desired, backMsg), ev...)
 	}
-	return pass(T("Deployment %s runs tag %s on all %d replica(s).", "Deployment %s menjalankan tag %s di semua %d replika.", d.Name, want, desired), ev...)
+	return pass(T("Deployment %s runs tag %s on all %d replica(s).", d.Name, want, desired), ev...)
 }
 
 // rsContainer returns the ReplicaSet's container named name, else its first.
@@ -395,7 +391,7 @@ func judgeProbes(s *Snapshot, p Params) Judgement {
 	d := t.Deployment
 	c := appContainer(d, "")
 	if c == nil {
-		return fail(T("Deployment %s has no container.", "Deployment %s tidak punya kontainer.", d.Name), L{})
+		return fail(T("Deployment %s has no container.", d.Name), L{})
 	}
 	wantPort := int32(p.Int("port", 0))
 	wantPath := p.String("path", "")
@@ -420,28 +416,23 @@ func judgeProbes(s *Snapshot, p Params) Judgement {
 		ev = append(ev, fact(w.kind, desc))
 	}
 	if len(wants) == 0 {
-		return pass(T("No probe is required.", "Tidak ada probe yang diwajibkan."), ev...)
+		return pass(T("No probe is required."), ev...)
 	}
 	var ok int
-	var problems []string
-	var problemsID []string
+	var problems []L
 	for _, w := range wants {
 		if w.probe == nil {
-			problems = append(problems, "no "+w.kind+" probe")
-			problemsID = append(problemsID, "tidak ada "+w.kind+" probe")
+			problems = append(problems, T("no %s probe", w.kind))
 			continue
 		}
 		_, port, path, isHTTP := describeProbe(c, w.probe)
 		switch {
 		case wantPort != 0 && port != wantPort:
-			problems = append(problems, fmt.Sprintf("the %s probe checks port %d, not %d", w.kind, port, wantPort))
-			problemsID = append(problemsID, fmt.Sprintf("%s probe memeriksa port %d, bukan %d", w.kind, port, wantPort))
+			problems = append(problems, T("the %s probe checks port %d, not %d", w.kind, port, wantPort))
 		case wantPath != "" && !isHTTP:
-			problems = append(problems, fmt.Sprintf("the %s probe is not an HTTP GET of %s", w.kind, wantPath))
-			problemsID = append(problemsID, fmt.Sprintf("%s probe bukan HTTP GET ke %s", w.kind, wantPath))
+			problems = append(problems, T("the %s probe is not an HTTP GET of %s", w.kind, wantPath))
 		case wantPath != "" && path != wantPath:
-			problems = append(problems, fmt.Sprintf("the %s probe requests %s, not %s", w.kind, path, wantPath))
-			problemsID = append(problemsID, fmt.Sprintf("%s probe meminta %s, bukan %s", w.kind, path, wantPath))
+			problems = append(problems, T("the %s probe requests %s, not %s", w.kind, path, wantPath))
 		default:
 			ok++
 		}
@@ -451,10 +442,7 @@ func judgeProbes(s *Snapshot, p Params) Judgement {
 		kinds[i] = w.kind
 	}
 	if ok == len(wants) {
-		return pass(L{
-			En: fmt.Sprintf("Container %s of deployment %s has its %s probe(s).", c.Name, d.Name, strings.Join(kinds, " and ")),
-			Id: fmt.Sprintf("Kontainer %s pada deployment %s sudah punya probe %s.", c.Name, d.Name, strings.Join(kinds, " dan ")),
-		}, ev...)
+		return pass(T("Container %s of deployment %s has its %s probe(s).", c.Name, d.Name, andList(kinds)), ev...)
 	}
 	target := ""
 	if wantPort != 0 || wantPath != "" {
@@ -468,20 +456,22 @@ func judgeProbes(s *Snapshot, p Params) Judgement {
 		}
 		target = fmt.Sprintf(" (httpGet: {path: %s, port: %s})", pp, port)
 	}
-	msg := L{
-		En: fmt.Sprintf("Container %s of deployment %s: %s.", c.Name, d.Name, strings.Join(problems, "; ")),
-		Id: fmt.Sprintf("Kontainer %s pada deployment %s: %s.", c.Name, d.Name, strings.Join(problemsID, "; ")),
-	}
-	hint := L{
-		En: fmt.Sprintf("Add %s to the container%s in the deployment's YAML and apply it (`kubectl apply -f deployment.yaml`), or `kubectl edit deployment %s`.",
-			strings.Join(probeFields(kinds), " and "), target, d.Name),
-		Id: fmt.Sprintf("Tambahkan %s ke kontainer%s di YAML deployment lalu terapkan (`kubectl apply -f deployment.yaml`), atau `kubectl edit deployment %s`.",
-			strings.Join(probeFields(kinds), " dan "), target, d.Name),
-	}
+	msg := T("Container %s of deployment %s: %s.", c.Name, d.Name, i18n.Join(problems, i18n.Raw("; ")))
+	hint := T("Add %s to the container%s in the deployment's YAML and apply it (`kubectl apply -f deployment.yaml`), or `kubectl edit deployment %s`.",
+		andList(probeFields(kinds)), target, d.Name)
 	if ok == 0 {
 		return fail(msg, hint, ev...)
 	}
 	return partial(float64(ok)/float64(len(wants)), msg, hint, ev...)
+}
+
+// andList is names joined with " and " in the reader's language.
+func andList(names []string) L {
+	m := make([]L, len(names))
+	for i, n := range names {
+		m[i] = i18n.Raw(n)
+	}
+	return i18n.Join(m, T(" and "))
 }
 
 func probeFields(kinds []string) []string {

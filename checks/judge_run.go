@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -32,9 +31,9 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 	switch {
 	case r == nil:
 		return Judgement{Status: report.Error,
-			Message: T("The container run was not done (not run).", "Kontainer tidak dijalankan (not run).")}
+			Message: T("The container run was not done (not run).")}
 	case r.SkipReason != "":
-		return skip(T("Skipped: the image was not run as a container: %s.", "Dilewati: image tidak dijalankan sebagai kontainer: %s.", r.SkipReason),
+		return skip(T("Skipped: the image was not run as a container: %s.", r.SkipReason),
 			fact("reason", r.SkipReason))
 	case r.Err != nil:
 		return envError(r.Err)
@@ -43,11 +42,10 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 		if r.Logs != "" {
 			ev = append(ev, fact("logs", r.Logs))
 		}
-		return fail(T("The container exited with code %d before answering on port %d.",
-			"Kontainer berhenti dengan kode %d sebelum menjawab di port %d.", r.ExitCode, port),
+		return fail(T("The container exited with code %d before answering on port %d.", r.ExitCode, port),
 			runExitHint(r.Logs, runImage(s), port), ev...)
 	case r.HTTPStatus >= 200 && r.HTTPStatus < 300:
-		return pass(T("The container answered HTTP %d on port %d.", "Kontainer menjawab HTTP %d di port %d.", r.HTTPStatus, port),
+		return pass(T("The container answered HTTP %d on port %d.", r.HTTPStatus, port),
 			fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body)))
 	case r.HTTPStatus != 0:
 		ev := []report.Fact{fact("http_status", r.HTTPStatus), fact("body", runFirstLine(r.Body))}
@@ -55,27 +53,23 @@ func judgeRun(s *Snapshot, p Params) Judgement {
 			ev = append(ev, fact("logs", r.Logs))
 		}
 		return partial(0.5,
-			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).",
-				"Kontainer menjawab di port %d, tetapi dengan HTTP %d, bukan sukses (2xx).", port, r.HTTPStatus),
-			T("`docker run --rm -p %d:%d %s`, open http://localhost:%d/ and read the error the container prints in that terminal; check the route for \"/\" in app.py (the app runs but its page fails).",
-				"`docker run --rm -p %d:%d %s`, buka http://localhost:%d/ lalu baca error yang dicetak kontainer di terminal itu; periksa route \"/\" di app.py (aplikasi berjalan tetapi halamannya gagal).", port, port, runImage(s), port),
+			T("The container answered on port %d, but with HTTP %d instead of a success (2xx).", port, r.HTTPStatus),
+			T("`docker run --rm -p %d:%d %s`, open http://localhost:%d/ and read the error the container prints in that terminal; check the route for \"/\" in app.py (the app runs but its page fails).", port, port, runImage(s), port),
 			ev...)
 	}
 	var ev []report.Fact
 	if r.Logs != "" {
 		ev = append(ev, fact("logs", r.Logs))
 	}
-	if why := localhostOnly(s); why != (L{}) {
-		ev = append(ev, fact("listens on", "127.0.0.1 only: "+why.En))
-		return fail(L{
-			En: fmt.Sprintf("The container kept running but did not answer HTTP on port %d: the app listens on 127.0.0.1 inside the container only (%s).", port, why.En),
-			Id: fmt.Sprintf("Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d: aplikasi hanya mendengarkan di 127.0.0.1 di dalam kontainer (%s).", port, why.Id)},
+	if why := localhostOnly(s); !why.IsZero() {
+		ev = append(ev, fact("listens on", "127.0.0.1 only: "+why.In("en")))
+		return fail(T(
+			"The container kept running but did not answer HTTP on port %d: the app listens on 127.0.0.1 inside the container only (%s).", port, why,
+		),
 			localhostHint(runImage(s), "", port), ev...)
 	}
-	return fail(T("The container kept running but did not answer HTTP on port %d.",
-		"Kontainer tetap berjalan tetapi tidak menjawab HTTP di port %d.", port),
-		T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py: Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach. Check that the port in app.py, EXPOSE and -p agree.",
-			"`app.run(host=\"0.0.0.0\", port=%d)` di app.py: app.run() Flask mendengarkan di 127.0.0.1 di dalam kontainer, yang tidak bisa dijangkau dari luar. Pastikan port di app.py, EXPOSE, dan -p sama.", port),
+	return fail(T("The container kept running but did not answer HTTP on port %d.", port),
+		T("`app.run(host=\"0.0.0.0\", port=%d)` in app.py: Flask's app.run() listens on 127.0.0.1 inside the container, which nothing outside can reach. Check that the port in app.py, EXPOSE and -p agree.", port),
 		ev...)
 }
 
@@ -91,19 +85,15 @@ func runImage(s *Snapshot) string {
 func runExitHint(logs, image string, port int) L {
 	switch {
 	case strings.Contains(logs, "ModuleNotFoundError") || strings.Contains(logs, "ImportError"):
-		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. `docker run --rm %s` prints the traceback in your terminal.",
-			"Ada modul Python yang tidak ada di image: tuliskan (misalnya Flask) di requirements.txt dan pastikan Dockerfile punya `RUN pip install -r requirements.txt` sebelum aplikasi dimulai. `docker run --rm %s` mencetak traceback-nya di terminalmu.", image)
+		return T("A Python module is missing in the image: list it (e.g. Flask) in requirements.txt and make sure the Dockerfile has `RUN pip install -r requirements.txt` before the app starts. `docker run --rm %s` prints the traceback in your terminal.", image)
 	case strings.Contains(logs, "SyntaxError") || strings.Contains(logs, "IndentationError"):
-		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.",
-			"Jalankan `python app.py` di komputermu, perbaiki baris yang disebut traceback (app.py mengandung kesalahan sintaks), lalu build dan push ulang image.")
+		return T("Run `python app.py` on your machine, fix the line the traceback names (app.py has a syntax error), then rebuild and push the image.")
 	case strings.Contains(logs, "executable file not found") || strings.Contains(logs, "no such file or directory"):
-		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.",
-			"Perintah kontainer tidak bisa dijalankan: periksa ENTRYPOINT/CMD di Dockerfile (misalnya CMD [\"python\", \"app.py\"]) dan bahwa base image memiliki Python.")
+		return T("The container's command cannot be started: check ENTRYPOINT/CMD in the Dockerfile (e.g. CMD [\"python\", \"app.py\"]) and that the base image has Python.")
 	}
 	// --rm removes the container when it exits, so its output is read in
 	// the terminal it runs in: there is nothing left for docker logs.
-	return T("Run the image yourself: `docker run --rm -p %d:%d %s` prints what the app prints, its error too, in your terminal. Look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.",
-		"Jalankan image sendiri: `docker run --rm -p %d:%d %s` mencetak keluaran aplikasi, termasuk error-nya, di terminalmu. Cari requirement yang tidak ada di requirements.txt, kesalahan sintaks di app.py, atau aplikasi yang tidak terus melayani di 0.0.0.0:%d.", port, port, image, port)
+	return T("Run the image yourself: `docker run --rm -p %d:%d %s` prints what the app prints, its error too, in your terminal. Look for a requirement missing from requirements.txt, a syntax error in app.py, or an app that does not keep serving on 0.0.0.0:%d.", port, port, image, port)
 }
 
 // runFirstLine is the first non-empty line of s, cut to 200 bytes.

@@ -50,20 +50,20 @@ func judgeDeploymentExists(s *Snapshot, _ Params) Judgement {
 	for _, c := range d.Spec.Template.Spec.Containers {
 		if same, how := sameImage(s, t, c.Image, t.Pods); same {
 			if how != "" {
-				return pass(T("Deployment %s runs your image %s (%s).", "Deployment %s menjalankan image-mu %s (%s).", d.Name, c.Image, how), ev...)
+				return pass(T("Deployment %s runs your image %s (%s).", d.Name, c.Image, how), ev...)
 			}
-			return pass(T("Deployment %s runs your image %s.", "Deployment %s menjalankan image-mu %s.", d.Name, c.Image), ev...)
+			return pass(T("Deployment %s runs your image %s.", d.Name, c.Image), ev...)
 		}
 	}
 	c := d.Spec.Template.Spec.Containers[0]
 	img := studentImage(s, t)
-	what := T("another tag of your image %s", "tag lain dari image-mu %s", img)
+	what := T("another tag of your image %s", img)
 	if digestOf(c.Image) != "" {
-		what = T("another digest than the one you pushed as %s", "digest yang berbeda dari yang kamu push sebagai %s", img)
+		what = T("another digest than the one you pushed as %s", img)
 	}
-	return partial(0.5, L{En: fmt.Sprintf("Deployment %s runs %s, %s.", d.Name, imgs, what.En), Id: fmt.Sprintf("Deployment %s menjalankan %s, %s.", d.Name, imgs, what.Id)},
+	return partial(0.5, T("Deployment %s runs %s, %s.", d.Name, imgs, what),
 		fixHint([]string{fmt.Sprintf("kubectl set image deployment/%s %s=%s", d.Name, c.Name, img)},
-			"Deploy exactly the image you pushed and handed in.", "Deploy tepat image yang kamu push dan serahkan."), ev...)
+			T("Deploy exactly the image you pushed and handed in.")), ev...)
 }
 
 func judgeDeploymentAvailable(s *Snapshot, _ Params) Judgement {
@@ -72,31 +72,48 @@ func judgeDeploymentAvailable(s *Snapshot, _ Params) Judgement {
 		return *j
 	}
 	if t.Deployment == nil {
-		return skip(T("No deployment to inspect.", "Tidak ada deployment untuk diperiksa."))
+		return skip(T("No deployment to inspect."))
 	}
 	d := t.Deployment
 	want, avail := replicas(t), d.Status.AvailableReplicas
 	ev := []report.Fact{fact("deployment", d.Name), fact("ready", fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want)),
 		fact("up-to-date", d.Status.UpdatedReplicas), fact("available", avail)}
 	if want == 0 {
-		return fail(T("Deployment %s is scaled to 0 replicas, so nothing runs.", "Deployment %s di-scale ke 0 replika, jadi tidak ada yang berjalan.", d.Name),
-			fixHint([]string{fmt.Sprintf("kubectl scale deployment %s --replicas=1", d.Name)}, "This asks for one pod again.", "Perintah ini meminta satu pod lagi."), ev...)
+		return fail(T("Deployment %s is scaled to 0 replicas, so nothing runs.", d.Name),
+			fixHint([]string{fmt.Sprintf("kubectl scale deployment %s --replicas=1", d.Name)}, T("This asks for one pod again.")), ev...)
+	}
+	// The Deployment counts a pod Ready in the second between two crashes
+	// as available; a careful reader does not.
+	now := SnapshotNow(s)
+	var crashed *corev1.Pod
+	for _, p := range activePods(t.Pods) {
+		if podReady(&p) && recentCrash(&p, now).x != nil {
+			if crashed == nil {
+				crashed = &p
+			}
+			if avail > 0 {
+				avail--
+			}
+		}
+	}
+	if crashed != nil {
+		ev = append(ev, fact("crashed, running again", crashed.Name))
 	}
 	if avail >= want {
-		return pass(T("Deployment %s: %d/%d replicas available.", "Deployment %s: %d/%d replika tersedia.", d.Name, avail, want), ev...)
+		return pass(T("Deployment %s: %d/%d replicas available.", d.Name, avail, want), ev...)
 	}
 	// The first pod in trouble says why replicas are missing.
 	var hint L
 	for _, p := range activePods(t.Pods) {
-		if !podReady(&p) {
+		if !podReady(&p) || recentCrash(&p, now).x != nil {
 			_, _, hint = podTrouble(s, t, &p)
 			break
 		}
 	}
 	if avail > 0 {
-		return partial(float64(avail)/float64(want), T("Deployment %s: only %d of %d replicas available.", "Deployment %s: hanya %d dari %d replika tersedia.", d.Name, avail, want), hint, ev...)
+		return partial(float64(avail)/float64(want), T("Deployment %s: only %d of %d replicas available.", d.Name, avail, want), hint, ev...)
 	}
-	return fail(T("Deployment %s: 0 of %d replicas available.", "Deployment %s: 0 dari %d replika tersedia.", d.Name, want), hint, ev...)
+	return fail(T("Deployment %s: 0 of %d replicas available.", d.Name, want), hint, ev...)
 }
 
 // activePods leaves out pods that have ended (evicted, shut down with the
@@ -117,17 +134,16 @@ func judgePodsRunning(s *Snapshot, _ Params) Judgement {
 		return *j
 	}
 	if t.Deployment == nil {
-		return skip(T("No deployment to inspect.", "Tidak ada deployment untuk diperiksa."))
+		return skip(T("No deployment to inspect."))
 	}
 	d := t.Deployment.Name
 	if len(t.Pods) == 0 {
 		if replicas(t) == 0 {
-			return fail(T("Deployment %s has no pods: it is scaled to 0.", "Deployment %s tidak punya pod: di-scale ke 0.", d),
-				fixHint([]string{fmt.Sprintf("kubectl scale deployment %s --replicas=1", d)}, "This asks for one pod again.", "Perintah ini meminta satu pod lagi."))
+			return fail(T("Deployment %s has no pods: it is scaled to 0.", d),
+				fixHint([]string{fmt.Sprintf("kubectl scale deployment %s --replicas=1", d)}, T("This asks for one pod again.")))
 		}
-		return fail(T("Deployment %s has no pods yet.", "Deployment %s belum punya pod.", d),
-			fixHint([]string{"kubectl describe deployment " + d}, "Its conditions and events say why no pod was made (a quota, a bad pod template).",
-				"Kondisi dan event-nya menjelaskan mengapa pod tidak dibuat (kuota, template pod yang salah)."))
+		return fail(T("Deployment %s has no pods yet.", d),
+			fixHint([]string{"kubectl describe deployment " + d}, T("Its conditions and events say why no pod was made (a quota, a bad pod template).")))
 	}
 	pods := activePods(t.Pods)
 	var ev []report.Fact
@@ -139,28 +155,31 @@ func judgePodsRunning(s *Snapshot, _ Params) Judgement {
 	if len(pods) == 0 {
 		pods = t.Pods
 	}
+	now := SnapshotNow(s)
 	var ok int
 	var firstMsg, firstHint L
 	for i := range pods {
 		p := &pods[i]
 		if podReady(p) {
-			ok++
-			ev = append(ev, fact(p.Name, "Running, Ready"))
-			continue
+			if c := recentCrash(p, now); c.x == nil {
+				ok++
+				ev = append(ev, fact(p.Name, "Running, Ready"))
+				continue
+			}
 		}
 		reason, msg, hint := podTrouble(s, t, p)
 		ev = append(ev, fact(p.Name, reason))
-		if firstMsg.En == "" {
+		if firstMsg.IsZero() {
 			firstMsg, firstHint = msg, hint
 		}
 	}
 	switch {
 	case ok == len(pods):
-		return pass(T("All %d pod(s) are Running and Ready.", "Semua %d pod Running dan Ready.", ok), ev...)
+		return pass(T("All %d pod(s) are Running and Ready.", ok), ev...)
 	case ok > 0:
-		return partial(float64(ok)/float64(len(pods)), L{
-			En: fmt.Sprintf("%d of %d pods are Running and Ready. %s", ok, len(pods), firstMsg.En),
-			Id: fmt.Sprintf("%d dari %d pod Running dan Ready. %s", ok, len(pods), firstMsg.Id)}, firstHint, ev...)
+		return partial(float64(ok)/float64(len(pods)), T(
+			"%d of %d pods are Running and Ready. %s", ok, len(pods), firstMsg,
+		), firstHint, ev...)
 	}
 	return fail(firstMsg, firstHint, ev...)
 }
@@ -201,7 +220,7 @@ func judgePodsStable(s *Snapshot, p Params) Judgement {
 	}
 	pods := activePods(t.Pods)
 	if len(pods) == 0 {
-		return skip(T("No pods to inspect.", "Tidak ada pod untuk diperiksa."))
+		return skip(T("No pods to inspect."))
 	}
 	max := p.Int("max_restarts", 3)
 	window := time.Duration(p.Int("stable_minutes", defaultStableMinutes)) * time.Minute
@@ -240,19 +259,17 @@ func judgePodsStable(s *Snapshot, p Params) Judgement {
 		}
 	}
 	if worst != nil {
-		msg := T("Pod %s restarted %d times (at most %d allowed) and is still restarting.", "Pod %s restart %d kali (maksimal %d) dan masih terus restart.", worst.Name, worstN, max)
+		msg := T("Pod %s restarted %d times (at most %d allowed) and is still restarting.", worst.Name, worstN, max)
 		if st := lastStop(worst); st != "" {
-			msg = T("Pod %s restarted %d times (at most %d allowed) and is still restarting; last stop: %s.", "Pod %s restart %d kali (maksimal %d) dan masih terus restart; terakhir berhenti: %s.", worst.Name, worstN, max, st)
+			msg = T("Pod %s restarted %d times (at most %d allowed) and is still restarting; last stop: %s.", worst.Name, worstN, max, st)
 		}
 		return fail(msg, fixHint([]string{"kubectl logs " + worst.Name + " --previous"},
-			"It shows why the last run stopped; fix the app, build and push it, then `kubectl rollout restart deployment/%s`.",
-			"Perintah itu menunjukkan mengapa jalannya terakhir berhenti; perbaiki aplikasi, build dan push, lalu `kubectl rollout restart deployment/%s`.", t.Deployment.Name), ev...)
+			T("It shows why the last run stopped; fix the app, build and push it, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name)), ev...)
 	}
 	if len(calm) > 0 {
-		return pass(T("The pods run steadily now: %s. Earlier restarts (e.g. each time minikube was stopped and started) do not count.",
-			"Pod berjalan stabil sekarang: %s. Restart sebelumnya (misalnya setiap kali minikube dihentikan lalu dijalankan lagi) tidak dihitung.", strings.Join(calm, ", ")), ev...)
+		return pass(T("The pods run steadily now: %s. Earlier restarts (e.g. each time minikube was stopped and started) do not count.", strings.Join(calm, ", ")), ev...)
 	}
-	return pass(T("Restarts stay low (at most %d per pod).", "Jumlah restart rendah (paling banyak %d per pod).", max), ev...)
+	return pass(T("Restarts stay low (at most %d per pod).", max), ev...)
 }
 
 func judgeEvents(s *Snapshot, p Params) Judgement {
@@ -261,7 +278,7 @@ func judgeEvents(s *Snapshot, p Params) Judgement {
 		return *j
 	}
 	if t.Deployment == nil {
-		return skip(T("No deployment to inspect.", "Tidak ada deployment untuk diperiksa."))
+		return skip(T("No deployment to inspect."))
 	}
 	reasons := map[string]bool{}
 	for _, e := range t.Events {
@@ -309,22 +326,20 @@ func judgeEvents(s *Snapshot, p Params) Judgement {
 	switch {
 	case scheduled && lifecycle && len(expired) > 0:
 		return pass(T("Your pod's events have expired (the cluster keeps them about %s), but its status shows the lifecycle they recorded: %s was scheduled and its container started.",
-			"Event Pod-mu sudah kedaluwarsa (klaster menyimpannya sekitar %s), tetapi statusnya menunjukkan siklus hidup yang dicatat event itu: %s sudah dijadwalkan dan kontainernya sudah berjalan.",
 			ttlText(ttl), strings.Join(expired, ", ")), ev...)
 	case scheduled && lifecycle:
-		return pass(T("The cluster recorded your pod's lifecycle: %s.", "Klaster mencatat siklus hidup Pod-mu: %s.", strings.Join(seen, ", ")), ev...)
+		return pass(T("The cluster recorded your pod's lifecycle: %s.", strings.Join(seen, ", ")), ev...)
 	}
 	pod := t.Deployment.Name
 	if len(t.Pods) > 0 {
 		pod = t.Pods[0].Name
 	}
 	hint := fixHint([]string{"kubectl get events --field-selector involvedObject.name=" + pod},
-		"It lists what the scheduler and the kubelet did with the pod; if it prints nothing, the pod is not running yet (see pods.running).",
-		"Perintah itu menampilkan apa yang dilakukan scheduler dan kubelet terhadap pod; jika kosong, pod belum berjalan (lihat pods.running).")
+		T("It lists what the scheduler and the kubelet did with the pod; if it prints nothing, the pod is not running yet (see pods.running)."))
 	if scheduled || lifecycle {
-		return partial(0.5, T("Only part of the pod's lifecycle was recorded: %s.", "Hanya sebagian siklus hidup pod yang tercatat: %s.", imgOrNone(strings.Join(seen, ", "))), hint, ev...)
+		return partial(0.5, T("Only part of the pod's lifecycle was recorded: %s.", imgOrNone(strings.Join(seen, ", "))), hint, ev...)
 	}
-	return fail(T("No events about your pods were found.", "Tidak ditemukan event tentang Pod-mu."), hint, ev...)
+	return fail(T("No events about your pods were found."), hint, ev...)
 }
 
 func ttlText(d time.Duration) string {
@@ -358,7 +373,7 @@ func judgeServiceExists(s *Snapshot, _ Params) Judgement {
 		return *j
 	}
 	if t.Deployment == nil {
-		return skip(T("No deployment to expose.", "Tidak ada deployment untuk diekspos."))
+		return skip(T("No deployment to expose."))
 	}
 	if t.Service == nil {
 		var ev []report.Fact
@@ -369,7 +384,7 @@ func judgeServiceExists(s *Snapshot, _ Params) Judgement {
 		return fail(msg, hint, ev...)
 	}
 	sv := t.Service
-	return pass(T("Service %s selects the deployment's pods.", "Service %s memilih pod milik deployment.", sv.Name),
+	return pass(T("Service %s selects the deployment's pods.", sv.Name),
 		fact("service", sv.Name), fact("type", sv.Spec.Type), fact("selector", fmtLabels(sv.Spec.Selector)), fact("cluster-ip", sv.Spec.ClusterIP))
 }
 
@@ -393,14 +408,13 @@ func judgeServiceType(s *Snapshot, p Params) Judgement {
 	}
 	ev := []report.Fact{fact("service", t.Service.Name), fact("type", got)}
 	if got == want {
-		return pass(T("Service %s is of type %s.", "Service %s bertipe %s.", t.Service.Name, got), ev...)
+		return pass(T("Service %s is of type %s.", t.Service.Name, got), ev...)
 	}
-	hint := reexposeHint(t, string(want), servicePort(t.Service), 0, "A service's type is easiest changed by making it again from the deployment.",
-		"Tipe service paling mudah diubah dengan membuatnya ulang dari deployment.")
+	hint := reexposeHint(t, string(want), servicePort(t.Service), 0, T("A service's type is easiest changed by making it again from the deployment."))
 	if want == corev1.ServiceTypeLoadBalancer && got == corev1.ServiceTypeNodePort {
-		return partial(0.5, T("Service %s is a NodePort; the lab asks for a LoadBalancer (a NodePort is part of one).", "Service %s bertipe NodePort; lab ini meminta LoadBalancer (NodePort adalah bagian darinya).", t.Service.Name), hint, ev...)
+		return partial(0.5, T("Service %s is a NodePort; the lab asks for a LoadBalancer (a NodePort is part of one).", t.Service.Name), hint, ev...)
 	}
-	return fail(T("Service %s is of type %s, not %s.", "Service %s bertipe %s, bukan %s.", t.Service.Name, got, want), hint, ev...)
+	return fail(T("Service %s is of type %s, not %s.", t.Service.Name, got, want), hint, ev...)
 }
 
 func judgeServicePort(s *Snapshot, p Params) Judgement {
@@ -439,11 +453,11 @@ func judgeServicePort(s *Snapshot, p Params) Judgement {
 		}
 		cp, ok := containerPort(t, sp.TargetPort, sp.Port)
 		if ok && appPorts[cp] {
-			return pass(T("Service %s listens on %d and forwards to the app's port %d.", "Service %s mendengarkan di %d dan meneruskan ke port aplikasi %d.", t.Service.Name, sp.Port, cp), ev...)
+			return pass(T("Service %s listens on %d and forwards to the app's port %d.", t.Service.Name, sp.Port, cp), ev...)
 		}
-		return partial(0.5, T("Service %s listens on %d but forwards to port %s, where the app does not listen.", "Service %s mendengarkan di %d tetapi meneruskan ke port %s, tempat aplikasi tidak mendengarkan.", t.Service.Name, sp.Port, sp.TargetPort.String()),
-			reexposeHint(t, typ, int(want), int(appPort), "The service must forward to the port the app listens on (%d).", "Service harus meneruskan ke port yang didengarkan aplikasi (%d).", appPort), ev...)
+		return partial(0.5, T("Service %s listens on %d but forwards to port %s, where the app does not listen.", t.Service.Name, sp.Port, sp.TargetPort.String()),
+			reexposeHint(t, typ, int(want), int(appPort), T("The service must forward to the port the app listens on (%d).", appPort)), ev...)
 	}
-	return fail(T("Service %s does not listen on port %d (it has %s).", "Service %s tidak mendengarkan di port %d (yang ada: %s).", t.Service.Name, want, strings.Join(ports, ", ")),
-		reexposeHint(t, typ, int(want), int(appPort), "The lab opens the app on port %d.", "Lab ini membuka aplikasi di port %d.", want), ev...)
+	return fail(T("Service %s does not listen on port %d (it has %s).", t.Service.Name, want, strings.Join(ports, ", ")),
+		reexposeHint(t, typ, int(want), int(appPort), T("The lab opens the app on port %d.", want)), ev...)
 }

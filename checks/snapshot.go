@@ -36,8 +36,6 @@ const (
 	SrcImage     = snapshot.SrcImage
 	SrcRun       = snapshot.SrcRun
 	SrcApp       = snapshot.SrcApp
-
-	MaxImagePaths = snapshot.MaxImagePaths
 )
 
 // The container run's defaults, as the image.runs parameters show them.

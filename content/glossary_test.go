@@ -2,24 +2,15 @@ package content
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 )
-
-// checksAllowList holds Go files under checks/ whose Indonesian strings may
-// still use rejected words. It is empty: every file under checks/ speaks the
-// glossary's "kamu" register.
-var checksAllowList = map[string]bool{}
 
 // glossary is what GLOSSARY.md decides: each rejected word with the word to
 // use instead, and the fixed names that may contain a rejected word.
@@ -219,147 +210,36 @@ func walkTexts(n *yaml.Node, parentKey string, fn func(*yaml.Node)) {
 	}
 }
 
-// TestGlossaryGoSources scans the Indonesian strings of the check catalog:
-// every literal in an Indonesian position (see indonesianLiterals), for
-// rejected words, English placeholders and the possessive "kamu" after a
-// noun. Files on checksAllowList are reported in the log, not failed.
-func TestGlossaryGoSources(t *testing.T) {
+// TestGlossaryCatalog scans the Indonesian message catalog whole: every
+// sentence kubelab's code says to a student, lecturer or author (checks,
+// hints, reports, dashboard, serve, watch), one translation per entry.
+func TestGlossaryCatalog(t *testing.T) {
 	g := loadGlossary(t)
-	paths, _ := filepath.Glob("../checks/*.go")
-	fset := token.NewFileSet()
-	var files []*ast.File
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		files = append(files, file)
+	const file = "../internal/i18n/messages/id.yaml"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	idParams := idParameters(files)
-	for _, helper := range []string{"T", "fixHint", "reexposeHint"} {
-		if _, ok := idParams[helper]; !ok {
-			t.Errorf("helper %s taking an Indonesian text was not found", helper)
-		}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
 	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: not a mapping of English to Indonesian", file)
+	}
+	m := doc.Content[0]
 	n := 0
-	pending := map[string][]string{}
-	for _, file := range files {
-		base := filepath.Base(fset.Position(file.Pos()).Filename)
-		for _, lit := range indonesianLiterals(file, idParams) {
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				continue
-			}
-			n++
-			where := fmt.Sprintf("checks/%s:%d", base, fset.Position(lit.Pos()).Line)
-			if checksAllowList[base] {
-				for _, w := range g.find(s) {
-					pending[base] = append(pending[base], fmt.Sprintf("%s: %q", where, w))
-				}
-				continue
-			}
-			g.report(t, where, s)
-			if m := englishPlaceholder.FindString(s); m != "" {
-				t.Errorf("%s: English placeholder %s in an Indonesian text (fill in the student's own name): %s", where, m, s)
-			}
+	for i := 1; i < len(m.Content); i += 2 {
+		n++
+		where := fmt.Sprintf("internal/i18n/messages/id.yaml:%d", m.Content[i].Line)
+		g.report(t, where, m.Content[i].Value)
+		if ph := englishPlaceholder.FindString(m.Content[i].Value); ph != "" {
+			t.Errorf("%s: English placeholder %s in an Indonesian text (fill in the student's own name): %s", where, ph, m.Content[i].Value)
 		}
 	}
-	if n < 50 {
-		t.Fatalf("only %d Indonesian strings found in checks/", n)
+	if n < 250 {
+		t.Fatalf("only %d Indonesian messages found in %s", n, file)
 	}
-	var names []string
-	for f := range pending {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		t.Logf("TODO (allow-listed) %s: %s", f, strings.Join(pending[f], "; "))
-	}
-}
-
-// indonesianLiterals returns every string literal in an Indonesian
-// position of a file under checks/: the id argument of T(en, id, ...) and of
-// every helper declared in the package with a string parameter named id
-// (fixHint(cmds, en, id, ...), reexposeHint(...), whatever is added
-// later), and the Id of L{En:..., Id:...} or L{en, id} literals. In such a
-// position every literal inside the expression counts, so
-// Id: fmt.Sprintf("...", ...) and "..." + x + "..." are read too.
-func indonesianLiterals(f *ast.File, idParams map[string]int) []*ast.BasicLit {
-	var out []*ast.BasicLit
-	name := func(e ast.Expr) string {
-		switch x := e.(type) {
-		case *ast.Ident:
-			return x.Name
-		case *ast.SelectorExpr:
-			return x.Sel.Name
-		}
-		return ""
-	}
-	add := func(e ast.Expr) {
-		ast.Inspect(e, func(n ast.Node) bool {
-			if bl, ok := n.(*ast.BasicLit); ok && bl.Kind == token.STRING {
-				out = append(out, bl)
-			}
-			return true
-		})
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.CallExpr:
-			if i, ok := idParams[name(x.Fun)]; ok && len(x.Args) > i {
-				add(x.Args[i])
-			}
-		case *ast.CompositeLit:
-			if x.Type == nil || name(x.Type) != "L" {
-				return true
-			}
-			for i, e := range x.Elts {
-				if kv, ok := e.(*ast.KeyValueExpr); ok {
-					if name(kv.Key) == "Id" {
-						add(kv.Value)
-					}
-				} else if i == 1 {
-					add(e)
-				}
-			}
-		}
-		return true
-	})
-	return out
-}
-
-// idParameters finds, in the package's files, every function with a
-// string parameter named id (or idText): the helpers that take an
-// Indonesian text. T is among them.
-func idParameters(files []*ast.File) map[string]int {
-	out := map[string]int{"T": 1}
-	for _, f := range files {
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Type.Params == nil {
-				continue
-			}
-			i := 0
-			for _, field := range fd.Type.Params.List {
-				n := len(field.Names)
-				if n == 0 {
-					n = 1
-				}
-				if id, ok := field.Type.(*ast.Ident); ok && id.Name == "string" {
-					for j, nm := range field.Names {
-						if nm.Name == "id" || nm.Name == "idText" {
-							out[fd.Name.Name] = i + j
-						}
-					}
-				}
-				i += n
-			}
-		}
-	}
-	return out
 }
 
 // englishPlaceholder matches placeholders an Indonesian text must not

@@ -61,7 +61,7 @@ func serverVersion(ctx context.Context, cs kubernetes.Interface) (*version.Info,
 	}
 	var info version.Info
 	if err := json.Unmarshal(body, &info); err != nil {
-		return nil, fmt.Errorf("unable to parse the server version: %v", err)
+		return nil, fmt.Errorf("unable to parse the server version: %w", err)
 	}
 	return &info, nil
 }

@@ -23,7 +23,7 @@ func ClusterCA(cfg *rest.Config) ([]byte, error) {
 	if f := cfg.TLSClientConfig.CAFile; f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("reading the cluster CA: %v", err)
+			return nil, fmt.Errorf("reading the cluster CA: %w", err)
 		}
 		return b, nil
 	}
@@ -44,7 +44,7 @@ func ClusterFingerprint(ctx context.Context, cfg *rest.Config, count *atomic.Int
 	}
 	ns, err := cs.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
 	if err != nil {
-		return "", fmt.Errorf("reading namespace kube-system: %v", err)
+		return "", fmt.Errorf("reading namespace kube-system: %w", err)
 	}
 	return report.ClusterFingerprint(ca, string(ns.UID)), nil
 }

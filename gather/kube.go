@@ -1,6 +1,7 @@
 package gather
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +25,10 @@ type Kube struct {
 	// then report it as an environment error.
 	Err error
 }
+
+// ErrNoKubeconfig is Kube.Err when there is no kubeconfig at all (nothing
+// has started a cluster yet), as opposed to one that cannot be read.
+var ErrNoKubeconfig = errors.New("no kubeconfig found")
 
 // LoadKube loads the kubeconfig exactly as kubectl does: --kubeconfig, else
 // the KUBECONFIG list, else ~/.kube/config; --context overrides the current
@@ -52,7 +57,7 @@ func LoadKube(kubeconfig, context, namespace string) Kube {
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			err = fmt.Errorf("no kubeconfig found (looked at --kubeconfig, $KUBECONFIG and ~/.kube/config); `minikube start` writes one")
+			err = fmt.Errorf("%w (looked at --kubeconfig, $KUBECONFIG and ~/.kube/config); `minikube start` writes one", ErrNoKubeconfig)
 		}
 		k.Err = err
 		return k

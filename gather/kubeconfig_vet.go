@@ -2,11 +2,66 @@ package gather
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
+	"syscall"
 
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
+
+// MaxKubeconfigSize is the largest student kubeconfig read: one cluster,
+// user and context with inline certificates is a few KiB.
+const MaxKubeconfigSize = 1 << 20
+
+// readKubeconfig reads a regular file of at most MaxKubeconfigSize bytes,
+// opened without blocking so that a named pipe is refused, not waited on.
+func readKubeconfig(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxKubeconfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxKubeconfigSize {
+		return nil, fmt.Errorf("larger than %d bytes: not a kubeconfig", MaxKubeconfigSize)
+	}
+	return data, nil
+}
+
+// notAKubeconfig says why a parsed file cannot reach any cluster, or "".
+func notAKubeconfig(cfg *clientcmdapi.Config) string {
+	servers := 0
+	for _, c := range cfg.Clusters {
+		if c != nil && c.Server != "" {
+			servers++
+		}
+	}
+	switch {
+	case servers == 0:
+		return "it names no cluster with a server"
+	case len(cfg.Contexts) == 0:
+		return "it names no context"
+	}
+	if cur := cfg.CurrentContext; cur != "" {
+		if _, ok := cfg.Contexts[cur]; !ok {
+			return fmt.Sprintf("its current-context %q is not among its contexts", cur)
+		}
+	}
+	return ""
+}
 
 // UnsafeKubeconfigError lists what makes a kubeconfig unsafe to use on
 // someone else's behalf.
@@ -28,10 +83,25 @@ func (e *UnsafeKubeconfigError) Error() string {
 // grader's machine (a token file is then sent to the file's server, and a
 // path like /dev/zero never ends). VetKubeconfig only parses the file; it
 // returns an *UnsafeKubeconfigError naming each such user or cluster.
+//
+// It also refuses a file that is not a kubeconfig at all: not a regular
+// file (a pipe would block, /dev/zero never end), larger than
+// MaxKubeconfigSize, unreadable, or one that names no cluster with a server
+// or no context. client-go reads an empty file, /dev/null or /etc/shadow as
+// an empty kubeconfig without error; graded with one, every cluster check
+// is "not graded" and the student's grade would be made of the image
+// checks alone.
 func VetKubeconfig(path string) error {
-	cfg, err := clientcmd.LoadFromFile(path)
+	data, err := readKubeconfig(path)
 	if err != nil {
 		return fmt.Errorf("kubeconfig %s: %v", path, err)
+	}
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		return fmt.Errorf("kubeconfig %s is not a kubeconfig: %v", path, err)
+	}
+	if msg := notAKubeconfig(cfg); msg != "" {
+		return fmt.Errorf("kubeconfig %s is not a kubeconfig: %s (export one with: kubectl config view --minify --flatten > FILE)", path, msg)
 	}
 	var problems []string
 	for name, u := range cfg.AuthInfos {

@@ -155,7 +155,7 @@ func TestProbeRunServes(t *testing.T) {
 	}
 	j := judge(r)
 	if j.Status != report.Pass || j.Fraction != 1 {
-		t.Errorf("judgement = %s %v: %s", j.Status, j.Fraction, j.Message.En)
+		t.Errorf("judgement = %s %v: %s", j.Status, j.Fraction, j.Message.In("en"))
 	}
 	if got := evidence(j, "body"); got != testimages.Greeting {
 		t.Errorf("body evidence = %q", got)
@@ -178,14 +178,14 @@ func TestProbeRunExits(t *testing.T) {
 	if j.Status != report.Fail {
 		t.Errorf("status = %s, want fail", j.Status)
 	}
-	if !strings.Contains(j.Message.En, "exited with code 1 before answering on port 5000") {
-		t.Errorf("message = %q", j.Message.En)
+	if !strings.Contains(j.Message.In("en"), "exited with code 1 before answering on port 5000") {
+		t.Errorf("message = %q", j.Message.In("en"))
 	}
 	if !strings.Contains(evidence(j, "logs"), testimages.CrashLine) {
 		t.Errorf("evidence lacks %q: %v", testimages.CrashLine, j.Evidence)
 	}
-	if !strings.Contains(j.Hint.En, "requirements.txt") {
-		t.Errorf("hint = %q", j.Hint.En)
+	if !strings.Contains(j.Hint.In("en"), "requirements.txt") {
+		t.Errorf("hint = %q", j.Hint.In("en"))
 	}
 }
 
@@ -198,8 +198,8 @@ func TestProbeRunNoPython(t *testing.T) {
 	if !r.Exited || r.ExitCode == 0 {
 		t.Fatalf("want a container that could not start, got %+v", r)
 	}
-	if j := judge(r); j.Status != report.Fail || !strings.Contains(j.Hint.En, "ENTRYPOINT/CMD") {
-		t.Errorf("judgement = %s, hint %q", j.Status, j.Hint.En)
+	if j := judge(r); j.Status != report.Fail || !strings.Contains(j.Hint.In("en"), "ENTRYPOINT/CMD") {
+		t.Errorf("judgement = %s, hint %q", j.Status, j.Hint.In("en"))
 	}
 }
 
@@ -219,8 +219,8 @@ func TestProbeRunNoAnswer(t *testing.T) {
 	if !strings.Contains(r.Logs, "127.0.0.1:5000") {
 		t.Errorf("logs = %q", r.Logs)
 	}
-	if j := judge(r); j.Status != report.Fail || !strings.Contains(j.Hint.En, "0.0.0.0") {
-		t.Errorf("judgement = %s, hint %q", j.Status, j.Hint.En)
+	if j := judge(r); j.Status != report.Fail || !strings.Contains(j.Hint.In("en"), "0.0.0.0") {
+		t.Errorf("judgement = %s, hint %q", j.Status, j.Hint.In("en"))
 	}
 }
 
@@ -351,18 +351,18 @@ func TestJudgeRun(t *testing.T) {
 			}
 			j := c.Judge(&snapshot.Snapshot{Run: tc.probe}, p)
 			if j.Status != tc.status || j.Fraction != tc.fraction {
-				t.Errorf("status = %s %v, want %s %v (%s)", j.Status, j.Fraction, tc.status, tc.fraction, j.Message.En)
+				t.Errorf("status = %s %v, want %s %v (%s)", j.Status, j.Fraction, tc.status, tc.fraction, j.Message.In("en"))
 			}
-			if !strings.Contains(j.Message.En, tc.message) {
-				t.Errorf("message %q lacks %q", j.Message.En, tc.message)
+			if !strings.Contains(j.Message.In("en"), tc.message) {
+				t.Errorf("message %q lacks %q", j.Message.In("en"), tc.message)
 			}
-			if !strings.Contains(j.Hint.En, tc.hint) {
-				t.Errorf("hint %q lacks %q", j.Hint.En, tc.hint)
+			if !strings.Contains(j.Hint.In("en"), tc.hint) {
+				t.Errorf("hint %q lacks %q", j.Hint.In("en"), tc.hint)
 			}
-			if j.Message.Id == "" || j.Message.Id == j.Message.En {
+			if j.Message.In("id") == "" || j.Message.In("id") == j.Message.In("en") {
 				t.Errorf("no Indonesian message: %+v", j.Message)
 			}
-			if j.Hint.En != "" && (j.Hint.Id == "" || j.Hint.Id == j.Hint.En) {
+			if j.Hint.In("en") != "" && (j.Hint.In("id") == "" || j.Hint.In("id") == j.Hint.In("en")) {
 				t.Errorf("no Indonesian hint: %+v", j.Hint)
 			}
 			if tc.evidence != "" && !slices.ContainsFunc(j.Evidence, func(f report.Fact) bool { return strings.Contains(f.Value, tc.evidence) }) {

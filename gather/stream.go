@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubelab/kubelab/snapshot"
 )
@@ -44,8 +45,15 @@ type NamespaceStream struct {
 	// that did not page in key order): their students must be graded again.
 	handed map[string]bool
 	late   map[string]bool
+	// owned are the namespaces announced, fixed at the start (read by the
+	// page readers without mu): the objects of any other namespace are
+	// dropped as each page is decoded (stream_decode.go). Nil keeps all.
+	owned  map[string]bool
 	cancel context.CancelFunc
 }
+
+// owns reports whether ns's objects are kept from the pages.
+func (s *NamespaceStream) owns(ns string) bool { return s.owned == nil || s.owned[ns] }
 
 // StreamNamespaces starts reading the objects of namespaces (one entry per
 // student who will ask; repeats are counted) with one paged List per kind.
@@ -53,16 +61,17 @@ type NamespaceStream struct {
 func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces []string, pageSize int64) *NamespaceStream {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &NamespaceStream{claims: map[string]int{}, built: map[string]*snapshot.Namespace{},
-		handed: map[string]bool{}, late: map[string]bool{}, cancel: cancel}
+		handed: map[string]bool{}, late: map[string]bool{}, owned: map[string]bool{}, cancel: cancel}
 	for _, ns := range namespaces {
 		s.claims[ns]++
+		s.owned[ns] = true
 	}
 	if pageSize <= 0 {
 		pageSize = PageSize
 	}
 	wanted := func(ns string) bool { return s.claims[ns] > 0 }
 	s.kinds = []kindReader{
-		newKindStream(ctx, s, "deployments.apps", pageSize, wanted,
+		withRaw(newKindStream(ctx, s, "deployments.apps", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]appsv1.Deployment, string, error) {
 				l, err := cs.AppsV1().Deployments(ns).List(ctx, o)
 				if err != nil {
@@ -72,8 +81,8 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 			}, func(d *appsv1.Deployment) *metav1.ObjectMeta { return &d.ObjectMeta },
 			func(n *snapshot.Namespace, items []appsv1.Deployment, e *snapshot.GatherError) {
 				n.Deployments, n.DeploymentsErr = items, e
-			}),
-		newKindStream(ctx, s, "pods", pageSize, wanted,
+			}), cs.AppsV1().RESTClient(), "deployments"),
+		withRaw(newKindStream(ctx, s, "pods", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]corev1.Pod, string, error) {
 				l, err := cs.CoreV1().Pods(ns).List(ctx, o)
 				if err != nil {
@@ -81,8 +90,8 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 				}
 				return l.Items, l.Continue, nil
 			}, func(p *corev1.Pod) *metav1.ObjectMeta { return &p.ObjectMeta },
-			func(n *snapshot.Namespace, items []corev1.Pod, e *snapshot.GatherError) { n.Pods, n.PodsErr = items, e }),
-		newKindStream(ctx, s, "services", pageSize, wanted,
+			func(n *snapshot.Namespace, items []corev1.Pod, e *snapshot.GatherError) { n.Pods, n.PodsErr = items, e }), cs.CoreV1().RESTClient(), "pods"),
+		withRaw(newKindStream(ctx, s, "services", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]corev1.Service, string, error) {
 				l, err := cs.CoreV1().Services(ns).List(ctx, o)
 				if err != nil {
@@ -92,8 +101,8 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 			}, func(v *corev1.Service) *metav1.ObjectMeta { return &v.ObjectMeta },
 			func(n *snapshot.Namespace, items []corev1.Service, e *snapshot.GatherError) {
 				n.Services, n.ServicesErr = items, e
-			}),
-		newKindStream(ctx, s, "endpointslices.discovery.k8s.io", pageSize, wanted,
+			}), cs.CoreV1().RESTClient(), "services"),
+		withRaw(newKindStream(ctx, s, "endpointslices.discovery.k8s.io", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]discoveryv1.EndpointSlice, string, error) {
 				l, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, o)
 				if err != nil {
@@ -103,8 +112,8 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 			}, func(v *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &v.ObjectMeta },
 			func(n *snapshot.Namespace, items []discoveryv1.EndpointSlice, e *snapshot.GatherError) {
 				n.EndpointSlices, n.EndpointSlicesErr = items, e
-			}),
-		newKindStream(ctx, s, "events", pageSize, wanted,
+			}), cs.DiscoveryV1().RESTClient(), "endpointslices"),
+		withRaw(newKindStream(ctx, s, "events", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]corev1.Event, string, error) {
 				l, err := cs.CoreV1().Events(ns).List(ctx, o)
 				if err != nil {
@@ -114,8 +123,8 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 			}, func(v *corev1.Event) *metav1.ObjectMeta { return &v.ObjectMeta },
 			func(n *snapshot.Namespace, items []corev1.Event, e *snapshot.GatherError) {
 				n.Events, n.EventsErr = items, e
-			}),
-		newKindStream(ctx, s, "replicasets.apps", pageSize, wanted,
+			}), cs.CoreV1().RESTClient(), "events"),
+		withRaw(newKindStream(ctx, s, "replicasets.apps", pageSize, wanted,
 			func(ctx context.Context, ns string, o metav1.ListOptions) ([]appsv1.ReplicaSet, string, error) {
 				l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, o)
 				if err != nil {
@@ -125,7 +134,7 @@ func StreamNamespaces(ctx context.Context, cs kubernetes.Interface, namespaces [
 			}, func(v *appsv1.ReplicaSet) *metav1.ObjectMeta { return &v.ObjectMeta },
 			func(n *snapshot.Namespace, items []appsv1.ReplicaSet, e *snapshot.GatherError) {
 				n.ReplicaSets, n.ReplicaSetsErr = items, e
-			}),
+			}), cs.AppsV1().RESTClient(), "replicasets"),
 	}
 	return s
 }
@@ -176,7 +185,9 @@ type kindReader interface {
 
 type page[T any] struct {
 	items []T
-	err   error
+	// last is the namespace of the page's last object, kept or not.
+	last string
+	err  error
 	// first is true for the first page's error: the List failed outright.
 	first bool
 }
@@ -184,9 +195,12 @@ type page[T any] struct {
 // kindStream is one kind's paged List, read ahead by one page in its own
 // goroutine. Its fields other than pages are guarded by the stream's mu.
 type kindStream[T any] struct {
-	s      *NamespaceStream
-	kind   string
-	list   func(ctx context.Context, ns string, o metav1.ListOptions) ([]T, string, error)
+	s    *NamespaceStream
+	kind string
+	list func(ctx context.Context, ns string, o metav1.ListOptions) ([]T, string, error)
+	// pageOf reads one page of the cluster-wide List, keeping the owned
+	// namespaces' objects.
+	pageOf pageFunc[T]
 	meta   func(*T) *metav1.ObjectMeta
 	set    func(*snapshot.Namespace, []T, *snapshot.GatherError)
 	wanted func(string) bool
@@ -198,6 +212,7 @@ type kindStream[T any] struct {
 	pageSize int64
 
 	cur     []T
+	curLast string // namespace of cur's page's last object, kept or not
 	last    string // namespace of the last object taken from a page
 	ended   bool
 	err     error // the List failed outright: the same error for everyone
@@ -208,8 +223,15 @@ type kindStream[T any] struct {
 func newKindStream[T any](ctx context.Context, s *NamespaceStream, kind string, pageSize int64, wanted func(string) bool,
 	list func(ctx context.Context, ns string, o metav1.ListOptions) ([]T, string, error),
 	meta func(*T) *metav1.ObjectMeta, set func(*snapshot.Namespace, []T, *snapshot.GatherError)) *kindStream[T] {
-	return &kindStream[T]{s: s, kind: kind, list: list, meta: meta, set: set, wanted: wanted,
+	return &kindStream[T]{s: s, kind: kind, list: list, pageOf: filteredPages(list, meta), meta: meta, set: set, wanted: wanted,
 		pages: make(chan page[T], 1), pending: map[string][]T{}, ctx: ctx, pageSize: pageSize}
+}
+
+// withRaw makes k read its pages as bytes from rc (resource is the REST
+// name: "pods") and decode only the owned namespaces' objects.
+func withRaw[T any, PT protoObject[T]](k *kindStream[T], rc rest.Interface, resource string) *kindStream[T] {
+	k.pageOf = pagesOf[T, PT](rc, resource, k.list, k.meta)
+	return k
 }
 
 // read fetches the pages one after the other, one ahead of the reader.
@@ -217,7 +239,7 @@ func (k *kindStream[T]) read(ctx context.Context, pageSize int64) {
 	defer close(k.pages)
 	cont := ""
 	for {
-		items, next, err := k.list(ctx, metav1.NamespaceAll, metav1.ListOptions{Limit: pageSize, Continue: cont})
+		items, next, last, err := k.pageOf(ctx, metav1.ListOptions{Limit: pageSize, Continue: cont}, k.s.owns)
 		if err != nil && cont != "" {
 			// The continue token outlived the server's history (etcd
 			// compacts every 5 minutes; a class with app probes is read
@@ -238,7 +260,7 @@ func (k *kindStream[T]) read(ctx context.Context, pageSize int64) {
 			Slim(k.meta(&items[i]))
 		}
 		select {
-		case k.pages <- page[T]{items: items}:
+		case k.pages <- page[T]{items: items, last: last}:
 		case <-ctx.Done():
 			return
 		}
@@ -291,6 +313,15 @@ func (k *kindStream[T]) fill(ctx context.Context, n *snapshot.Namespace, alone b
 func (k *kindStream[T]) advancePast(ctx context.Context, ns string) error {
 	for !k.ended {
 		if len(k.cur) == 0 {
+			// The page's objects dropped (other namespaces) count too: a
+			// page that went past ns ends ns, even with nothing kept.
+			if NamespaceBefore(k.last, k.curLast) {
+				k.last = k.curLast
+			}
+			k.curLast = ""
+			if k.last != "" && NamespaceBefore(ns, k.last) {
+				return nil
+			}
 			var p page[T]
 			var ok bool
 			select {
@@ -311,7 +342,7 @@ func (k *kindStream[T]) advancePast(ctx context.Context, ns string) error {
 				k.perNS, k.ended = true, true
 				k.pending = map[string][]T{}
 			default:
-				k.cur = p.items
+				k.cur, k.curLast = p.items, p.last
 			}
 			continue
 		}

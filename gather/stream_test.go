@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/snapshot"
 )
 
@@ -26,7 +27,7 @@ import (
 // before '/' in the server's keys), a namespace two students share, and one
 // nobody announced.
 func TestStreamNamespacesRealServer(t *testing.T) {
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	names := []string{"a", "web", "web-1", "web-10", "web1", "shared", "z", "other"}
@@ -184,9 +185,10 @@ func testStream(f *fakePages, announced ...string) *NamespaceStream {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.perNS = map[string]int{}
 	s := &NamespaceStream{claims: map[string]int{}, built: map[string]*snapshot.Namespace{},
-		handed: map[string]bool{}, late: map[string]bool{}, cancel: cancel}
+		handed: map[string]bool{}, late: map[string]bool{}, owned: map[string]bool{}, cancel: cancel}
 	for _, ns := range announced {
 		s.claims[ns]++
+		s.owned[ns] = true
 	}
 	s.kinds = []kindReader{newKindStream(ctx, s, "deployments.apps", 2, func(ns string) bool { return s.claims[ns] > 0 }, f.list,
 		func(d *appsv1.Deployment) *metav1.ObjectMeta { return &d.ObjectMeta },

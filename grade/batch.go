@@ -25,6 +25,7 @@ import (
 
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/atomicfile"
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
@@ -375,8 +376,8 @@ func ErrorReport(lab *labs.Lab, lang string, s Student, namespace, msg string, s
 	for _, st := range lab.Steps {
 		for _, ref := range st.Checks {
 			res := report.Result{ID: ref.ID, Step: st.ID, Status: report.Error, Required: ref.Required,
-				Message: tr(lang, "Could not grade this student: %s", "Mahasiswa ini tidak dapat dinilai: %s", first),
-				Hint:    tr(lang, "This is not the student's mistake; grade again with kubelab grade --resume --retry-errors.", "Ini bukan kesalahan mahasiswa; nilai ulang dengan kubelab grade --resume --retry-errors.")}
+				Message: i18n.Tr(lang, "Could not grade this student: %s", first),
+				Hint:    i18n.Tr(lang, "This is not the student's mistake; grade again with kubelab grade --resume --retry-errors.")}
 			if !ref.Informational {
 				res.MaxPoints = ref.Points
 			}

@@ -16,6 +16,12 @@ import (
 // ClassSchema is the version of results.json.
 const ClassSchema = "kubelab.class/v1"
 
+// readableClassSchemas are the results.json versions ScanClass and
+// ReadClass accept: this one and every older one a lecturer may still
+// export grades from (grade/testdata/lms/results-v1.json is kept as
+// kubelab wrote it to prove it). A new version appends, never replaces.
+var readableClassSchemas = []string{ClassSchema}
+
 // The aggregate files in the output directory.
 const (
 	IndexFile   = "index.html"
@@ -96,6 +102,11 @@ type StudentEntry struct {
 	Penalty  float64 `json:"penalty,omitempty"`
 	Errors   int     `json:"errors"`
 	ErrorRow bool    `json:"error_row"`
+	// Held names what holds the student's grade (a hand-in's flags the
+	// lecturer has not accepted: bad-signature, score-mismatch, other-key,
+	// duplicate): no grade goes into grades.csv or the LMS files while it
+	// is set.
+	Held []string `json:"held,omitempty"`
 	// Email, SISID, Section, Lang and Columns are the student's roster
 	// columns (for the LMS export); empty when the class was graded
 	// without them.
@@ -111,6 +122,40 @@ type StudentEntry struct {
 	Report    *report.Report `json:"report"`
 	file      string
 	hasLateRe bool
+}
+
+// SetHeld marks the students whose grade is held, by id (see
+// StudentEntry.Held).
+func (c *Class) SetHeld(held map[string][]string) {
+	for i := range c.Students {
+		c.Students[i].Held = held[c.Students[i].ID]
+	}
+}
+
+// HasLMSGrade reports whether the student's grade may go to the LMS: it
+// was graded (not an error row), nothing holds it, and it is final (no
+// points left not graded) unless provisional grades are asked for. An LMS
+// keeps the grade it has for a blank cell, so a grade that is not yet the
+// student's stays out rather than standing in as final.
+func (e StudentEntry) HasLMSGrade(provisional bool) bool {
+	if e.ErrorRow || len(e.Held) > 0 {
+		return false
+	}
+	return provisional || e.Report == nil || !e.Report.Incomplete
+}
+
+// PercentOfWhole is the score as a percent of the whole maximum: the
+// points not graded counted as not earned. Beside Percent (of the points
+// graded) it shows how far an incomplete grade could still move.
+func (e StudentEntry) PercentOfWhole() float64 {
+	whole := e.MaxScore
+	if e.Report != nil {
+		whole += e.Report.NotGradedPoints
+	}
+	if whole <= 0 {
+		return 0
+	}
+	return round2(100 * e.Score / whole)
 }
 
 // SetRoster copies the roster's gradebook columns into the students'

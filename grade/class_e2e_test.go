@@ -26,6 +26,7 @@ import (
 	"github.com/kubelab/kubelab/internal/browser"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
@@ -37,7 +38,7 @@ import (
 // the share of its points. Checks not listed are skipped (a check they need
 // did not pass); the cluster and image checks pass for every scenario
 // (image.runs is skipped: batch grading does not run images).
-var expected = simcluster.Expected
+var expected = simclustertest.Expected
 
 // makesObjects: the scenario creates a deployment or a service (so work
 // after the deadline is late).
@@ -45,7 +46,7 @@ func makesObjects(sc string) bool { return sc != "nothing" }
 
 // serveApp: scenarios whose app a browser reaches (the test stands in for
 // kube-proxy + the app on the node port).
-var serveApp = simcluster.AppAnswers
+var serveApp = simclustertest.AppAnswers
 
 // The dead student: a kubeconfig of their own pointing at 127.0.0.1:1.
 const deadID = "zz-dead"
@@ -97,7 +98,7 @@ func expectedPoints(st report.Status, max float64) float64 {
 }
 
 func startSim(t *testing.T) *simcluster.Cluster {
-	return simcluster.StartT(t, simcluster.Options{})
+	return simclustertest.StartT(t, simcluster.Options{})
 }
 
 // classSize is 30 unless KUBELAB_GRADE_STUDENTS says otherwise (300 for the
@@ -206,7 +207,11 @@ func TestGradeClass(t *testing.T) {
 	if err := os.WriteFile(rosterPath, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	roster, err := ReadRoster(rosterPath)
+	data, err := os.ReadFile(rosterPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roster, err := ParseRoster(data, RosterOptions{File: rosterPath})
 	if err != nil {
 		t.Fatal(err)
 	}

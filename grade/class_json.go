@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -103,10 +104,10 @@ func ScanClass(r io.Reader, head func(*Class) error, each func(StudentEntry) err
 	return scanClass(r, head, func(dec *json.Decoder) error {
 		var e StudentEntry
 		if err := dec.Decode(&e); err != nil {
-			return fmt.Errorf("not a kubelab results.json: %v", err)
+			return badInput("not a kubelab results.json: %w", err)
 		}
 		if e.Report == nil {
-			return fmt.Errorf("results.json: student %s has no report", e.ID)
+			return badInput("results.json: student %s has no report", e.ID)
 		}
 		e.hasLateRe = hasLateCheck(e.Report)
 		return each(e)
@@ -116,7 +117,7 @@ func ScanClass(r io.Reader, head func(*Class) error, each func(StudentEntry) err
 // scanClass is ScanClass with each student's decoding left to entry.
 func scanClass(r io.Reader, head func(*Class) error, entry func(*json.Decoder) error) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
-	bad := func(err error) error { return fmt.Errorf("not a kubelab results.json: %v", err) }
+	bad := func(err error) error { return badInput("not a kubelab results.json: %w", err) }
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		if err == nil {
 			err = errors.New("not a JSON object")
@@ -130,8 +131,8 @@ func scanClass(r io.Reader, head func(*Class) error, entry func(*json.Decoder) e
 			return nil
 		}
 		headDone = true
-		if c.Schema != ClassSchema {
-			return fmt.Errorf("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
+		if !slices.Contains(readableClassSchemas, c.Schema) {
+			return badInput("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
 		}
 		if head != nil {
 			return head(c)
@@ -197,14 +198,14 @@ func hasLateCheck(r *report.Report) bool {
 func ReadClass(data []byte) (*Class, error) {
 	var c Class
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("not a kubelab results.json: %v", err)
+		return nil, badInput("not a kubelab results.json: %w", err)
 	}
-	if c.Schema != ClassSchema {
-		return nil, fmt.Errorf("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
+	if !slices.Contains(readableClassSchemas, c.Schema) {
+		return nil, badInput("not a kubelab results.json (schema %q, want %q)", c.Schema, ClassSchema)
 	}
 	for i, e := range c.Students {
 		if e.Report == nil {
-			return nil, fmt.Errorf("results.json: student %s has no report", e.ID)
+			return nil, badInput("results.json: student %s has no report", e.ID)
 		}
 		c.Students[i].hasLateRe = hasLateCheck(e.Report)
 	}

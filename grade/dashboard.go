@@ -2,8 +2,9 @@ package grade
 
 import (
 	"bufio"
-	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -12,7 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -20,6 +21,25 @@ import (
 var dashboardSrc string
 
 var dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{"num": num}).Parse(dashboardSrc))
+
+// DashboardCSP is the dashboard's Content-Security-Policy: nothing may be
+// fetched, and the one script that may run is the page's own sorting
+// script, allowed by its SHA-256 hash (as the students' pages are) rather
+// than 'unsafe-inline': a student's name or message that slipped past the
+// escaping could not run a script of its own.
+var DashboardCSP = "default-src 'none'; style-src 'unsafe-inline'; script-src '" + dashboardScriptHash() + "'; img-src data:; form-action 'none'; base-uri 'none'"
+
+// dashboardScriptHash hashes the text of dashboard.html's script element,
+// which holds no template action: the bytes the browser hashes are these.
+func dashboardScriptHash() string {
+	_, rest, ok := strings.Cut(dashboardSrc, "<script>")
+	js, _, ok2 := strings.Cut(rest, "</script>")
+	if !ok || !ok2 || strings.Contains(js, "{{") || strings.Contains(rest[len(js):], "<script") {
+		panic("dashboard.html must hold exactly one script element, without template actions")
+	}
+	sum := sha256.Sum256([]byte(js))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 type dashLabels struct {
 	Title, Students, Passed, Mean, Median, Late, WithErrors, PassRate, Distribution,
@@ -30,17 +50,30 @@ type dashLabels struct {
 	Incomplete, NotGradedCol, IncompleteNote string
 }
 
-var dashL = map[string]dashLabels{
-	"en": {Title: "Class results", Students: "Students", Passed: "Lab passed", Mean: "Mean score", Median: "Median score",
-		Late: "Late", WithErrors: "With errors", PassRate: "Pass rate per check", Distribution: "Score distribution (% of the maximum)",
-		ID: "Student ID", Name: "Name", Score: "Score", Deadline: "deadline", Yes: "yes", No: "no", StatusPass: "pass", StatusPartial: "partial",
-		Incomplete: "Incomplete", NotGradedCol: "Not graded (points)",
-		IncompleteNote: "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."},
-	"id": {Title: "Hasil kelas", Students: "Mahasiswa", Passed: "Lulus lab", Mean: "Rata-rata nilai", Median: "Median nilai",
-		Late: "Terlambat", WithErrors: "Dengan error", PassRate: "Tingkat kelulusan per pemeriksaan", Distribution: "Sebaran nilai (% dari maksimum)",
-		ID: "NIM", Name: "Nama", Score: "Nilai", Deadline: "batas waktu", Yes: "ya", No: "tidak", StatusPass: "lulus", StatusPartial: "sebagian",
-		Incomplete: "Belum lengkap", NotGradedCol: "Tidak dinilai (poin)",
-		IncompleteNote: "Mahasiswa yang pemeriksaannya tidak semua bisa dinilai (masalah mesin penilai, bukan mereka): poin yang tidak dinilai tidak dihitung dalam nilai maksimumnya. Nilai ulang di tempat pemeriksaan itu bisa berjalan: kubelab grade --resume --retry-errors."},
+// dashLabelsIn is the dashboard's words in lang, from the message catalog.
+func dashLabelsIn(lang string) dashLabels {
+	return dashLabels{
+		Title:          i18n.Tr(lang, "Class results"),
+		Students:       i18n.Tr(lang, "Students"),
+		Passed:         i18n.TC("dashboard", "Lab passed").In(lang),
+		Mean:           i18n.Tr(lang, "Mean score"),
+		Median:         i18n.Tr(lang, "Median score"),
+		Late:           i18n.Tr(lang, "Late"),
+		WithErrors:     i18n.Tr(lang, "With errors"),
+		PassRate:       i18n.Tr(lang, "Pass rate per check"),
+		Distribution:   i18n.Tr(lang, "Score distribution (% of the maximum)"),
+		ID:             i18n.Tr(lang, "Student ID"),
+		Name:           i18n.Tr(lang, "Name"),
+		Score:          i18n.Tr(lang, "Score"),
+		Deadline:       i18n.Tr(lang, "deadline"),
+		Yes:            i18n.Tr(lang, "yes"),
+		No:             i18n.Tr(lang, "no"),
+		StatusPass:     i18n.Tr(lang, "pass"),
+		StatusPartial:  i18n.Tr(lang, "partial"),
+		Incomplete:     i18n.Tr(lang, "Incomplete"),
+		NotGradedCol:   i18n.Tr(lang, "Not graded (points)"),
+		IncompleteNote: i18n.Tr(lang, "Students whose checks could not all be graded (the grading machine's problem, not theirs): the points not graded are left out of their maximum. Grade them again where the checks can run: kubelab grade --resume --retry-errors."),
+	}
 }
 
 type barRow struct {
@@ -69,7 +102,9 @@ type dashRow struct {
 	// the row for a regrade, and NotGradedText is what its cell shows.
 	NotGraded, NotGradedText string
 	Incomplete               bool
-	Cells                    []dashCell
+	// LateYes is Late == "yes" (the template reads a flag, no comparison).
+	LateYes bool
+	Cells   []dashCell
 }
 
 var marks = map[report.Status]string{report.Pass: "✔", report.Fail: "✘", report.Partial: "◐", report.Error: "!", report.Skipped: "–"}
@@ -86,10 +121,7 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	if len(c.Students) > 0 && c.Students[0].Report.Lang != "" {
 		lang = c.Students[0].Report.Lang
 	}
-	L, ok := dashL[lang]
-	if !ok {
-		L = dashL["en"]
-	}
+	L := dashLabelsIn(lang)
 	ids := c.CheckIDs()
 	data := struct {
 		Lang, CSP, Tool, LabTitle, LabID, LabVersion, Deadline string
@@ -105,11 +137,10 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		}
 		Legend []struct{ Class, Name string }
 		Checks []string
-		// Rows are the table's rows, each written by writeRow.
-		Rows iter.Seq[template.HTML]
+		Rows   iter.Seq[dashRow]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
-	}{Lang: lang, CSP: labs.PageCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
+	}{Lang: lang, CSP: DashboardCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
 		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
 
 	// Pass rate per check: a horizontal bar per check, pass then partial.
@@ -167,13 +198,16 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	data.Incomplete = c.incomplete()
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
-	data.Rows = func(yield func(template.HTML) bool) {
-		var b bytes.Buffer
-		for _, e := range c.Students {
-			b.Reset()
-			writeRow(&b, dashboardRow(e, ids, ext, L, RL))
-			if !yield(template.HTML(b.Bytes())) {
-				return
+	data.Rows = func(yield func(dashRow) bool) {
+		// Held grades first: they wait for the lecturer's decision.
+		for _, held := range []bool{true, false} {
+			for _, e := range c.Students {
+				if (len(e.Held) > 0) != held {
+					continue
+				}
+				if !yield(dashboardRow(e, ids, ext, L, RL)) {
+					return
+				}
 			}
 		}
 	}
@@ -199,7 +233,7 @@ func dashboardRow(e StudentEntry, ids []string, ext string, L dashLabels, RL rep
 	if e.hasLateRe {
 		row.Late, row.LateText = "no", L.No
 		if e.Late {
-			row.Late, row.LateText = "yes", fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
+			row.Late, row.LateYes, row.LateText = "yes", true, fmt.Sprintf("%s (%d)", L.Yes, e.LateDays)
 		}
 	}
 	row.Cells = make([]dashCell, 0, len(ids))

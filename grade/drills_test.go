@@ -21,6 +21,7 @@ import (
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
@@ -133,7 +134,7 @@ func drillImage(t *testing.T, reg *registrytest.Registry, repo string) string {
 // (unreachable), never failures.
 func TestDrillAPIServerStopsMidBatch(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	reg := registrytest.New(t)
 	image := drillImage(t, reg, "budi/hello-flask:latest")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -176,7 +177,7 @@ func TestDrillAPIServerStopsMidBatch(t *testing.T) {
 	}
 	var served []string
 	for _, s := range students {
-		if simcluster.AppAnswers[scenario[s.ID]] {
+		if simclustertest.AppAnswers[scenario[s.ID]] {
 			served = append(served, s.Namespace+"/hello-flask")
 		}
 	}
@@ -255,7 +256,7 @@ func TestDrillAPIServerStopsMidBatch(t *testing.T) {
 			if e.Errors != 0 {
 				t.Errorf("%s: %d error(s): %s", e.ID, e.Errors, drillEvidence(r, "cluster.reachable"))
 			}
-			for id, want := range simcluster.Expected[scenario[e.ID]] {
+			for id, want := range simclustertest.Expected[scenario[e.ID]] {
 				if got := drillStatus(r, id); got != want {
 					t.Errorf("%s (%s): %s = %s, want %s: %s", e.ID, scenario[e.ID], id, got, want, drillEvidence(r, id))
 				}
@@ -272,7 +273,7 @@ func TestDrillAPIServerStopsMidBatch(t *testing.T) {
 // which permission is missing; the readable ones are graded as usual.
 func TestDrillForbiddenNamespaces(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	reg := registrytest.New(t)
 	image := drillImage(t, reg, "budi/hello-flask:latest")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -379,7 +380,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %s}]
 			if e.Errors != 0 || !e.Passed {
 				t.Errorf("%s (readable): %d errors, passed %v", e.ID, e.Errors, e.Passed)
 			}
-			for id, want := range simcluster.Expected["correct"] {
+			for id, want := range simclustertest.Expected["correct"] {
 				if got := drillStatus(r, id); got != want {
 					t.Errorf("%s: %s = %s, want %s: %s", e.ID, id, got, want, drillEvidence(r, id))
 				}

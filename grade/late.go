@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubelab/kubelab/checks"
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/snapshot"
 )
@@ -132,7 +132,7 @@ func applyLate(r *report.Report, s *snapshot.Snapshot, deadline time.Time, pol L
 	}
 	if latest.IsZero() {
 		res.Status = report.Pass
-		res.Message = tr(lang, "Work done before the deadline (%s).", "Pekerjaan selesai sebelum batas waktu (%s).", deadline.UTC().Format(time.RFC3339))
+		res.Message = i18n.Tr(lang, "Work done before the deadline (%s).", deadline.UTC().Format(time.RFC3339))
 		ev = append(ev, report.Fact{Name: "late_days", Value: "0"}, report.Fact{Name: "penalty", Value: "0"})
 	} else {
 		days := int(math.Ceil(latest.Sub(deadline).Hours() / 24))
@@ -148,13 +148,12 @@ func applyLate(r *report.Report, s *snapshot.Snapshot, deadline time.Time, pol L
 		}
 		pen = math.Round(pen*100) / 100
 		res.Status = report.Fail
-		res.Message = tr(lang, "Work done after the deadline (%s): %s; %d day(s) late, penalty %s points (late policy %s): the grade is %s.",
-			"Pekerjaan dibuat setelah batas waktu (%s): %s; terlambat %d hari, potongan %s poin (aturan keterlambatan %s): nilainya %s.",
+		res.Message = i18n.Tr(lang, "Work done after the deadline (%s): %s; %d day(s) late, penalty %s points (late policy %s): the grade is %s.",
 			deadline.UTC().Format(time.RFC3339), strings.Join(lateWhat, ", "), days, num(pen), pol, num(round2(r.Score-pen)))
 		ev = append(ev, report.Fact{Name: "late_days", Value: strconv.Itoa(days)}, report.Fact{Name: "penalty", Value: num(pen)})
 	}
 	res.Evidence = ev
-	r.Steps = append(r.Steps, report.Step{ID: LateStepID, Title: tr(lang, "Handed in on time", "Dikumpulkan tepat waktu")})
+	r.Steps = append(r.Steps, report.Step{ID: LateStepID, Title: i18n.Tr(lang, "Handed in on time")})
 	r.Checks = append(r.Checks, res)
 	report.Summarize(r)
 }
@@ -184,8 +183,4 @@ func LatenessOf(r *report.Report) (Lateness, bool) {
 		return l, true
 	}
 	return Lateness{}, false
-}
-
-func tr(lang, en, id string, args ...any) string {
-	return checks.T(en, id, args...).In(lang)
 }

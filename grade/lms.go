@@ -1,16 +1,10 @@
 package grade
 
 import (
-	"bufio"
-	"encoding/csv"
-	"fmt"
-	"io"
-	"os"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kubelab/kubelab/internal/atomicfile"
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -44,6 +38,22 @@ type ExportOptions struct {
 	// Lang is the feedback's language for a student whose roster row and
 	// report name none (default en).
 	Lang string
+	// NotesColumn is the title of the Canvas course's notes column, which
+	// Canvas matches exactly (default "Notes"; an Indonesian Canvas may
+	// call it "Catatan").
+	NotesColumn string
+	// MoodleID is the user field Moodle matches rows by, and so the one
+	// identifier column of the Moodle file: email (default), idnumber or
+	// username.
+	MoodleID string
+	// Username names the roster columns that fill Moodle's Username
+	// (default: username).
+	Username []string
+	// Provisional puts incomplete grades (points not graded) into the
+	// Canvas and Moodle files too; without it those students are left out
+	// (and listed), so that a provisional grade never stands in the LMS as
+	// a final one. A held grade is never exported.
+	Provisional bool
 }
 
 // DefaultExportColumns are the roster columns the Canvas and Moodle
@@ -56,6 +66,21 @@ var DefaultExportColumns = struct{ ID, SISUserID, SISLoginID []string }{
 	SISUserID:  []string{ColSISID, ColStudentID},
 	SISLoginID: []string{ColEmail},
 }
+
+// DefaultUsernameColumns are the roster columns Moodle's Username comes
+// from when ExportOptions names none.
+var DefaultUsernameColumns = []string{"username"}
+
+// The identifiers Moodle's CSV import can match a user by (its "Map to"
+// choices, less its internal user id, which no roster has).
+const (
+	MoodleByEmail    = "email"
+	MoodleByIDNumber = "idnumber"
+	MoodleByUsername = "username"
+)
+
+// MoodleIDs lists them, the default first.
+var MoodleIDs = []string{MoodleByEmail, MoodleByIDNumber, MoodleByUsername}
 
 // ParseColumns reads a flag naming roster columns, e.g. "sis_id,student_id"
 // ("none" or "" for no column).
@@ -107,123 +132,6 @@ func firstColumn(e StudentEntry, cols []string) string {
 	return ""
 }
 
-// Export writes the gradebook import file of an LMS from a saved
-// results.json, a student at a time (memory does not grow with the
-// class):
-//
-//   - canvas: Student, ID, SIS User ID, SIS Login ID, Section, the
-//     assignment's column, and Notes (the feedback), with a Points Possible
-//     row first;
-//   - moodle: ID number, Email address, Full name, the assignment's grade
-//     and Feedback (Moodle's CSV import maps the first two to its users and
-//     the last to the grade item's feedback);
-//   - csv: student_id, name, email, sis_id, section, score, max_score,
-//     percent, late, incomplete, feedback.
-//
-// Every cell is UTF-8, quoted as RFC 4180 says when needed, and protected
-// against spreadsheet formulas. The grade is the score (late penalty
-// included) of the checks that were graded; an incomplete result's
-// feedback says which points were not graded, and a student whose grading
-// failed as a whole gets an empty grade cell (an LMS keeps the grade it
-// has; a blank is not a zero).
-func Export(w io.Writer, results io.Reader, opt ExportOptions) error {
-	if !slices.Contains(ExportFormats, opt.Format) {
-		return fmt.Errorf("format %q: use %s", opt.Format, strings.Join(ExportFormats, ", "))
-	}
-	if opt.ID == nil {
-		opt.ID = DefaultExportColumns.ID
-	}
-	if opt.SISUserID == nil {
-		opt.SISUserID = DefaultExportColumns.SISUserID
-	}
-	if opt.SISLoginID == nil {
-		opt.SISLoginID = DefaultExportColumns.SISLoginID
-	}
-	if opt.Lang == "" {
-		opt.Lang = "en"
-	}
-	cw := csv.NewWriter(w)
-	write := func(row ...string) error {
-		for i := range row {
-			row[i] = safeCell(row[i])
-		}
-		return cw.Write(row)
-	}
-	head := func(c *Class) error {
-		name := opt.Assignment
-		if name == "" {
-			name = c.Lab.Title
-		}
-		if name == "" {
-			name = c.Lab.ID
-		}
-		switch opt.Format {
-		case FormatCanvas:
-			col := name
-			if opt.AssignmentID != "" {
-				col = fmt.Sprintf("%s (%s)", name, opt.AssignmentID)
-			}
-			row := []string{"Student", "ID", "SIS User ID", "SIS Login ID", "Section", col}
-			if !opt.NoFeedback {
-				row = append(row, "Notes")
-			}
-			if err := write(row...); err != nil {
-				return err
-			}
-			if opt.NoPointsPossible {
-				return nil
-			}
-			row = []string{"Points Possible", "", "", "", "", num(c.Summary.MaxScore)}
-			if !opt.NoFeedback {
-				row = append(row, "")
-			}
-			return write(row...)
-		case FormatMoodle:
-			row := []string{"ID number", "Email address", "Full name", name}
-			if !opt.NoFeedback {
-				row = append(row, "Feedback")
-			}
-			return write(row...)
-		default:
-			row := []string{"student_id", "name", "email", "sis_id", "section", "score", "max_score", "percent", "late", "incomplete"}
-			if !opt.NoFeedback {
-				row = append(row, "feedback")
-			}
-			return write(row...)
-		}
-	}
-	each := func(e StudentEntry) error {
-		// An error row was not graded at all: a blank keeps the LMS's
-		// grade (a zero would be the environment's fault).
-		grade := ""
-		if !e.ErrorRow {
-			grade = num(e.Score)
-		}
-		var row []string
-		switch opt.Format {
-		case FormatCanvas:
-			row = []string{e.Name, firstColumn(e, opt.ID), firstColumn(e, opt.SISUserID), firstColumn(e, opt.SISLoginID), e.Section, grade}
-		case FormatMoodle:
-			row = []string{firstColumn(e, opt.SISUserID), e.Email, e.Name, grade}
-		default:
-			late := ""
-			if e.hasLateRe {
-				late = yesNo(e.Late)
-			}
-			row = []string{e.ID, e.Name, e.Email, e.SISID, e.Section, num(e.Score), num(e.MaxScore), num(e.Percent), late, yesNo(e.Report.Incomplete || e.ErrorRow)}
-		}
-		if !opt.NoFeedback {
-			row = append(row, Feedback(e, opt.Lang))
-		}
-		return write(row...)
-	}
-	if err := ScanClass(results, head, each); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -237,7 +145,33 @@ func yesNo(b bool) string {
 // hint that fixes one, and lateness. An incomplete result says that it is
 // not the final grade and that the missing checks are not the student's
 // fault. One line of plain text.
-func Feedback(e StudentEntry, lang string) string {
+func Feedback(e StudentEntry, lang string) string { return feedback(e, lang, true) }
+
+// ShortFeedback is Feedback in at most n characters: without the hint when
+// the whole is longer (the score, what did not pass, incompleteness and
+// lateness matter more), then cut at a word boundary with an ellipsis.
+func ShortFeedback(e StudentEntry, lang string, n int) string {
+	s := feedback(e, lang, true)
+	if utf8.RuneCountInString(s) > n {
+		s = feedback(e, lang, false)
+	}
+	return cutWords(s, n)
+}
+
+// cutWords keeps at most n characters of s, cut after a word (when one
+// ends in the second half) and ending in an ellipsis.
+func cutWords(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := string([]rune(s)[:n-1])
+	if i := strings.LastIndexByte(r, ' '); i > len(r)/2 {
+		r = strings.TrimRight(r[:i], " ,;:")
+	}
+	return r + "…"
+}
+
+func feedback(e StudentEntry, lang string, withHint bool) string {
 	r := e.Report
 	if e.Lang != "" {
 		lang = e.Lang
@@ -245,16 +179,20 @@ func Feedback(e StudentEntry, lang string) string {
 		lang = r.Lang
 	}
 	var parts []string
+	if len(e.Held) > 0 {
+		parts = append(parts, i18n.Tr(lang,
+			"Not graded yet: your hand-in is being reviewed by the lecturer (%s).", strings.Join(e.Held, ", ")))
+		return oneLine(strings.Join(parts, " "), 1000)
+	}
 	if e.ErrorRow {
-		parts = append(parts, tr(lang,
-			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again.",
-			"Belum dinilai: pekerjaanmu tidak bisa diperiksa karena lingkungannya, bukan karena pekerjaanmu; kamu akan dinilai ulang."))
+		parts = append(parts, i18n.Tr(lang,
+			"Not graded yet: your work could not be checked because of the environment, not because of your work; you will be graded again."))
 	} else {
-		verdict := tr(lang, "lab passed", "lab lulus")
+		verdict := i18n.Tr(lang, "lab passed")
 		if !e.Passed {
-			verdict = tr(lang, "lab not passed yet", "lab belum lulus")
+			verdict = i18n.Tr(lang, "lab not passed yet")
 		}
-		parts = append(parts, tr(lang, "Score %s/%s (%s%%), %s.", "Nilai %s/%s (%s%%), %s.", num(e.Score), num(e.MaxScore), num(e.Percent), verdict))
+		parts = append(parts, i18n.Tr(lang, "Score %s/%s (%s%%), %s.", num(e.Score), num(e.MaxScore), num(e.Percent), verdict))
 	}
 	var missed []string
 	hint := ""
@@ -271,10 +209,10 @@ func Feedback(e StudentEntry, lang string) string {
 		}
 	}
 	if len(missed) > 0 {
-		parts = append(parts, tr(lang, "Not passed: %s.", "Belum lulus: %s.", strings.Join(missed, ", ")))
+		parts = append(parts, i18n.Tr(lang, "Not passed: %s.", strings.Join(missed, ", ")))
 	}
-	if hint = oneLine(hint, 300); hint != "" {
-		parts = append(parts, tr(lang, "Fix first: %s", "Perbaiki dulu: %s", hint))
+	if hint = oneLine(hint, 300); hint != "" && withHint {
+		parts = append(parts, i18n.Tr(lang, "Fix first: %s", hint))
 	}
 	if r.Incomplete && !e.ErrorRow {
 		var ids []string
@@ -283,13 +221,12 @@ func Feedback(e StudentEntry, lang string) string {
 				ids = append(ids, c.ID)
 			}
 		}
-		parts = append(parts, tr(lang,
+		parts = append(parts, i18n.Tr(lang,
 			"Incomplete: %s point(s) were not graded (%s) because of the environment, not your work; this grade may change when they are.",
-			"Belum lengkap: %s poin belum dinilai (%s) karena lingkungannya, bukan pekerjaanmu; nilai ini bisa berubah setelah dinilai.",
 			num(r.NotGradedPoints), strings.Join(ids, ", ")))
 	}
 	if e.Late {
-		parts = append(parts, tr(lang, "Late by %d day(s): %s point(s) off.", "Terlambat %d hari: dikurangi %s poin.", e.LateDays, num(e.Penalty)))
+		parts = append(parts, i18n.Tr(lang, "Late by %d day(s): %s point(s) off.", e.LateDays, num(e.Penalty)))
 	}
 	return oneLine(strings.Join(parts, " "), 1000)
 }
@@ -303,35 +240,3 @@ func oneLine(s string, n int) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
-
-// ExportFile exports the results.json at results into output (written
-// whole or not at all), or to stdout when output is "" or "-".
-func ExportFile(results, output string, stdout io.Writer, opt ExportOptions) error {
-	f, err := os.Open(results)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if output == "" || output == "-" {
-		bw := bufio.NewWriter(stdout)
-		if err := Export(bw, f, opt); err != nil {
-			return fmt.Errorf("%s: %w", results, err)
-		}
-		return bw.Flush()
-	}
-	err = atomicfile.Write(output, 0o644, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 256<<10)
-		if err := Export(bw, f, opt); err != nil {
-			return err
-		}
-		return bw.Flush()
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", results, err)
-	}
-	return nil
-}
-
-// LMSFile is the name kubelab grade --lms FORMAT gives the export in the
-// output directory.
-func LMSFile(format string) string { return "lms-" + format + ".csv" }

@@ -55,10 +55,12 @@ func TestNotGradedGradesCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"student_id", "name", "score", "max_score", "percent", "late", "incomplete", "not_graded_points", "image.pushed", "image.runs", "deployment.exists"},
-		{"1", "Student 1", "25", "25", "100", "", "no", "0", "10", "5", "10"},
-		{"2", "Student 2", "20", "20", "100", "", "yes", "5", "10", "", "10"},
-		{"3", "Student 3", "10", "10", "100", "", "yes", "15", "10", "", ""},
+		{"student_id", "name", "score", "max_score", "percent", "late", "incomplete", "not_graded_points", "percent_of_whole", "held", "image.pushed", "image.runs", "deployment.exists"},
+		// percent_of_whole: 20 of 25, 10 of 25 (the points not graded
+		// counted as not earned) beside 100% of what was graded.
+		{"1", "Student 1", "25", "25", "100", "", "no", "0", "100", "", "10", "5", "10"},
+		{"2", "Student 2", "20", "20", "100", "", "yes", "5", "80", "", "10", "", "10"},
+		{"3", "Student 3", "10", "10", "100", "", "yes", "15", "40", "", "10", "", ""},
 	}
 	if got, exp := strings.Join(flatten(rows), "|"), strings.Join(flatten(want), "|"); got != exp {
 		t.Errorf("grades.csv:\n%v\nwant\n%v", rows, want)

@@ -156,15 +156,6 @@ func ParseRoster(data []byte, opt RosterOptions) ([]Student, error) {
 	return students, nil
 }
 
-// ReadRoster reads and parses a roster file.
-func ReadRoster(path string) ([]Student, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRoster(data, RosterOptions{File: path})
-}
-
 type rosterParser struct {
 	opt      RosterOptions
 	problems []Problem

@@ -19,10 +19,18 @@ type RunStats struct {
 	APIRequests      int64 `json:"api_requests"`
 	ImageReads       int64 `json:"image_reads"`
 	RateLimitRetries int64 `json:"rate_limit_retries"`
+	// The Go runtime's memory: the soft limit in effect (0: none), the
+	// heap's peak (sampled from runtime/metrics), the peak of the memory
+	// the runtime held from the system, and the collections made.
+	MemoryLimitBytes  int64 `json:"memory_limit_bytes,omitempty"`
+	HeapPeakBytes     int64 `json:"go_heap_peak_bytes,omitempty"`
+	GoMemoryPeakBytes int64 `json:"go_memory_peak_bytes,omitempty"`
+	GCCycles          int64 `json:"gc_cycles,omitempty"`
 }
 
 // WriteSummary writes what `kubelab grade` prints: the class's numbers
-// (text) or its summary (json); stats (nil for a merge) describe the run.
+// (text) or its summary (json); stats describe the run (a merge's: its
+// time and memory only).
 func WriteSummary(w io.Writer, format string, c *Class, out string, stats *RunStats) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubelab/kubelab/checks"
 	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/report"
 )
@@ -21,6 +22,7 @@ import (
 // in two students' submissions flag both.
 func crossCheck(entries []*entry) {
 	clusters := map[string]map[string]bool{} // fingerprint or node uid -> students
+	images := map[string]map[string]bool{}   // image digest -> students
 	objects := map[types.UID]map[string]bool{}
 	what := map[types.UID]string{}
 	add := func(m map[string]map[string]bool, k, id string) {
@@ -33,6 +35,9 @@ func crossCheck(entries []*entry) {
 		id := e.s.Student.ID
 		if fp := e.s.Fingerprint.Cluster; fp != "" {
 			add(clusters, fp, id)
+		}
+		if d := imageDigest(e); d != "" {
+			add(images, d, id)
 		}
 		if ci := e.s.Evidence.Cluster; ci != nil {
 			for _, n := range ci.Nodes {
@@ -65,13 +70,28 @@ func crossCheck(entries []*entry) {
 		fp := e.s.Fingerprint.Cluster
 		switch {
 		case len(others) > 0:
-			e.flags[SharedCluster] = raised(T("The same cluster (%s) is in the submission of %s.", "Klaster yang sama (%s) ada di pengumpulan %s.", short(fp), list(others)),
+			e.flags[SharedCluster] = raised(checks.T("The same cluster (%s) is in the submission of %s.", short(fp), list(others)),
 				fact("cluster", fp), fact("also_handed_in_by", list(others)))
 		case fp == "":
-			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: T("The submission has no cluster fingerprint (the cluster could not be read).",
-				"Pengumpulan ini tidak punya sidik jari klaster (klaster tidak dapat dibaca).")}
+			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: checks.T("The submission has no cluster fingerprint (the cluster could not be read).")}
 		default:
-			e.flags[SharedCluster] = notRaised(T("No other submission has this cluster (%s).", "Tidak ada pengumpulan lain dengan klaster ini (%s).", short(fp)), fact("cluster", fp))
+			e.flags[SharedCluster] = notRaised(checks.T("No other submission has this cluster (%s).", short(fp)), fact("cluster", fp))
+		}
+		// The image.
+		switch d := imageDigest(e); {
+		case d == "":
+			e.flags[SharedImage] = outcome{status: report.Skipped, msg: checks.T("The submission names no image digest.")}
+		case len(images[d]) > 1:
+			withWhom := map[string]bool{}
+			for o := range images[d] {
+				if o != id {
+					withWhom[o] = true
+				}
+			}
+			e.flags[SharedImage] = raised(checks.T("The same image (%s) was handed in by %s.", short(d), list(withWhom)),
+				fact("image_digest", d), fact("also_handed_in_by", list(withWhom)))
+		default:
+			e.flags[SharedImage] = notRaised(checks.T("No other submission has this image (%s).", short(d)), fact("image_digest", d))
 		}
 		// The objects.
 		mine := objectsOf(e)
@@ -94,14 +114,24 @@ func crossCheck(entries []*entry) {
 			if len(shared) > 5 {
 				shared = append(shared[:5], "…")
 			}
-			e.flags[SharedObjects] = raised(T("%d object(s) are also in the submission of %s: %s.", "%d objek juga ada di pengumpulan %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
+			e.flags[SharedObjects] = raised(checks.T("%d object(s) are also in the submission of %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
 				fact("shared_objects", fmt.Sprint(n)), fact("also_handed_in_by", list(withWhom)))
 		case len(mine) == 0:
-			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: T("The submission holds no object of the student's namespace.", "Pengumpulan ini tidak memuat objek dari namespace mahasiswa.")}
+			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: checks.T("The submission holds no object of the student's namespace.")}
 		default:
-			e.flags[SharedObjects] = notRaised(T("None of the %d object(s) is in another submission.", "Tidak satu pun dari %d objek ada di pengumpulan lain.", len(mine)))
+			e.flags[SharedObjects] = notRaised(checks.T("None of the %d object(s) is in another submission.", len(mine)))
 		}
 	}
+}
+
+// imageDigest is the digest of the image the evidence judged (a manifest
+// list's or a single manifest's): two students with one digest handed in
+// one build.
+func imageDigest(e *entry) string {
+	if img := e.s.Evidence.Image; img != nil {
+		return img.Digest
+	}
+	return ""
 }
 
 // objectsOf lists the UIDs of the objects of the student's namespace in
@@ -166,8 +196,8 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 	for _, e := range entries {
 		id := e.s.Student.ID
 		if e.keyID == "" {
-			skip := outcome{status: report.Skipped, msg: T("The signature is not valid, so the key proves nothing.", "Tanda tangan tidak valid, jadi kuncinya tidak membuktikan apa pun.")}
-			e.flags[KeyChanged], e.flags[SharedKey] = skip, skip
+			skip := outcome{status: report.Skipped, msg: checks.T("The signature is not valid, so the key proves nothing.")}
+			e.flags[OtherKey], e.flags[SharedKey] = skip, skip
 			continue
 		}
 		others := map[string]bool{}
@@ -177,21 +207,19 @@ func checkKeys(opt Options, entries []*entry, hist map[string]string) {
 			}
 		}
 		if len(others) > 0 {
-			e.flags[SharedKey] = raised(T("Key %s also signed the submission of %s.", "Kunci %s juga menandatangani pengumpulan %s.", e.keyID, list(others)),
+			e.flags[SharedKey] = raised(checks.T("Key %s also signed the submission of %s.", e.keyID, list(others)),
 				fact("key_id", e.keyID), fact("also_signed", list(others)))
 		} else {
-			e.flags[SharedKey] = notRaised(T("No other student signed with key %s.", "Tidak ada mahasiswa lain yang menandatangani dengan kunci %s.", e.keyID))
+			e.flags[SharedKey] = notRaised(checks.T("No other student signed with key %s.", e.keyID))
 		}
 		switch old, ok := hist[id]; {
-		case opt.KeysFile == "":
-			e.flags[KeyChanged] = outcome{status: report.Skipped, msg: T("No key history was given (kubelab grade --keys FILE).", "Tidak ada riwayat kunci (kubelab grade --keys FILE).")}
 		case !ok:
-			e.flags[KeyChanged] = notRaised(T("First key on record for this student: %s.", "Kunci pertama yang tercatat untuk mahasiswa ini: %s.", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("First key on record for this student id: %s (this hand-in binds it).", e.keyID), fact("key_id", e.keyID))
 		case old != e.keyID:
-			e.flags[KeyChanged] = raised(T("Signed with key %s; earlier labs were signed with key %s.", "Ditandatangani dengan kunci %s; lab sebelumnya ditandatangani dengan kunci %s.", e.keyID, old),
-				fact("key_id", e.keyID), fact("earlier_key_id", old))
+			e.flags[OtherKey] = raised(checks.T("Signed with key %s, but this student id is bound to key %s (%s): someone else may have handed in under this id. No grade until the lecturer accepts the new key.", e.keyID, old, opt.KeysFile),
+				fact("key_id", e.keyID), fact("bound_key_id", old))
 		default:
-			e.flags[KeyChanged] = notRaised(T("The same key as in earlier labs (%s).", "Kunci yang sama seperti di lab sebelumnya (%s).", e.keyID), fact("key_id", e.keyID))
+			e.flags[OtherKey] = notRaised(checks.T("The key this student id is bound to (%s).", e.keyID), fact("key_id", e.keyID))
 		}
 	}
 }

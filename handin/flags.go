@@ -30,15 +30,51 @@ const (
 	// SharedObjects: another student's submission holds Kubernetes objects
 	// with the same UIDs.
 	SharedObjects Flag = "shared-objects"
-	// KeyChanged: the student signed with another key than in earlier labs
-	// (the key history, --keys).
-	KeyChanged Flag = "key-changed"
+	// SharedImage: another student handed in an image with the same
+	// digest.
+	SharedImage Flag = "shared-image"
+	// OtherKey: the student id is bound to another key (the key history:
+	// the first valid hand-in of an id registers its key) — someone else
+	// may have handed in under this id.
+	OtherKey Flag = "other-key"
+	// Duplicate: the folder holds two or more hand-ins for this id that
+	// are not all signed with one key; which one is the student's is for
+	// the lecturer to say.
+	Duplicate Flag = "duplicate"
 	// SharedKey: another student signed with the same key.
 	SharedKey Flag = "shared-key"
 )
 
 // Flags lists every flag in display order.
-var Flags = []Flag{BadSignature, ScoreMismatch, ImageChanged, ImageMissing, SharedCluster, SharedObjects, KeyChanged, SharedKey}
+var Flags = []Flag{BadSignature, ScoreMismatch, ImageChanged, ImageMissing, SharedCluster, SharedObjects, SharedImage, OtherKey, Duplicate, SharedKey}
+
+// Holding lists the flags that hold a grade: the student gets no grade in
+// grades.csv or the LMS files until the lecturer accepts the flag
+// (Options.Accept). Each says the grade may not be the student's own work
+// as handed in: the file was changed, its report does not follow from its
+// evidence, or it may come from someone else. The other flags are for the
+// lecturer to look at and do not stop a grade.
+var Holding = []Flag{BadSignature, ScoreMismatch, OtherKey, Duplicate}
+
+// Holds reports whether the flag holds a grade.
+func (f Flag) Holds() bool {
+	for _, h := range Holding {
+		if h == f {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseFlag reads a flag's name.
+func ParseFlag(s string) (Flag, bool) {
+	for _, f := range Flags {
+		if string(f) == s {
+			return f, true
+		}
+	}
+	return "", false
+}
 
 // The step that holds the hand-in results in a graded report: one result
 // per flag, worth no points. Its status is fail when the flag is raised,
@@ -71,11 +107,11 @@ func fact(name, value string) report.Fact { return report.Fact{Name: name, Value
 
 // addFlags appends the hand-in step and one result per flag to r.
 func addFlags(r *report.Report, lang string, got map[Flag]outcome) {
-	r.Steps = append(r.Steps, report.Step{ID: StepID, Title: checks.T("Hand-in checks", "Pemeriksaan pengumpulan").In(lang)})
+	r.Steps = append(r.Steps, report.Step{ID: StepID, Title: checks.T("Hand-in checks").In(lang)})
 	for _, f := range Flags {
 		o, ok := got[f]
 		if !ok {
-			o = outcome{status: report.Skipped, msg: checks.T("Not checked.", "Tidak diperiksa.")}
+			o = outcome{status: report.Skipped, msg: checks.T("Not checked.")}
 		}
 		res := report.Result{ID: f.CheckID(), Step: StepID, Status: o.status, Message: o.msg.In(lang), Evidence: o.evidence}
 		if o.status == report.Fail {

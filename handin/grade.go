@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,14 +28,26 @@ type Options struct {
 	Lab  *labs.Lab
 	Lang string
 	// Dir holds the submission files (*.json; other files and
-	// subdirectories are ignored).
+	// subdirectories are ignored; a symbolic link is followed only to a
+	// file inside Dir).
 	Dir string
 	// Out is the output directory: the same files as kubelab grade's.
 	Out string
-	// KeysFile is the key history (JSON: student id -> key id), read when it
-	// exists; empty means none (key-changed is not checked). The history
-	// with this lab's keys is written to Out/keys.json.
+	// KeysFile is the key history (JSON: student id -> key id) that binds
+	// each student id to the key of its first valid hand-in. It is read
+	// when it exists and updated with this lab's new bindings; empty means
+	// DefaultKeysFile(Out), beside the output directory, so that every lab
+	// graded next to it shares one history. A copy is written to
+	// Out/keys.json.
 	KeysFile string
+	// Accept lets the lecturer release held grades: a flag accepted for
+	// everyone ("" key) or for one student id (nil or empty list: every
+	// flag of that student). An accepted other-key binds the id to the new
+	// key.
+	Accept map[string][]Flag
+	// MaxSize is the largest submission file read (default
+	// DefaultMaxSize); a larger one is refused unread.
+	MaxSize int64
 	// ImageOpts reach the registry from the lecturer's machine. With a
 	// CacheDir, an image already read is checked with one HEAD request.
 	ImageOpts gather.ImageOptions
@@ -51,6 +64,36 @@ type Options struct {
 // KeysFile is the key history Grade writes into the output directory.
 const KeysFile = "keys.json"
 
+// HistoryFile is the name of the default key history, in the directory
+// that holds the output directory.
+const HistoryFile = "kubelab-keys.json"
+
+// DefaultKeysFile is the key history used when none is named: beside the
+// output directory (out/../kubelab-keys.json), where the next lab's output
+// directory finds it too.
+func DefaultKeysFile(out string) string {
+	return filepath.Join(filepath.Dir(filepath.Clean(out)), HistoryFile)
+}
+
+// accepted reports whether the lecturer accepted flag f for student id.
+func (o Options) accepted(id string, f Flag) bool {
+	for _, key := range []string{"", id} {
+		fl, ok := o.Accept[key]
+		if !ok {
+			continue
+		}
+		if key != "" && len(fl) == 0 {
+			return true
+		}
+		for _, a := range fl {
+			if a == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Refusal is a file that was not graded, and why.
 type Refusal struct {
 	File   string
@@ -64,6 +107,10 @@ type Student struct {
 	ID, Name, File string
 	// Flags raised, and those that could not be checked.
 	Flags, Unchecked []Flag
+	// Held are the raised flags that hold the grade (see Holding) and that
+	// the lecturer did not accept: no grade goes into grades.csv or the LMS
+	// files while one is left.
+	Held []Flag
 	// Score is the grade: judged by the lecturer's kubelab from the
 	// evidence. Claimed is the score in the handed-in report.
 	Score, MaxScore, Claimed float64
@@ -75,12 +122,35 @@ type Result struct {
 	Class    *grade.Class
 	Students []Student
 	// Refused files were not graded (unreadable, another schema version,
-	// another lab); Superseded are older submissions of a student who handed
-	// in again.
+	// another lab, not a regular file, too large); Superseded are older
+	// submissions of a student who handed in again with the same key.
 	Refused, Superseded []Refusal
+	// Duplicates are the student ids with two or more hand-ins not all
+	// signed with one key: each is held (flag duplicate), every file named.
+	Duplicates []DuplicateHandin
+	// KeysFile is the key history that was read and updated.
+	KeysFile string
+	// Interrupted is set when the context ended (SIGINT, SIGTERM) before
+	// every submission was graded: the students' reports written so far
+	// stay, no class file or key history is written.
+	Interrupted bool
 	// ImageChecks counts the images looked up on the registry.
 	ImageChecks int
 	Took        time.Duration
+}
+
+// DuplicateHandin is one student id handed in more than once with different
+// keys (or a signature that does not verify).
+type DuplicateHandin struct {
+	ID string
+	// Files are the hand-ins, oldest first; Graded is the one whose report
+	// was written (the newest), held.
+	Files  []string
+	Graded string
+}
+
+func (d DuplicateHandin) String() string {
+	return fmt.Sprintf("%s handed in %d files with different keys or a bad signature: %s (all held: the lecturer decides which is the student's)", d.ID, len(d.Files), strings.Join(d.Files, ", "))
 }
 
 // ErrNoSubmissions: the directory held no submission that could be graded.
@@ -94,6 +164,8 @@ type entry struct {
 	keyID       string
 	flags       map[Flag]outcome
 	final       *snapshot.Snapshot
+	// dup is set when the student handed in other files with other keys.
+	dup *DuplicateHandin
 }
 
 // Grade grades every submission file in opt.Dir: it verifies each
@@ -115,14 +187,24 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Jobs <= 0 {
 		opt.Jobs = 4
 	}
+	if opt.MaxSize <= 0 {
+		opt.MaxSize = DefaultMaxSize
+	}
+	if opt.KeysFile == "" {
+		opt.KeysFile = DefaultKeysFile(opt.Out)
+	}
 	hist, err := ReadKeyHistory(opt.KeysFile)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
-	entries, err := readDir(opt, res)
+	res := &Result{KeysFile: opt.KeysFile}
+	entries, err := readDir(ctx, opt, res)
 	if err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		res.Interrupted = true
+		return res, nil
 	}
 	if len(entries) == 0 {
 		return res, fmt.Errorf("%w in %s", ErrNoSubmissions, opt.Dir)
@@ -131,14 +213,26 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 	infos := lookUpImages(ctx, opt, entries)
 	res.ImageChecks = len(infos)
 	for _, e := range entries {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			return res, nil
+		}
 		e.flags = map[Flag]outcome{}
 		judge(opt, e, infos)
 	}
 	crossCheck(entries)
 	checkKeys(opt, entries, hist)
+	for _, e := range entries {
+		checkDuplicate(e)
+	}
 
 	var reports []*report.Report
+	held := map[string][]string{}
 	for _, e := range entries {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			return res, nil
+		}
 		r := finalReport(opt, e)
 		if err := grade.WriteStudentReport(opt.Out, r, opt.StudentHTML); err != nil {
 			return res, err
@@ -147,20 +241,33 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 		st := Student{ID: r.Student.ID, Name: r.Student.Name, File: e.file, Score: r.Score, MaxScore: r.MaxScore,
 			Claimed: e.s.Report.Score, KeyID: e.keyID}
 		st.Flags, st.Unchecked = FlagsOf(r)
+		for _, f := range st.Flags {
+			if f.Holds() && !opt.accepted(st.ID, f) {
+				st.Held = append(st.Held, f)
+				held[st.ID] = append(held[st.ID], string(f))
+			}
+		}
 		res.Students = append(res.Students, st)
 	}
 	class, err := grade.NewClass(reports)
 	if err != nil {
 		return res, err
 	}
+	class.SetHeld(held)
 	class.HTMLReports = opt.StudentHTML != nil
 	if err := class.WriteFiles(opt.Out, grade.CSVColumn{Name: "flags", Value: func(e grade.StudentEntry) string { return FlagsCell(e.Report) }}); err != nil {
 		return res, err
 	}
-	for _, e := range entries {
-		if e.keyID != "" {
+	// A key is bound to its id by a valid hand-in, unless the hand-in is
+	// held for whose it is (another key than the bound one, two files with
+	// different keys): that binds nothing until the lecturer accepts it.
+	for i, e := range entries {
+		if e.keyID != "" && !slices.Contains(res.Students[i].Held, OtherKey) && !slices.Contains(res.Students[i].Held, Duplicate) {
 			hist[e.s.Student.ID] = e.keyID
 		}
+	}
+	if err := WriteKeyHistory(opt.KeysFile, hist); err != nil {
+		return res, err
 	}
 	if err := WriteKeyHistory(filepath.Join(opt.Out, KeysFile), hist); err != nil {
 		return res, err
@@ -170,9 +277,22 @@ func Grade(ctx context.Context, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// checkDuplicate raises duplicate on a student who handed in files with
+// different keys.
+func checkDuplicate(e *entry) {
+	if e.dup == nil {
+		e.flags[Duplicate] = notRaised(checks.T("One hand-in for this student id."))
+		return
+	}
+	e.flags[Duplicate] = raised(checks.T("%d files were handed in for this id, not all signed with one key: %s. This report is of the newest, %s; which is the student's is for the lecturer to say.",
+		len(e.dup.Files), strings.Join(e.dup.Files, ", "), e.dup.Graded), fact("files", strings.Join(e.dup.Files, ", ")))
+}
+
 // readDir reads every submission file, refuses what cannot be graded and
-// keeps each student's newest submission.
-func readDir(opt Options, res *Result) ([]*entry, error) {
+// keeps each student's newest submission: the others are superseded when
+// all of the student's files verify with one key, else the student is a
+// Duplicate (held). It stops when ctx ends.
+func readDir(ctx context.Context, opt Options, res *Result) ([]*entry, error) {
 	des, err := os.ReadDir(opt.Dir)
 	if err != nil {
 		return nil, err
@@ -180,43 +300,86 @@ func readDir(opt Options, res *Result) ([]*entry, error) {
 	if err := os.MkdirAll(filepath.Join(opt.Out, grade.StudentsDir), 0o755); err != nil {
 		return nil, err
 	}
-	byID := map[string]*entry{}
+	root, err := filepath.EvalSymlinks(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string][]*entry{}
+	refuse := func(path, reason string) {
+		res.Refused = append(res.Refused, Refusal{File: path, Reason: reason})
+	}
 	for _, de := range des {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
 		if de.IsDir() || !strings.EqualFold(filepath.Ext(de.Name()), ".json") {
 			continue
 		}
 		path := filepath.Join(opt.Dir, de.Name())
-		s, err := ReadFile(path)
+		if de.Type()&os.ModeSymlink != 0 {
+			// A link is followed only to a file inside the folder: one to
+			// /dev/zero, a pipe or another student's folder is refused.
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				refuse(path, fmt.Sprintf("a symbolic link that cannot be followed: %v", err))
+				continue
+			}
+			if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				refuse(path, fmt.Sprintf("a symbolic link to %s, outside the hand-in folder", target))
+				continue
+			}
+		}
+		s, err := readFile(path, opt.MaxSize)
 		if err != nil {
 			reason := err.Error()
 			if p := path + ": "; strings.HasPrefix(reason, p) {
 				reason = reason[len(p):]
 			}
-			res.Refused = append(res.Refused, Refusal{File: path, Reason: reason})
+			refuse(path, reason)
 			continue
 		}
 		if s.Lab.ID != opt.Lab.ID || s.Lab.Version != opt.Lab.Version {
-			res.Refused = append(res.Refused, Refusal{File: path,
-				Reason: fmt.Sprintf("handed in for lab %s %s; this grading is for lab %s %s", s.Lab.ID, s.Lab.Version, opt.Lab.ID, opt.Lab.Version)})
+			refuse(path, fmt.Sprintf("handed in for lab %s %s; this grading is for lab %s %s", s.Lab.ID, s.Lab.Version, opt.Lab.ID, opt.Lab.Version))
 			continue
 		}
-		e := &entry{file: path, s: s}
-		prev := byID[s.Student.ID]
-		switch {
-		case prev == nil:
-			byID[s.Student.ID] = e
-		case s.CreatedAt.After(prev.s.CreatedAt):
-			res.Superseded = append(res.Superseded, Refusal{File: prev.file, Reason: fmt.Sprintf("an older submission of %s; %s is newer", s.Student.ID, path)})
-			byID[s.Student.ID] = e
-		default:
-			res.Superseded = append(res.Superseded, Refusal{File: path, Reason: fmt.Sprintf("an older submission of %s; %s is newer", s.Student.ID, prev.file)})
-		}
+		e := &entry{file: path, s: s, sigProblems: Verify(s)}
+		byID[s.Student.ID] = append(byID[s.Student.ID], e)
 	}
 	var out []*entry
-	for _, e := range byID {
-		out = append(out, e)
+	for id, es := range byID {
+		sort.SliceStable(es, func(i, j int) bool {
+			if !es[i].s.CreatedAt.Equal(es[j].s.CreatedAt) {
+				return es[i].s.CreatedAt.Before(es[j].s.CreatedAt)
+			}
+			return es[i].file < es[j].file
+		})
+		newest := es[len(es)-1]
+		out = append(out, newest)
+		if len(es) == 1 {
+			continue
+		}
+		// Files all signed validly with one key come from one student
+		// handing in again: the newest counts. Any other mix may be someone
+		// else handing in under this id: hold, name every file.
+		oneKey := true
+		for _, e := range es {
+			oneKey = oneKey && len(e.sigProblems) == 0 && e.s.Key.KeyID == newest.s.Key.KeyID
+		}
+		if oneKey {
+			for _, e := range es[:len(es)-1] {
+				res.Superseded = append(res.Superseded, Refusal{File: e.file, Reason: fmt.Sprintf("an older submission of %s (same key); %s is newer", id, newest.file)})
+			}
+			continue
+		}
+		d := &DuplicateHandin{ID: id, Graded: newest.file}
+		for _, e := range es {
+			d.Files = append(d.Files, e.file)
+		}
+		newest.dup = d
+		res.Duplicates = append(res.Duplicates, *d)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].s.Student.ID < out[j].s.Student.ID })
+	sort.Slice(res.Duplicates, func(i, j int) bool { return res.Duplicates[i].ID < res.Duplicates[j].ID })
 	return out, nil
 }
 
@@ -267,14 +430,13 @@ func lookUpImages(ctx context.Context, opt Options, entries []*entry) map[string
 func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 	s := e.s
 
-	// The signature.
-	e.sigProblems = Verify(s)
+	// The signature (verified when the file was read).
 	if len(e.sigProblems) == 0 {
 		e.keyID = s.Key.KeyID
-		e.flags[BadSignature] = notRaised(T("Signed with key %s; nothing was changed after signing.", "Ditandatangani dengan kunci %s; tidak ada yang diubah setelah penandatanganan.", s.Key.KeyID),
+		e.flags[BadSignature] = notRaised(checks.T("Signed with key %s; nothing was changed after signing.", s.Key.KeyID),
 			fact("key_id", s.Key.KeyID))
 	} else {
-		e.flags[BadSignature] = raised(T("%s.", "%s.", strings.Join(e.sigProblems, "; ")), fact("key_id", s.Key.KeyID))
+		e.flags[BadSignature] = raised(checks.T("%s.", strings.Join(e.sigProblems, "; ")), fact("key_id", s.Key.KeyID))
 	}
 
 	// The report against its own evidence.
@@ -313,10 +475,10 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 	info := infos[ref]
 	switch {
 	case carried.Image == nil:
-		skip := outcome{status: report.Skipped, msg: T("This lab checks no image.", "Lab ini tidak memeriksa image.")}
+		skip := outcome{status: report.Skipped, msg: checks.T("This lab checks no image.")}
 		e.flags[ImageChanged], e.flags[ImageMissing] = skip, skip
 	case ref == "" || info == nil:
-		skip := outcome{status: report.Skipped, msg: T("The submission names no valid image.", "Pengumpulan ini tidak menyebut image yang valid.")}
+		skip := outcome{status: report.Skipped, msg: checks.T("The submission names no valid image.")}
 		e.flags[ImageChanged], e.flags[ImageMissing] = skip, skip
 	case info.Err != nil || info.Private || info.Invalid != "":
 		detail := "the registry refused without credentials (private image)"
@@ -325,27 +487,25 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 		} else if info.Invalid != "" {
 			detail = info.Invalid
 		}
-		un := outcome{status: report.Error, msg: T("Could not check %s on the registry from this machine: %s. Grade again later.",
-			"Tidak bisa memeriksa %s di registry dari mesin ini: %s. Nilai ulang nanti.", ref, detail)}
+		un := outcome{status: report.Error, msg: checks.T("Could not check %s on the registry from this machine: %s. Grade again later.", ref, detail)}
 		e.flags[ImageChanged], e.flags[ImageMissing] = un, un
 	case info.NotFound && digest == "":
-		ok := notRaised(T("%s is not on the registry, and was not when the student handed in either.", "%s tidak ada di registry, dan juga tidak ada saat mahasiswa mengumpulkan.", ref))
+		ok := notRaised(checks.T("%s is not on the registry, and was not when the student handed in either.", ref))
 		e.flags[ImageChanged], e.flags[ImageMissing] = ok, ok
 	case info.NotFound:
-		e.flags[ImageMissing] = raised(T("%s is gone from the registry; the student's checks saw digest %s.", "%s sudah tidak ada di registry; pemeriksaan mahasiswa melihat digest %s.", ref, digest),
+		e.flags[ImageMissing] = raised(checks.T("%s is gone from the registry; the student's checks saw digest %s.", ref, digest),
 			fact("image", ref), fact("handed_in_digest", digest))
-		e.flags[ImageChanged] = outcome{status: report.Skipped, msg: T("The image is missing.", "Image tidak ada.")}
+		e.flags[ImageChanged] = outcome{status: report.Skipped, msg: checks.T("The image is missing.")}
 	case info.Digest != digest:
 		handed := digest
 		if handed == "" {
 			handed = "none (the image was not found)"
 		}
-		e.flags[ImageChanged] = raised(T("The registry now serves %s under %s; the student's checks saw %s: the tag was pushed again after handing in.",
-			"Registry sekarang menyajikan %s untuk %s; pemeriksaan mahasiswa melihat %s: tag di-push ulang setelah pengumpulan.", info.Digest, ref, handed),
+		e.flags[ImageChanged] = raised(checks.T("The registry now serves %s under %s; the student's checks saw %s: the tag was pushed again after handing in.", info.Digest, ref, handed),
 			fact("image", ref), fact("handed_in_digest", digest), fact("registry_digest", info.Digest))
-		e.flags[ImageMissing] = notRaised(T("%s is on the registry.", "%s ada di registry.", ref))
+		e.flags[ImageMissing] = notRaised(checks.T("%s is on the registry.", ref))
 	default:
-		ok := notRaised(T("The registry serves %s with the digest the student's checks saw (%s).", "Registry menyajikan %s dengan digest yang dilihat pemeriksaan mahasiswa (%s).", ref, digest),
+		ok := notRaised(checks.T("The registry serves %s with the digest the student's checks saw (%s).", ref, digest),
 			fact("image", ref), fact("digest", digest))
 		e.flags[ImageChanged], e.flags[ImageMissing] = ok, ok
 		if info.FilesErr == nil {
@@ -361,10 +521,9 @@ func judge(opt Options, e *entry, infos map[string]*snapshot.ImageInfo) {
 		}
 	}
 	if len(why) == 0 {
-		e.flags[ScoreMismatch] = notRaised(T("Judged again from its evidence, the report gives the same status and points for every check (score %s/%s).",
-			"Dinilai ulang dari buktinya, laporan memberi status dan poin yang sama untuk setiap pemeriksaan (nilai %s/%s).", num(claimed.Score), num(claimed.MaxScore)))
+		e.flags[ScoreMismatch] = notRaised(checks.T("Judged again from its evidence, the report gives the same status and points for every check (score %s/%s).", num(claimed.Score), num(claimed.MaxScore)))
 	} else {
-		e.flags[ScoreMismatch] = raised(T("The report does not follow from its evidence: %s.", "Laporan tidak sesuai dengan buktinya: %s.", strings.Join(why, "; ")),
+		e.flags[ScoreMismatch] = raised(checks.T("The report does not follow from its evidence: %s.", strings.Join(why, "; ")),
 			fact("handed_in_score", num(claimed.Score)))
 	}
 }
@@ -404,9 +563,6 @@ func diffChecks(want, got []report.Result) []string {
 func same(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 func num(f float64) string { return report.FormatPoints(f) }
-
-// T is checks.T, for the flags' messages.
-func T(en, id string, args ...any) checks.L { return checks.T(en, id, args...) }
 
 // finalReport is the student's graded report: the lab's checks judged by
 // this kubelab on the evidence (the image checks on what the registry

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,8 +323,8 @@ func TestGradeFlags(t *testing.T) {
 	}
 	wantFlags := map[string][]Flag{
 		"a":      nil,
-		"b":      {SharedCluster, KeyChanged},
-		"copy":   {SharedCluster},
+		"b":      {SharedCluster, SharedImage, OtherKey},
+		"copy":   {SharedCluster, SharedImage},
 		"edit":   {BadSignature, ScoreMismatch},
 		"resign": {ScoreMismatch},
 		"repush": {ImageChanged},
@@ -356,6 +357,14 @@ func TestGradeFlags(t *testing.T) {
 	if head[len(head)-1] != "flags" {
 		t.Fatalf("grades.csv header %v lacks flags", head)
 	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	// b (another key than the one bound to b), edit (changed after
+	// signing) and resign (a report its evidence does not give) are held:
+	// no grade until the lecturer accepts.
+	wantHeld := map[string]string{"b": "other-key", "edit": "bad-signature;score-mismatch", "resign": "score-mismatch"}
 	for _, row := range rows[1:] {
 		var want []string
 		for _, f := range wantFlags[row[0]] {
@@ -364,6 +373,21 @@ func TestGradeFlags(t *testing.T) {
 		if row[len(row)-1] != strings.Join(want, ";") {
 			t.Errorf("grades.csv %s: flags %q, want %q", row[0], row[len(row)-1], strings.Join(want, ";"))
 		}
+		if got := row[col["held"]]; got != wantHeld[row[0]] {
+			t.Errorf("grades.csv %s: held %q, want %q", row[0], got, wantHeld[row[0]])
+		}
+		if h := wantHeld[row[0]] != ""; h != (row[col["score"]] == "" && row[col["percent"]] == "") {
+			t.Errorf("grades.csv %s: held %t but score %q percent %q", row[0], h, row[col["score"]], row[col["percent"]])
+		}
+	}
+	for _, s := range res.Students {
+		var held []string
+		for _, f := range s.Held {
+			held = append(held, string(f))
+		}
+		if strings.Join(held, ";") != wantHeld[s.ID] {
+			t.Errorf("%s: held %v, want %q", s.ID, s.Held, wantHeld[s.ID])
+		}
 	}
 	dash, _ := os.ReadFile(filepath.Join(out, grade.IndexFile))
 	for _, f := range Flags {
@@ -371,13 +395,17 @@ func TestGradeFlags(t *testing.T) {
 			t.Errorf("the dashboard has no column %s", f.CheckID())
 		}
 	}
-	// The key history for the next lab: everyone's key, b's new one.
+	// The key history for the next lab: everyone's key, b still bound to
+	// the old one (the new key is held, not accepted).
 	next, err := ReadKeyHistory(filepath.Join(out, KeysFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next["b"] != report.KeyID(keys["b"].Public().(ed25519.PublicKey)) || next["a"] != hist["a"] || len(next) != len(wantFlags)-1 {
+	if next["b"] != hist["b"] || next["a"] != hist["a"] || len(next) != len(wantFlags)-1 {
 		t.Errorf("keys.json: %v", next)
+	}
+	if updated, _ := ReadKeyHistory(histFile); len(updated) != len(next) {
+		t.Errorf("the key history %s was not updated: %v", histFile, updated)
 	}
 	if _, ok := next["edit"]; ok {
 		t.Error("keys.json records the key of a submission whose signature is bad")
@@ -395,9 +423,24 @@ func TestGradeFlags(t *testing.T) {
 		t.Errorf("second run: registry requests %v, want %d HEADs only", counts, res2.ImageChecks)
 	}
 	for _, s := range res2.Students {
-		if sameFlags(s.Flags, []Flag{KeyChanged}) || (s.ID == "b" && !sameFlags(s.Flags, []Flag{SharedCluster})) {
-			t.Errorf("second run, %s: %v", s.ID, s.Flags)
+		if s.ID != "b" && slices.Contains(s.Flags, OtherKey) || s.ID == "b" && !slices.Contains(s.Held, OtherKey) {
+			t.Errorf("second run, %s: %v held %v", s.ID, s.Flags, s.Held)
 		}
+	}
+
+	// The lecturer accepts b's new key: b is graded and bound to it.
+	opt.Out, opt.Accept = t.TempDir(), map[string][]Flag{"b": {OtherKey}}
+	res3, err := Grade(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res3.Students {
+		if s.ID == "b" && (len(s.Held) > 0 || !slices.Contains(s.Flags, OtherKey)) {
+			t.Errorf("accepted: b flags %v held %v, want other-key raised, nothing held", s.Flags, s.Held)
+		}
+	}
+	if h, _ := ReadKeyHistory(opt.KeysFile); h["b"] != report.KeyID(keys["b"].Public().(ed25519.PublicKey)) {
+		t.Errorf("accepting other-key did not bind b to its new key: %v", h)
 	}
 }
 

@@ -35,7 +35,7 @@ func Make(ctx context.Context, req pipeline.Request, key ed25519.PrivateKey) (*S
 	full, dur := pipeline.Gather(ctx, req)
 	snap, err := Redact(full)
 	if err != nil {
-		return nil, fmt.Errorf("handin: redacting the evidence: %v", err)
+		return nil, fmt.Errorf("handin: redacting the evidence: %w", err)
 	}
 	return build(req, snap, dur, *pipeline.Fingerprint(ctx, req, full), started, key)
 }
@@ -56,7 +56,7 @@ func build(req pipeline.Request, snap *snapshot.Snapshot, dur map[snapshot.Sourc
 		Evidence:    snap,
 	}
 	if err := Sign(s, key); err != nil {
-		return nil, fmt.Errorf("handin: signing: %v", err)
+		return nil, fmt.Errorf("handin: signing: %w", err)
 	}
 	return s, nil
 }

@@ -15,11 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/report"
@@ -202,12 +202,15 @@ func Read(data []byte) (*Submission, error) {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a kubelab submission: %v", err)
+		return nil, fmt.Errorf("not a kubelab submission: %w", err)
 	}
 	if probe.Schema == nil || *probe.Schema == "" {
 		return nil, errors.New(`not a kubelab submission: no "schema" member`)
 	}
 	found := *probe.Schema
+	if err := report.NoDuplicateMembers(data); err != nil {
+		return nil, fmt.Errorf("not a kubelab submission: %v", err)
+	}
 	if found != Schema {
 		if strings.HasPrefix(found, "kubelab.report/") {
 			return nil, fmt.Errorf("this is a kubelab report (%s), not a submission: hand in with kubelab submit", found)
@@ -223,7 +226,7 @@ func Read(data []byte) (*Submission, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("reading the submission: %v", err)
+		return nil, fmt.Errorf("reading the submission: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("reading the submission: data after its closing brace")
@@ -249,14 +252,31 @@ func Read(data []byte) (*Submission, error) {
 		return nil, fmt.Errorf("the cluster fingerprint %q is not sha256:<64 hex digits>", c)
 	}
 	if err := grade.CheckStudentID(s.Student.ID); err != nil {
-		return nil, fmt.Errorf("student id: %v", err)
+		return nil, fmt.Errorf("student id: %w", err)
+	}
+	// A name is copied into every page and file of the class: a long one
+	// multiplies the output.
+	if n := utf8.RuneCountInString(s.Student.Name); n > MaxNameRunes {
+		return nil, fmt.Errorf("the student name is %d characters long; at most %d are read", n, MaxNameRunes)
 	}
 	return &s, nil
 }
 
-// ReadFile reads a submission file; errors name the file.
+// MaxNameRunes is the longest student name a submission may carry.
+const MaxNameRunes = 200
+
+// DefaultMaxSize is the largest submission file read by default (kubelab
+// submit writes a few hundred KiB).
+const DefaultMaxSize = 16 << 20
+
+// ReadFile reads a submission file of at most DefaultMaxSize bytes; errors
+// name the file.
 func ReadFile(path string) (*Submission, error) {
-	data, err := os.ReadFile(path)
+	return readFile(path, DefaultMaxSize)
+}
+
+func readFile(path string, maxSize int64) (*Submission, error) {
+	data, err := readRegular(path, maxSize)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 // SpecFile is the name of a lab's spec inside its directory.
@@ -116,6 +118,13 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 	lab.Languages = v.strList(top, "", "languages")
 	if len(lab.Languages) == 0 {
 		v.add(top.Line, "languages", "required: the language codes the lab is written in, e.g. [en, id]")
+	}
+	for _, lang := range lab.Languages {
+		// The lessons would be in lang but every check message, hint and
+		// report word in English.
+		if !i18n.Supports(lang) {
+			v.add(valueLine(top, "languages"), "languages", fmt.Sprintf("kubelab's messages have no %q translation (internal/i18n/messages/%s.yaml); add one (docs/i18n.md) or leave %q out", lang, lang, lang))
+		}
 	}
 	lab.Title = v.text(top, "", "title", lab.Languages, true)
 	lab.Description = v.text(top, "", "description", lab.Languages, false)

@@ -91,6 +91,8 @@ func TestLoadProblems(t *testing.T) {
 			[]string{`lab/lab.yaml:`, `not valid YAML`}},
 		{"bad late policy", "languages: [en, id]", "languages: [en, id]\nlate_policy: half",
 			[]string{`lab/lab.yaml:5: late_policy: "half": use none, zero or percent:N`}},
+		{"language with no message catalog", "languages: [en, id]", "languages: [en, id, fr]",
+			[]string{`lab/lab.yaml:4: languages: kubelab's messages have no "fr" translation (internal/i18n/messages/fr.yaml)`}},
 		{"two problems at once", "version: 1.0.0\n", "",
 			[]string{`version: required`}},
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 //go:embed assets/lesson.css
@@ -62,10 +64,7 @@ func WritePage(w io.Writer, lab *Lab, lang, stepID string) error {
 		CSS                                           template.CSS
 		Steps                                         []pageStep
 	}{Lang: lang, Title: lab.Title.Get(lang), Description: lab.Description.Get(lang), CSP: PageCSP, CSS: CSS(),
-		TOCLabel: map[string]string{"id": "Daftar isi"}[lang], StepLabel: map[string]string{"id": "Langkah"}[lang]}
-	if data.TOCLabel == "" {
-		data.TOCLabel, data.StepLabel = "Contents", "Step"
-	}
+		TOCLabel: i18n.Tr(lang, "Contents"), StepLabel: i18n.Tr(lang, "Step")}
 	found := false
 	for i, st := range lab.Steps {
 		if stepID != "" && st.ID != stepID {

@@ -12,6 +12,7 @@ import (
 	"github.com/kubelab/kubelab/internal/dockerd"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/internal/testimages"
 	"github.com/kubelab/kubelab/labs"
@@ -21,7 +22,7 @@ import (
 
 // startSim starts a simulated cluster, with the audit log on, for the test.
 func startSim(t *testing.T) *simcluster.Cluster {
-	return simcluster.StartT(t, simcluster.Options{Audit: true})
+	return simclustertest.StartT(t, simcluster.Options{Audit: true})
 }
 
 func builtinLab(t *testing.T) *labs.Lab {
@@ -48,7 +49,7 @@ func TestGradeScenarios(t *testing.T) {
 	for _, sc := range simcluster.Scenarios {
 		sc := sc
 		t.Run(sc.Name, func(t *testing.T) {
-			want, ok := simcluster.Expected[sc.Name]
+			want, ok := simclustertest.Expected[sc.Name]
 			if !ok {
 				t.Fatalf("no expectations for scenario %s", sc.Name)
 			}
@@ -57,7 +58,7 @@ func TestGradeScenarios(t *testing.T) {
 			if err := st.Play(ctx, sc.Name); err != nil {
 				t.Fatal(err)
 			}
-			if simcluster.AppAnswers[sc.Name] {
+			if simclustertest.AppAnswers[sc.Name] {
 				stop, err := c.ServeApp(ctx, ns, "hello-flask", simcluster.FlaskStandIn, false)
 				if err != nil {
 					t.Fatal(err)

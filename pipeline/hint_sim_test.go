@@ -63,11 +63,11 @@ func TestEndpointsHintTypedOnSim(t *testing.T) {
 	chk, _ := checks.Lookup("service.endpoints")
 	j := chk.Judge(s, checks.Params{})
 	if j.Status != report.Fail {
-		t.Fatalf("service.endpoints = %s (%s), want fail", j.Status, j.Message.En)
+		t.Fatalf("service.endpoints = %s (%s), want fail", j.Status, j.Message.In("en"))
 	}
-	cmds := kubectlInHint.FindAllStringSubmatch(j.Hint.En, -1)
+	cmds := kubectlInHint.FindAllStringSubmatch(j.Hint.In("en"), -1)
 	if len(cmds) < 2 {
-		t.Fatalf("hint has no kubectl fix: %q", j.Hint.En)
+		t.Fatalf("hint has no kubectl fix: %q", j.Hint.In("en"))
 	}
 	for _, m := range cmds {
 		words, err := shellwords.Split(m[1], shellwords.Options{})

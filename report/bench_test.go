@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
@@ -17,6 +18,27 @@ func BenchmarkWriteHTML(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
+		if err := report.WriteHTML(io.Discard, r, report.HTMLOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteHTMLUnseen renders the same page with every check's
+// message new each time: no check is found already rendered (checkHTML),
+// the cost of a class whose every check names the student.
+func BenchmarkWriteHTMLUnseen(b *testing.B) {
+	r, err := report.ReadFile("testdata/mistakes.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n++
+		for i := range r.Checks {
+			r.Checks[i].Message = fmt.Sprintf("check %d of page %d", i, n)
+		}
 		if err := report.WriteHTML(io.Discard, r, report.HTMLOptions{}); err != nil {
 			b.Fatal(err)
 		}

@@ -54,10 +54,13 @@ var Formats = map[string]Format{
 	"csv": {Name: "csv", Ext: ".csv", MediaType: "text/csv; charset=utf-8", Write: func(w io.Writer, r *Report, _ RenderOptions) error {
 		return WriteCSV(w, r)
 	}},
+	"classroom": {Name: "classroom", Ext: ".b64", MediaType: "text/plain; charset=us-ascii", Write: func(w io.Writer, r *Report, _ RenderOptions) error {
+		return WriteClassroom(w, r)
+	}},
 }
 
 // formatOrder is the order formats are listed in help and errors.
-var formatOrder = []string{"text", "json", "html", "junit", "markdown", "gradescope", "csv"}
+var formatOrder = []string{"text", "json", "html", "junit", "markdown", "gradescope", "csv", "classroom"}
 
 // FormatNames returns the format names in display order.
 func FormatNames() []string {

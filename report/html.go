@@ -8,10 +8,16 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/kubelab/kubelab/internal/i18n"
 )
 
 var (
+	//go:embed assets/report.html.tmpl
+	htmlTemplate string
 	//go:embed assets/report.css
 	htmlCSS string
 	//go:embed assets/report.js
@@ -36,15 +42,18 @@ func scriptHash(js string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-type htmlCount struct {
-	Status Status
-	Name   string
-	N      int
-}
+// htmlTmpl is the page. html/template writes every byte of it and escapes
+// every value for its place; the data it gets is prepared as plain strings
+// and flags (pageData), so executing it is field reads and escaping, no
+// method calls or formatting: a page of a class of 10 000 costs what the
+// escaping costs.
+var htmlTmpl = template.Must(template.New("report").Parse(htmlTemplate))
+
+type htmlCount struct{ Status, Text string }
 
 type htmlCheck struct {
-	ID, StatusName, Points, Message, Hint string
-	Status                                Status
+	L                                             *Labels
+	ID, Status, StatusName, Points, Message, Hint string
 	// Class is the status's style: the status, or "notgraded".
 	Class               string
 	Required, NotGraded bool
@@ -54,24 +63,38 @@ type htmlCheck struct {
 
 type htmlStep struct {
 	ID, Title, Href, Points, MaxPoints, Fill string
+	// PointsOfMax is "Points/MaxPoints", one value where the page shows
+	// both as text.
+	PointsOfMax string
 	// NotGraded is the note on points not graded ("5 points not graded").
 	NotGraded string
 	Pct       float64
-	Checks    []htmlCheck
+	// Checks are the step's checks, the <article> of each rendered by the
+	// template's "check" (checkHTML), one after the other.
+	Checks template.HTML
 }
 
 // htmlNotGraded is a line of the list of checks not graded.
 type htmlNotGraded struct{ ID, Points, Message string }
 
 type htmlData struct {
-	L                                                    Labels
-	R                                                    *Report
-	Lang, PageTitle, Generator, Schema, Student, Date    string
-	Duration, Score, MaxScore, Percent, PassPercent, CSP string
-	CSS                                                  template.CSS
-	JS                                                   template.JS
-	Counts                                               []htmlCount
-	Steps                                                []htmlStep
+	L                                                 Labels
+	Lang, PageTitle, Generator, Schema, Student, Date string
+	Duration, ScoreOfMax, Percent, PassPercent, CSP   string
+	LabTitle, LabIDVersion                            string
+	// The target's parts; ShowCluster says whether the cluster line is
+	// shown (any of Server, Context, Namespace set).
+	Image, Digest, Server, Context, Namespace, Deployment, Service string
+	ShowCluster                                                    bool
+	// Fingerprint is the cluster's fingerprint, KeyID the signing key's
+	// (Signed says whether the report is signed).
+	Fingerprint, KeyID string
+	Signed             bool
+	Passed, Incomplete bool
+	CSS                template.CSS
+	JS                 template.JS
+	Counts             []htmlCount
+	Steps              []htmlStep
 	// The verdict: its words, its style (ok, no, wait), and the note on
 	// points not graded beside the score.
 	Verdict, VerdictClass, ScoreNote string
@@ -80,55 +103,75 @@ type htmlData struct {
 	Next *htmlNext
 }
 
-// htmlNext is the "what to do next" box: the first check to fix, its
-// hint, and the others counted.
-type htmlNext struct {
-	First      Result
-	Hint, More string
-}
+// htmlNext is the "what to do next" box: the first check to fix (its ID
+// and message), its hint, and the others counted.
+type htmlNext struct{ ID, Message, Hint, More string }
 
 // WriteHTML renders the report as one self-contained HTML page: inline CSS
 // and script, no fonts, images or scripts fetched, a Content-Security-Policy
-// that forbids fetching anything, and a print stylesheet for A4. Every text
-// that came from the report is escaped as html/template would escape it
-// there (writePage).
+// that forbids fetching anything, and a print stylesheet for A4. The page is
+// an html/template (assets/report.html.tmpl): every text that came from the
+// report is escaped by it for the place it goes.
 func WriteHTML(w io.Writer, r *Report, opt HTMLOptions) error {
-	d := pageData(r, opt)
+	d, err := pageData(r, opt)
+	if err != nil {
+		return err
+	}
 	// Rendered in memory and written once: unbuffered, each of the many
 	// small pieces would be a system call on a file.
-	var buf bytes.Buffer
-	buf.Grow(32 << 10)
-	writePage(&buf, &d)
-	_, err := w.Write(buf.Bytes())
+	buf := pageBufs.Get().(*bytes.Buffer)
+	defer pageBufs.Put(buf)
+	buf.Reset()
+	if err := htmlTmpl.Execute(buf, &d); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
+// pageBufs are the buffers pages are rendered in: a class grading renders
+// one page per student, and a buffer kept for the next page is a page's
+// worth of garbage less each time.
+var pageBufs = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
+
 // pageData is what the page shows of r, worded in r's language.
-func pageData(r *Report, opt HTMLOptions) htmlData {
+func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	r = sanitized(r)
 	L := LabelsFor(r.Lang)
 	lang := r.Lang
-	if _, ok := labels[lang]; !ok {
+	if !i18n.Supports(lang) {
 		lang = "en"
 	}
+	tg := r.Target
 	d := htmlData{
-		L: L, R: r, Lang: lang, CSP: HTMLCSP,
+		L: L, Lang: lang, CSP: HTMLCSP,
 		CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS),
-		Generator:   strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
-		Schema:      r.Schema,
-		Student:     studentLine(r.Student),
-		Date:        dateLine(r.StartedAt),
-		Duration:    durationLine(r),
-		Score:       num(r.Score),
-		MaxScore:    num(r.MaxScore),
-		Percent:     num(r.Percent()),
-		PassPercent: num(r.PassPercent),
+		Generator:    strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version),
+		Schema:       r.Schema,
+		Student:      studentLine(r.Student),
+		Date:         dateLine(r.StartedAt),
+		Duration:     durationLine(r),
+		ScoreOfMax:   num(r.Score) + "/" + num(r.MaxScore),
+		Percent:      num(r.Percent()),
+		PassPercent:  num(r.PassPercent),
+		LabTitle:     r.Lab.Title,
+		LabIDVersion: r.Lab.ID + " " + r.Lab.Version,
+		Image:        tg.Image, Digest: tg.Digest, Server: tg.Server, Context: tg.Context, Namespace: tg.Namespace,
+		Deployment: tg.Deployment, Service: tg.Service,
+		ShowCluster: tg.Server != "" || tg.Context != "" || tg.Namespace != "",
+		Passed:      r.Passed, Incomplete: r.Incomplete,
+	}
+	if r.Fingerprint != nil {
+		d.Fingerprint = r.Fingerprint.Cluster
+	}
+	if r.Signature != nil {
+		d.Signed, d.KeyID = true, r.Signature.KeyID
 	}
 	state, text := verdictOf(r, L)
 	d.Verdict, d.VerdictClass = text, map[string]string{verdictPassed: "ok", verdictNotPassed: "no", verdictUndecided: "wait"}[state]
 	d.ScoreNote = scoreNote(r, L)
 	if next := NextSteps(r); len(next) > 0 {
-		d.Next = &htmlNext{First: next[0], Hint: nextHint(next[0])}
+		d.Next = &htmlNext{ID: next[0].ID, Message: next[0].Message, Hint: nextHint(next[0])}
 		if len(next) > 1 {
 			var ids []string
 			for _, c := range next[1:] {
@@ -152,10 +195,11 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 		d.PageTitle += " — " + r.Lab.Title
 	}
 	for _, s := range Statuses {
-		d.Counts = append(d.Counts, htmlCount{Status: s, Name: L.StatusName[s], N: r.Counts[s]})
+		d.Counts = append(d.Counts, htmlCount{Status: string(s), Text: L.StatusName[s] + " " + strconv.Itoa(r.Counts[s])})
 	}
 	for _, g := range groups(r, L.OtherChecks) {
 		st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
+		st.PointsOfMax = st.Points + "/" + st.MaxPoints
 		if g.Step.NotGradedPoints > 0 {
 			st.NotGraded = fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints))
 		}
@@ -181,17 +225,86 @@ func pageData(r *Report, opt HTMLOptions) htmlData {
 		default:
 			st.Fill = "none"
 		}
+		var checks strings.Builder
 		for _, c := range g.Checks {
 			class := string(c.Status)
 			if c.NotGraded {
 				class = "notgraded"
 			}
-			st.Checks = append(st.Checks, htmlCheck{
-				ID: c.ID, Status: c.Status, Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
+			h, err := checkHTML(&htmlCheck{L: &L,
+				ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
 				NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
 			})
+			if err != nil {
+				return d, err
+			}
+			checks.WriteString(string(h))
 		}
+		st.Checks = template.HTML(checks.String())
 		d.Steps = append(d.Steps, st)
 	}
-	return d
+	return d, nil
+}
+
+// checkHTML is a check's <article>, rendered by the template's "check" in
+// the context it has on the page (the text of a <section>), so the same
+// bytes as the page rendering it in place. A class's reports repeat most
+// of their checks word for word (the cluster's, the image's, every pass
+// of the same lab), so an article once rendered is kept, by everything it
+// shows, for the next report: html/template still wrote each byte, once.
+func checkHTML(c *htmlCheck) (template.HTML, error) {
+	key := checkKey(c)
+	checkCache.Lock()
+	h, ok := checkCache.m[key]
+	checkCache.Unlock()
+	if ok {
+		return h, nil
+	}
+	var b strings.Builder
+	if err := htmlTmpl.ExecuteTemplate(&b, "check", c); err != nil {
+		return "", err
+	}
+	h = template.HTML(b.String())
+	checkCache.Lock()
+	// Bounded: a class whose checks all differ (every message naming the
+	// student's pod) starts again rather than keep them all.
+	if len(checkCache.m) >= checkCacheSize {
+		clear(checkCache.m)
+	}
+	checkCache.m[key] = h
+	checkCache.Unlock()
+	return h, nil
+}
+
+// checkCacheSize is how many rendered checks are kept: a few MB.
+const checkCacheSize = 2048
+
+var checkCache = struct {
+	sync.Mutex
+	m map[string]template.HTML
+}{m: map[string]template.HTML{}}
+
+// checkKey is everything c shows, each part with its length before it, so
+// two different checks never share a key.
+func checkKey(c *htmlCheck) string {
+	var b strings.Builder
+	part := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	for _, s := range []string{c.L.Required, c.L.Hint, c.L.Hints, c.L.Evidence, c.ID, c.Status, c.StatusName, c.Points, c.Message, c.Hint, c.Class,
+		strconv.FormatBool(c.Required), strconv.FormatBool(c.NotGraded)} {
+		part(s)
+	}
+	part(strconv.Itoa(len(c.Hints)))
+	for _, h := range c.Hints {
+		part(h)
+	}
+	part(strconv.Itoa(len(c.Evidence)))
+	for _, e := range c.Evidence {
+		part(e.Name)
+		part(e.Value)
+	}
+	return b.String()
 }

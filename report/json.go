@@ -49,7 +49,7 @@ func Read(data []byte) (*Report, error) {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("not a kubelab JSON report: %v", err)
+		return nil, fmt.Errorf("not a kubelab JSON report: %w", err)
 	}
 	if probe.Schema == "" {
 		return nil, fmt.Errorf("not a kubelab JSON report: no \"schema\" field")
@@ -61,13 +61,13 @@ func Read(data []byte) (*Report, error) {
 		return nil, fmt.Errorf("not a kubelab JSON report: schema %q", probe.Schema)
 	}
 	if err := Validate(data); err != nil {
-		return nil, fmt.Errorf("not a valid kubelab report: %v", err)
+		return nil, fmt.Errorf("not a valid kubelab report: %w", err)
 	}
 	var r Report
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("reading report: %v", err)
+		return nil, fmt.Errorf("reading report: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("reading report: data after the report's closing brace")

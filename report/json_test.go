@@ -103,7 +103,7 @@ func TestRenderFromSavedJSON(t *testing.T) {
 
 // TestFormatsRegistry: every documented format is registered and renders.
 func TestFormatsRegistry(t *testing.T) {
-	want := []string{"text", "json", "html", "junit", "markdown", "gradescope", "csv"}
+	want := []string{"text", "json", "html", "junit", "markdown", "gradescope", "csv", "classroom"}
 	if got := report.FormatNames(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("formats %v, want %v", got, want)
 	}

@@ -44,7 +44,7 @@ func loadSchema() (map[string]any, error) {
 func Validate(data []byte) error {
 	root, err := loadSchema()
 	if err != nil {
-		return fmt.Errorf("report schema: %v", err)
+		return fmt.Errorf("report schema: %w", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.UseNumber()

@@ -99,6 +99,11 @@ type Verification struct {
 // kubelab wrote (line endings and trailing white space aside), and the key
 // must be one of trusted. An error means data is not a readable report.
 func Verify(data []byte, trusted []ed25519.PublicKey) (Verification, error) {
+	// The signature covers what Read keeps of a member named twice (the
+	// last); other readers show the first. A signed file has one form.
+	if err := NoDuplicateMembers(data); err != nil {
+		return Verification{}, fmt.Errorf("not a valid kubelab report: %v", err)
+	}
 	r, err := Read(data)
 	if err != nil {
 		return Verification{}, err

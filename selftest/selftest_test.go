@@ -17,6 +17,7 @@ import (
 // startEnv starts the simulated cluster and registry once for a test.
 func startEnv(t *testing.T) *Env {
 	t.Helper()
+	testenv.Real(t, "the simulated cluster")
 	bins, err := simcluster.Binaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)

@@ -45,10 +45,7 @@ func (s *Server) Publish(rep *report.Report) {
 				step.Checks = append(step.Checks, c)
 			}
 		}
-		d := resultsData{Report: &step, Status: stepStatus(rep, st.ID), L: report.LabelsFor(rep.Lang), UI: ui[rep.Lang], Marks: ev.Marks}
-		if d.UI == nil {
-			d.UI = ui["en"]
-		}
+		d := resultsData{Report: &step, Status: stepStatus(rep, st.ID), L: report.LabelsFor(rep.Lang), UI: uiIn(rep.Lang), Marks: ev.Marks}
 		var buf bytes.Buffer
 		if err := s.tmpl.ExecuteTemplate(&buf, "results.html", d); err == nil {
 			ev.Results[st.ID] = buf.String()

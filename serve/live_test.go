@@ -13,6 +13,7 @@ import (
 	"github.com/kubelab/kubelab/internal/browser"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
@@ -24,7 +25,7 @@ import (
 // expose without any click. Screenshots at 360 px (a phone) and 1440 px.
 func TestLivePageTurnsGreen(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	reg := registrytest.New(t)

@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 )
@@ -92,9 +93,6 @@ func New(lab *labs.Lab, lang string, grade GradeFunc) (*Server, error) {
 	}
 	return s, nil
 }
-
-// Token is the session token pages carry (exposed for tests).
-func (s *Server) Token() string { return s.token }
 
 // Handler returns the HTTP handler. host is the address the server listens
 // on ("127.0.0.1:8080"); requests naming another host are refused.
@@ -191,10 +189,7 @@ func (s *Server) data(lang, path string, current string) pageData {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := pageData{Lang: lang, Path: path, Title: s.Lab.Title.Get(lang), Token: s.token, Image: s.Image, Namespace: s.Namespace,
-		L: report.LabelsFor(lang), UI: ui[lang], Last: s.last}
-	if d.UI == nil {
-		d.UI = ui["en"]
-	}
+		L: report.LabelsFor(lang), UI: uiIn(lang), Last: s.last}
 	for _, l := range s.Lab.Languages {
 		if l != lang {
 			d.OtherLang = l
@@ -347,10 +342,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		marks[k] = v
 	}
 	s.mu.Unlock()
-	d := resultsData{Report: rep, Status: stepStatus(rep, req.Step), L: report.LabelsFor(req.Lang), UI: ui[req.Lang], All: all, Marks: marks}
-	if d.UI == nil {
-		d.UI = ui["en"]
-	}
+	d := resultsData{Report: rep, Status: stepStatus(rep, req.Step), L: report.LabelsFor(req.Lang), UI: uiIn(req.Lang), All: all, Marks: marks}
 	if all {
 		d.Status = overall(rep.Checks)
 	}
@@ -439,17 +431,31 @@ var backticks = regexp.MustCompile("`([^`]+)`")
 
 func num(f float64) string { return report.FormatPoints(f) }
 
-var ui = map[string]map[string]string{
-	"en": {"check": "Check this step", "checkAll": "Check everything", "checking": "Checking…", "copy": "Copy", "copied": "Copied",
-		"failed": "The check could not finish:", "timeout": "it took too long (is the cluster reachable?)", "prev": "Previous", "next": "Next",
-		"finish": "Finish", "start": "Start the lesson", "contents": "Contents", "total": "Your score", "download": "Download your report",
-		"notyet": "Not checked yet.", "yours": "What runs in your cluster", "component": "Component", "where": "Seen as",
-		"finishIntro": "Check every step at once to get your score and a report you can hand in.", "image": "Image", "namespace": "Namespace",
-		"step": "Step", "passedSteps": "steps passed"},
-	"id": {"check": "Periksa langkah ini", "checkAll": "Periksa semuanya", "checking": "Memeriksa…", "copy": "Salin", "copied": "Tersalin",
-		"failed": "Pemeriksaan tidak selesai:", "timeout": "terlalu lama (apakah klaster bisa dihubungi?)", "prev": "Sebelumnya", "next": "Berikutnya",
-		"finish": "Selesai", "start": "Mulai pelajaran", "contents": "Daftar isi", "total": "Nilaimu", "download": "Unduh laporanmu",
-		"notyet": "Belum diperiksa.", "yours": "Yang berjalan di klastermu", "component": "Komponen", "where": "Terlihat sebagai",
-		"finishIntro": "Periksa semua langkah sekaligus untuk mendapatkan nilai dan laporan yang bisa dikumpulkan.", "image": "Image", "namespace": "Namespace",
-		"step": "Langkah", "passedSteps": "langkah lulus"},
+// uiIn is the lesson page's words in lang, from the message catalog.
+func uiIn(lang string) map[string]string {
+	return map[string]string{
+		"check":       i18n.Tr(lang, "Check this step"),
+		"checkAll":    i18n.Tr(lang, "Check everything"),
+		"checking":    i18n.Tr(lang, "Checking…"),
+		"copy":        i18n.Tr(lang, "Copy"),
+		"copied":      i18n.Tr(lang, "Copied"),
+		"failed":      i18n.Tr(lang, "The check could not finish:"),
+		"timeout":     i18n.Tr(lang, "it took too long (is the cluster reachable?)"),
+		"prev":        i18n.Tr(lang, "Previous"),
+		"next":        i18n.Tr(lang, "Next"),
+		"finish":      i18n.Tr(lang, "Finish"),
+		"start":       i18n.Tr(lang, "Start the lesson"),
+		"contents":    i18n.Tr(lang, "Contents"),
+		"total":       i18n.Tr(lang, "Your score"),
+		"download":    i18n.Tr(lang, "Download your report"),
+		"notyet":      i18n.Tr(lang, "Not checked yet."),
+		"yours":       i18n.Tr(lang, "What runs in your cluster"),
+		"component":   i18n.Tr(lang, "Component"),
+		"where":       i18n.Tr(lang, "Seen as"),
+		"finishIntro": i18n.Tr(lang, "Check every step at once to get your score and a report you can hand in."),
+		"image":       i18n.Tr(lang, "Image"),
+		"namespace":   i18n.Tr(lang, "Namespace"),
+		"step":        i18n.Tr(lang, "Step"),
+		"passedSteps": i18n.Tr(lang, "steps passed"),
+	}
 }

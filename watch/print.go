@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -53,10 +54,7 @@ func (p *Printer) Print(r *report.Report) error {
 }
 
 func watchingLine(lang, ns string) string {
-	if lang == "id" {
-		return fmt.Sprintf("memantau namespace %s; tabel ini diperbarui setiap kali ada yang berubah (Ctrl-C untuk berhenti)", ns)
-	}
-	return fmt.Sprintf("watching namespace %s; this table is redrawn whenever something changes (Ctrl-C to stop)", ns)
+	return i18n.Tr(lang, "watching namespace %s; this table is redrawn whenever something changes (Ctrl-C to stop)", ns)
 }
 
 // Statuses is the report's checks and their statuses, one "id=status" per

@@ -52,9 +52,6 @@ type Watcher struct {
 // kinds are the watched kinds, in the order the caches are read.
 var kinds = []string{"deployments.apps", "pods", "services", "endpointslices.discovery.k8s.io", "events", "replicasets.apps", "nodes"}
 
-// Kinds returns the kinds a Watcher keeps one watch on.
-func Kinds() []string { return append([]string(nil), kinds...) }
-
 // Run grades once when the caches are filled, then again after every change
 // (debounced) and every DigestEvery, calling emit with each report. It
 // returns nil when ctx ends.

@@ -11,6 +11,7 @@ import (
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
@@ -32,7 +33,7 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 // and the printed table to show it.
 func TestWatchExposeTurnsStepGreen(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	reg := registrytest.New(t)
 	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
 	image := reg.Ref("budi/hello-flask:latest")

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,7 +54,10 @@ kubectl uses) and your image on Docker Hub. It never changes your cluster.
 Formats (-o): text (the terminal), json (the report itself: keep it; every
 other format can be rendered from it with kubelab report render), html (one
 self-contained page that prints on A4), junit, markdown (for a pull request
-or issue comment), gradescope (results.json) and csv.
+or issue comment), gradescope (results.json), csv and classroom (the result
+GitHub Classroom's autograding reporter reads; also written as result= to
+$GITHUB_OUTPUT when set, and the exit code is then 0 whatever the grade:
+the reporter fails the job; see docs/lms.md).
 
 --sign KEY signs the JSON report with an ed25519 private key (kubelab keys
 generate) and records the cluster's and image's fingerprint in it; kubelab
@@ -76,7 +78,7 @@ registry rate limit), 4 internal error.`,
 			if err != nil {
 				return err
 			}
-			return o.run(cmd.Context(), cmd.OutOrStdout(), lab)
+			return o.run(cmd.Context(), streams(cmd), lab)
 		},
 	}
 	f := cmd.Flags()
@@ -101,7 +103,7 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 		return pipeline.Request{}, exitf(ExitUsage, "--image is required: the image you pushed, e.g. --image budi/hello-flask")
 	}
 	if _, _, err := snapshot.NormalizeImage(o.Image); err != nil {
-		return pipeline.Request{}, exitf(ExitUsage, "--image: %v", err)
+		return pipeline.Request{}, exitf(ExitUsage, "--image: %w", err)
 	}
 	var steps map[string]bool
 	for _, s := range o.Steps {
@@ -125,7 +127,8 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 	}, nil
 }
 
-func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab) (err error) {
+func (o *checkOptions) run(ctx context.Context, ios *ioStreams, lab *labs.Lab) (err error) {
+	stdout, stderr := ios.Out, ios.ErrOut
 	if _, ok := report.Formats[o.Output]; !ok {
 		return exitf(ExitUsage, "-o %q: use one of %s", o.Output, strings.Join(report.FormatNames(), ", "))
 	}
@@ -138,12 +141,12 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	}
 	var key ed25519.PrivateKey
 	if o.SignKey != "" {
-		if key, err = loadPrivateKey(o.SignKey); err != nil {
+		if key, err = loadPrivateKey(o.SignKey, stderr); err != nil {
 			return err
 		}
 		req.Fingerprint = true
 		if o.Output != "json" {
-			fmt.Fprintf(os.Stderr, "note: only a JSON report can be verified later; use -o json to hand in a signed report\n")
+			fmt.Fprintf(stderr, "note: only a JSON report can be verified later; use -o json to hand in a signed report\n")
 		}
 	}
 	if ctx == nil {
@@ -151,10 +154,17 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	// A student reading the terminal gets the environment probes too, run
+	// beside the grading: when their machine is not ready, the fix leads
+	// the output instead of a list of checks that could not run.
+	var probes *envProbes
+	if o.Output == "text" && o.OutputFile == "" {
+		probes = o.startProbes(ctx, req)
+	}
 	r := pipeline.Grade(ctx, req)
 	if key != nil {
 		if err := report.Sign(r, key); err != nil {
-			return exitf(ExitInternal, "signing the report: %v", err)
+			return exitf(ExitInternal, "signing the report: %w", err)
 		}
 	}
 
@@ -163,35 +173,27 @@ func (o *checkOptions) run(ctx context.Context, stdout io.Writer, lab *labs.Lab)
 		return err
 	}
 	defer func() { err = errors.Join(err, done(err == nil || isExit(err))) }()
+	if ok, err := probes.writeBrief(w, r, o.g.Lang, isTerminal(stdout)); ok {
+		return errors.Join(err, exitFor(r, o.MinScore))
+	}
 	err = report.Render(w, o.Output, r, report.RenderOptions{
-		Color:     o.OutputFile == "" && isTerminal(stdout),
+		Color:     o.OutputFile == "" && ios.IsTerminal,
 		Evidence:  o.Evidence,
 		LessonURL: lessonURL(o.LessonURL),
 	})
 	if err != nil {
-		return exitf(ExitInternal, "writing report: %v", err)
+		return exitf(ExitInternal, "writing report: %w", err)
 	}
 	if o.OutputFile != "" {
-		fmt.Fprintf(os.Stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
+		fmt.Fprintf(stderr, "report written to %s (score %s/%s)\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore))
+	}
+	if o.Output == "classroom" {
+		// In a Classroom workflow the reporter step records the grade
+		// and fails the job; a failing grader step would stop the job
+		// before it runs (as autograding-command-grader, exit 0).
+		return classroomOutput(r)
 	}
 	return exitFor(r, o.MinScore)
-}
-
-// exitFor maps a report to the exit code: environment errors first (the
-// grade cannot be trusted), then not passed.
-func exitFor(r *report.Report, minScore float64) error {
-	if r.EnvErrors() > 0 {
-		return silentExit(ExitEnv)
-	}
-	if !r.Passed || (minScore > 0 && r.Score < minScore) {
-		return silentExit(ExitNotPassed)
-	}
-	return nil
-}
-
-func isExit(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.code != ExitInternal
 }
 
 func fmtNum(f float64) string { return report.FormatPoints(f) }

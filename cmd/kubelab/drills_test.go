@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"io/fs"
 	"net"
 	"net/http"
@@ -22,12 +23,14 @@ import (
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/report"
 )
 
 // drillBinary builds kubelab once per test.
 func drillBinary(t *testing.T) string {
 	t.Helper()
+	testenv.Real(t, "the kubelab binary built and run as a process")
 	bin := filepath.Join(t.TempDir(), "kubelab")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -134,7 +137,7 @@ func TestDrillServerNeverAnswers(t *testing.T) {
 func TestDrillKilledAndResumed(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
 	bin := drillBinary(t)
-	c := simcluster.StartT(t, simcluster.Options{})
+	c := simclustertest.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	reg := registrytest.New(t)
@@ -151,7 +154,7 @@ func TestDrillKilledAndResumed(t *testing.T) {
 		registrytest.Push(t, reg, repo, registrytest.LessonImage(registrytest.AppSource(fmt.Sprintf("# %d\n%s", i, registrytest.AppPy))))
 		ns := fmt.Sprintf("student-%02d", i)
 		bulk = append(bulk, simcluster.BulkStudent{Namespace: ns, Image: reg.Ref(repo), Scenario: sc})
-		if simcluster.AppAnswers[sc] {
+		if simclustertest.AppAnswers[sc] {
 			served = append(served, ns+"/hello-flask")
 		}
 		fmt.Fprintf(&b, "2025%02d,Mahasiswa %d,%s,%s\n", i, i, reg.Ref(repo), ns)

@@ -24,6 +24,7 @@ const exitInterrupted = 130
 
 type gradeOptions struct {
 	g               *globalOptions
+	Memory          memoryLimitFlag
 	latePolicyGiven bool
 	Roster          string
 	Out             string
@@ -122,8 +123,10 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")
 	f.DurationVar(&o.MaxRetryWait, "max-retry-wait", 2*time.Minute, "longest Retry-After of a rate-limited registry to wait out (then retry once)")
 	o.Submissions.add(cmd)
+	o.Memory.add(f)
 	f.StringVar(&o.LMS.Format, "lms", "", "also write OUT/lms-FORMAT.csv for the LMS: canvas, moodle or csv (see kubelab grade export)")
 	f.StringVar(&o.LMS.Assignment, "assignment", "", "with --lms, the gradebook column's name (default: the lab's title)")
+	f.BoolVar(&o.LMS.Provisional, "provisional", false, "with --lms, also export incomplete grades (points not graded); without it their grade cell is empty")
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
@@ -139,16 +142,27 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	if err != nil {
 		return err
 	}
+	budget := int64(defaultMemoryLimit)
+	if o.Shard != "" {
+		budget = shardMemoryLimit
+	}
+	limit, restore, err := o.Memory.apply(budget)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	mem := startMemorySampler()
+	defer mem.close()
 	data, err := os.ReadFile(o.Roster)
 	if err != nil {
-		return exitf(ExitUsage, "--roster: %v", err)
+		return exitf(ExitUsage, "--roster: %w", err)
 	}
 	students, err := grade.ParseRoster(data, grade.RosterOptions{File: o.Roster, NamespacePrefix: o.NamespacePrefix})
 	if err != nil {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
-	if err := vetStudentKubeconfigs(students); err != nil {
-		return exitf(ExitUsage, "%v", err)
+	if err := vetStudentKubeconfigs(o.Roster, students); err != nil {
+		return exitf(ExitUsage, "%w", err)
 	}
 	opt.Students = students
 	opt.Progress = grade.NewProgress(stderr, isTerminal(stderr))
@@ -168,10 +182,10 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	res, err := grade.Run(ctx, opt)
 	if errors.Is(err, grade.ErrExistingResults) {
-		return exitf(ExitUsage, "%v", err)
+		return exitf(ExitUsage, "%w", err)
 	}
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(stderr, "interrupted: %d student(s) graded now, %d before; their results are in %s. Run the same command with --resume to grade the rest.\n",
@@ -180,10 +194,11 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	stats := &grade.RunStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
 		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
+	mem.finish(stats, limit)
 	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
-	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang); err != nil {
+	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang, stderr); err != nil {
 		return err
 	} else if path != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", path)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kubelab/kubelab/grade"
@@ -11,6 +13,7 @@ import (
 type gradeMergeOptions struct {
 	Out    string
 	Output string
+	Memory memoryLimitFlag
 }
 
 func newGradeMergeCmd(g *globalOptions) *cobra.Command {
@@ -27,18 +30,31 @@ reports and the class's index.html, grades.csv and results.json.`,
 			if o.Output != "text" && o.Output != "json" {
 				return exitf(ExitUsage, "-o %q: use text or json", o.Output)
 			}
+			limit, restore, err := o.Memory.apply(shardMemoryLimit)
+			if err != nil {
+				return err
+			}
+			defer restore()
+			mem := startMemorySampler()
+			defer mem.close()
+			t0 := time.Now()
+			// A shard that is missing, unfinished or not kubelab's is a
+			// grade.InputError (exit 2); failing to write is exit 4.
 			c, err := grade.Merge(args, o.Out, studentHTML)
 			if err != nil {
-				return exitf(ExitUsage, "%v", err)
+				return err
 			}
-			if err := grade.WriteSummary(cmd.OutOrStdout(), o.Output, c, o.Out, nil); err != nil {
-				return exitf(ExitInternal, "%v", err)
+			stats := &grade.RunStats{TookMS: time.Since(t0).Milliseconds(), Graded: len(c.Students)}
+			mem.finish(stats, limit)
+			if err := grade.WriteSummary(cmd.OutOrStdout(), o.Output, c, o.Out, stats); err != nil {
+				return exitf(ExitInternal, "%w", err)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", "", "output directory")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "summary printed at the end: text or json")
+	o.Memory.add(cmd.Flags())
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }

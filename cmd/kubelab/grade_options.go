@@ -55,13 +55,13 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 	if o.Deadline != "" {
 		d, err := grade.ParseDeadline(o.Deadline, time.Local)
 		if err != nil {
-			return opt, exitf(ExitUsage, "--deadline: %v", err)
+			return opt, exitf(ExitUsage, "--deadline: %w", err)
 		}
 		opt.Deadline = d
 	}
 	pol, err := grade.ParseLatePolicy(o.LatePolicy)
 	if err != nil {
-		return opt, exitf(ExitUsage, "--late-policy: %v", err)
+		return opt, exitf(ExitUsage, "--late-policy: %w", err)
 	}
 	if pol.Kind != "none" && o.Deadline == "" && o.latePolicyGiven {
 		return opt, exitf(ExitUsage, "--late-policy %s needs --deadline", pol)
@@ -78,7 +78,7 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 	if o.Shard != "" {
 		sh, err := grade.ParseShard(o.Shard)
 		if err != nil {
-			return opt, exitf(ExitUsage, "--shard: %v", err)
+			return opt, exitf(ExitUsage, "--shard: %w", err)
 		}
 		opt.Shard = sh
 	}

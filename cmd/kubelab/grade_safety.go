@@ -39,8 +39,10 @@ func removeStaleTemps(stderr io.Writer, out string) {
 // vetStudentKubeconfigs refuses a roster whose kubeconfig column names a
 // kubeconfig that would run a program or read the grader's files
 // (gather.VetKubeconfig): students write those files, the lecturer's
-// machine would run them.
-func vetStudentKubeconfigs(students []grade.Student) error {
+// machine would run them. A kubeconfig that cannot be read or is not one
+// is refused too: graded with it, every cluster check would be "not
+// graded". Each refusal names the roster's file and line.
+func vetStudentKubeconfigs(roster string, students []grade.Student) error {
 	var msgs []string
 	seen := map[string]bool{}
 	for _, s := range students {
@@ -49,7 +51,7 @@ func vetStudentKubeconfigs(students []grade.Student) error {
 		}
 		seen[s.Kubeconfig] = true
 		if err := gather.VetKubeconfig(s.Kubeconfig); err != nil {
-			msgs = append(msgs, fmt.Sprintf("student %s (roster line %d): %v", s.ID, s.Line, err))
+			msgs = append(msgs, fmt.Sprintf("%s:%d: student %s: %v", roster, s.Line, s.ID, err))
 		}
 	}
 	if len(msgs) > 0 {

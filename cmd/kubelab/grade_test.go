@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/kubelab/kubelab/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 // TestGradeCLIRosterProblems: a broken roster is exit 2 with every problem
 // listed by line and column, before anything is graded.
 func TestGradeCLIRosterProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	roster := write(t, dir, "class.csv", "student_id;name;image;kubeconfig\n1;Budi;Budi/App;\n1;Siti;siti/app;\n3;;ani/app;missing.yaml\n")
 	out := filepath.Join(dir, "out")
@@ -37,6 +39,7 @@ func TestGradeCLIRosterProblems(t *testing.T) {
 }
 
 func TestGradeCLIBadFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	roster := write(t, dir, "class.csv", "student_id,name,image\n1,Budi,budi/app\n")
 	out := filepath.Join(dir, "out")
@@ -65,6 +68,7 @@ func TestGradeCLIBadFlags(t *testing.T) {
 // are the same bytes as an uninterrupted run's. Every student's cluster is
 // dead (127.0.0.1:1) but one whose API server accepts and never answers.
 func TestGradeCLIInterruptResume(t *testing.T) {
+	testenv.Real(t, "the kubelab binary built and run as a process")
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
 	bin := filepath.Join(t.TempDir(), "kubelab")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

@@ -26,7 +26,8 @@ func TestEveryCommandHasHelpAndExamples(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(newRootCmd())
+	root, _ := newRoot()
+	walk(root)
 	if seen < 10 {
 		t.Fatalf("only %d commands found", seen)
 	}

@@ -16,9 +16,16 @@ func readReport(stdin io.Reader, path string) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A report given to a command may be a student's: one with a member
+	// named twice would verify over what encoding/json keeps (the last)
+	// while other readers show the first. Checked here, not in report.Read,
+	// which also reads kubelab's own output by the thousand.
+	if err := report.NoDuplicateMembers(data); err != nil {
+		return nil, exitf(ExitUsage, "%s: not a valid kubelab report: %v", path, err)
+	}
 	r, err := report.Read(data)
 	if err != nil {
-		return nil, exitf(ExitUsage, "%s: %v", path, err)
+		return nil, exitf(ExitUsage, "%s: %w", path, err)
 	}
 	return r, nil
 }
@@ -32,7 +39,7 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
+		return nil, exitf(ExitUsage, "%w", err)
 	}
 	return data, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -81,7 +82,7 @@ func (o *keysGenerateOptions) run(ios *ioStreams) error {
 	}
 	pk, _, err := report.WriteKeyPair(priv, pub, o.Force)
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	id := report.KeyID(pk)
 	fmt.Fprintf(stdout, "key id:      %s\n", id)
@@ -93,13 +94,13 @@ func (o *keysGenerateOptions) run(ios *ioStreams) error {
 }
 
 // loadPrivateKey reads a signing key (PEM), warning when others may read it.
-func loadPrivateKey(path string) (ed25519.PrivateKey, error) {
+func loadPrivateKey(path string, stderr io.Writer) (ed25519.PrivateKey, error) {
 	k, warning, err := report.ReadPrivateKeyFile(path)
 	if err != nil {
-		return nil, exitf(ExitUsage, "--sign: %v", err)
+		return nil, exitf(ExitUsage, "--sign: %w", err)
 	}
 	if warning != "" {
-		fmt.Fprintf(os.Stderr, "warning: %s\n", warning)
+		fmt.Fprintf(stderr, "warning: %s\n", warning)
 	}
 	return k, nil
 }
@@ -108,7 +109,7 @@ func loadPrivateKey(path string) (ed25519.PrivateKey, error) {
 func loadPublicKey(arg string) (ed25519.PublicKey, error) {
 	k, err := report.ReadPublicKeyArg(arg)
 	if err != nil {
-		return nil, exitf(ExitUsage, "--pubkey: %v", err)
+		return nil, exitf(ExitUsage, "--pubkey: %w", err)
 	}
 	return k, nil
 }

@@ -22,7 +22,7 @@ func newLabCmd(g *globalOptions) *cobra.Command {
   kubelab lab show --step dockerfile
   kubelab lab validate ./my-lab`,
 	}
-	cmd.AddCommand(newLabListCmd(g), newLabShowCmd(g), newLabValidateCmd(g), newLabChecksCmd())
+	cmd.AddCommand(newLabListCmd(g), newLabStepsCmd(g), newLabShowCmd(g), newLabValidateCmd(g), newLabChecksCmd())
 	cmd.AddCommand(newLabSelftestCmd(g))
 	cmd.AddCommand(newLabNewCmd(g))
 	return cmd
@@ -37,12 +37,12 @@ func newLabListCmd(g *globalOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			all, err := labs.Builtin(checks.CatalogForLabs())
 			if err != nil {
-				return exitf(ExitInternal, "%v", err)
+				return exitf(ExitInternal, "%w", err)
 			}
 			if g.LabDir != "" {
 				l, err := labs.Find("", g.LabDir, checks.CatalogForLabs())
 				if err != nil {
-					return exitf(ExitUsage, "%v", err)
+					return exitf(ExitUsage, "%w", err)
 				}
 				all = append(all, l)
 			}
@@ -81,7 +81,9 @@ func newLabShowCmd(g *globalOptions) *cobra.Command {
 			return o.run(cmd.OutOrStdout(), lab)
 		},
 	}
-	cmd.Flags().StringVar(&o.Step, "step", "", "show only this step (see the step ids in `kubelab lab show --format md`)")
+	// pflag shows the first back-quoted word of a usage as the value's
+	// name: "--step ID". The ids themselves come from kubelab lab steps.
+	cmd.Flags().StringVar(&o.Step, "step", "", "show only the step with this `ID` (kubelab lab steps lists them)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "text (terminal), html (one self-contained page) or md (the Markdown)")
 	cmd.Flags().StringVar(&o.Out, "output-file", "", "write to this file instead of standard output")
 	cmd.Flags().IntVar(&o.Width, "width", 0, "wrap --format text to this many columns (default: the terminal's width, else 80)")
@@ -95,7 +97,7 @@ func (o *labShowOptions) run(stdout io.Writer, lab *labs.Lab) (err error) {
 		for _, s := range lab.Steps {
 			ids = append(ids, s.ID)
 		}
-		return exitf(ExitUsage, "--step %q: lab %s has no such step (steps: %s)", o.Step, lab.ID, strings.Join(ids, ", "))
+		return exitf(ExitUsage, "--step %q: lab %s has no such step (steps: %s; kubelab lab steps lists them with titles)", o.Step, lab.ID, strings.Join(ids, ", "))
 	}
 	w, done, err := openOutput(stdout, o.Out)
 	if err != nil {
@@ -155,7 +157,7 @@ func newLabValidateCmd(g *globalOptions) *cobra.Command {
 					}
 					return exitf(ExitUsage, "%s: %d problem(s)", dir, len(ve.Problems))
 				}
-				return exitf(ExitUsage, "%s: %v", dir, err)
+				return exitf(ExitUsage, "%s: %w", dir, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: lab %s %s is valid: %d steps, %d checks, %s points, languages %s\n",
 				dir, l.ID, l.Version, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()), strings.Join(l.Languages, ", "))

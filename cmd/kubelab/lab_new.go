@@ -53,7 +53,7 @@ func (o *labNewOptions) run(ios *ioStreams, id string) error {
 		return exitf(ExitUsage, "%s", strings.TrimPrefix(err.Error(), labs.ErrSkeletonArgs.Error()+": "))
 	}
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	fmt.Fprintf(stdout, "wrote lab %s to %s: %d steps, %d checks, %s points\n", l.ID, dir, len(l.Steps), len(l.Checks()), fmtNum(l.MaxScore()))
 	for _, p := range written {

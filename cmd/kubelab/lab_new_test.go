@@ -14,12 +14,13 @@ import (
 // demo && kubelab lab selftest demo` passes; the same lab made to ask for
 // what its solution does not do fails its self-test with exit code 1.
 func TestLabNewValidateSelftest(t *testing.T) {
+	testenv.Real(t, "the simulated cluster")
 	bins, err := simcluster.Binaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)
 	}
 	t.Chdir(t.TempDir())
-	if code := run([]string{"lab", "new", "demo"}); code != ExitOK {
+	if code := kubelabCLI(t, "", "lab", "new", "demo").code; code != ExitOK {
 		t.Fatalf("lab new demo: exit %d", code)
 	}
 	for _, f := range []string{"lab.yaml", "en/01-push.md", "id/01-push.md", "en/04-open.md", "id/04-open.md"} {
@@ -27,10 +28,10 @@ func TestLabNewValidateSelftest(t *testing.T) {
 			t.Errorf("lab new wrote no %s", f)
 		}
 	}
-	if code := run([]string{"lab", "validate", "demo"}); code != ExitOK {
+	if code := kubelabCLI(t, "", "lab", "validate", "demo").code; code != ExitOK {
 		t.Fatalf("lab validate demo: exit %d", code)
 	}
-	if code := run([]string{"lab", "selftest", "demo", "--cluster-bins", bins, "-q"}); code != ExitOK {
+	if code := kubelabCLI(t, "", "lab", "selftest", "demo", "--cluster-bins", bins, "-q").code; code != ExitOK {
 		t.Fatalf("lab selftest demo: exit %d", code)
 	}
 
@@ -47,7 +48,7 @@ func TestLabNewValidateSelftest(t *testing.T) {
 	if err := os.WriteFile("demo/lab.yaml", []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := run([]string{"lab", "selftest", "--lab-dir", "demo", "--cluster-bins", bins, "-q", "--settle", "3s", "--broken-only"}); code != ExitNotPassed {
+	if code := kubelabCLI(t, "", "lab", "selftest", "--lab-dir", "demo", "--cluster-bins", bins, "-q", "--settle", "3s", "--broken-only").code; code != ExitNotPassed {
 		t.Fatalf("selftest of a broken lab: exit %d, want %d", code, ExitNotPassed)
 	}
 }
@@ -56,7 +57,7 @@ func TestLabNewValidateSelftest(t *testing.T) {
 // a solution.
 func TestLabNewRefuses(t *testing.T) {
 	t.Chdir(t.TempDir())
-	if code := run([]string{"lab", "new", "Bad_Name"}); code != ExitUsage {
+	if code := kubelabCLI(t, "", "lab", "new", "Bad_Name").code; code != ExitUsage {
 		t.Errorf("bad name: exit %d", code)
 	}
 	if err := os.MkdirAll("taken", 0o755); err != nil {
@@ -65,10 +66,10 @@ func TestLabNewRefuses(t *testing.T) {
 	if err := os.WriteFile("taken/notes.txt", []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := run([]string{"lab", "new", "demo", "--dir", "taken"}); code != ExitUsage {
+	if code := kubelabCLI(t, "", "lab", "new", "demo", "--dir", "taken").code; code != ExitUsage {
 		t.Errorf("non-empty dir: exit %d", code)
 	}
-	if code := run([]string{"lab", "new", "demo", "--dir", "taken", "--force"}); code != ExitOK {
+	if code := kubelabCLI(t, "", "lab", "new", "demo", "--dir", "taken", "--force").code; code != ExitOK {
 		t.Errorf("--force: exit %d", code)
 	}
 	if b, _ := os.ReadFile("taken/notes.txt"); string(b) != "mine" {
@@ -90,10 +91,10 @@ steps:
 	if err := os.WriteFile("taken/lab.yaml", []byte(nosol), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := run([]string{"lab", "validate", "taken"}); code != ExitOK {
+	if code := kubelabCLI(t, "", "lab", "validate", "taken").code; code != ExitOK {
 		t.Fatalf("lab without solutions does not validate: exit %d", code)
 	}
-	if code := run([]string{"lab", "selftest", "taken", "--cluster-bins", "/nonexistent"}); code != ExitUsage {
+	if code := kubelabCLI(t, "", "lab", "selftest", "taken", "--cluster-bins", "/nonexistent").code; code != ExitUsage {
 		t.Errorf("selftest of a lab without a solution: exit %d, want %d", code, ExitUsage)
 	}
 }

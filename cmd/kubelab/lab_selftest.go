@@ -87,7 +87,7 @@ func loadLabOrDir(g *globalOptions, args []string) (*labs.Lab, error) {
 		if st, err := os.Stat(filepath.Join(args[0], labs.SpecFile)); err == nil && !st.IsDir() {
 			l, err := labs.Find("", args[0], checks.CatalogForLabs())
 			if err != nil {
-				return nil, exitf(ExitUsage, "%v", err)
+				return nil, exitf(ExitUsage, "%w", err)
 			}
 			return l, nil
 		}
@@ -97,7 +97,7 @@ func loadLabOrDir(g *globalOptions, args []string) (*labs.Lab, error) {
 
 func runSelftest(ctx context.Context, lab *labs.Lab, o *labSelftestOptions, stdout, stderr io.Writer) error {
 	if !lab.HasSolution() {
-		return exitf(ExitUsage, "lab %s: %v", lab.ID, selftest.ErrNoSolution)
+		return exitf(ExitUsage, "lab %s: %w", lab.ID, selftest.ErrNoSolution)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
@@ -109,7 +109,7 @@ func runSelftest(ctx context.Context, lab *labs.Lab, o *labSelftestOptions, stdo
 	if bins == "" {
 		var err error
 		if bins, err = simcluster.Binaries(); err != nil {
-			return exitf(ExitEnv, "the simulated cluster's binaries are missing: %v (set --cluster-bins or KUBELAB_CLUSTER_BINS, or run `make cluster-bins` in a source checkout)", err)
+			return exitf(ExitEnv, "the simulated cluster's binaries are missing: %w (set --cluster-bins or KUBELAB_CLUSTER_BINS, or run `make cluster-bins` in a source checkout)", err)
 		}
 	}
 	fmt.Fprintf(logw, "selftest: starting the simulated cluster and registry on 127.0.0.1\n")
@@ -118,7 +118,7 @@ func runSelftest(ctx context.Context, lab *labs.Lab, o *labSelftestOptions, stdo
 	env, err := selftest.StartEnv(sctx, selftest.EnvOptions{BinDir: bins, Dir: o.ClusterDir})
 	cancel()
 	if err != nil {
-		return exitf(ExitEnv, "starting the simulated environment: %v", err)
+		return exitf(ExitEnv, "starting the simulated environment: %w", err)
 	}
 	defer env.Close()
 	fmt.Fprintf(logw, "selftest: environment up in %.1fs\n", time.Since(t0).Seconds())
@@ -127,12 +127,12 @@ func runSelftest(ctx context.Context, lab *labs.Lab, o *labSelftestOptions, stdo
 	})
 	if err != nil {
 		if errors.Is(err, selftest.ErrNoSolution) {
-			return exitf(ExitUsage, "lab %s: %v", lab.ID, err)
+			return exitf(ExitUsage, "lab %s: %w", lab.ID, err)
 		}
-		return exitf(ExitEnv, "self-test of %s: %v", lab.ID, err)
+		return exitf(ExitEnv, "self-test of %s: %w", lab.ID, err)
 	}
 	if err := selftest.WriteText(stdout, res, selftest.TextOptions{BrokenOnly: o.BrokenOnly, Transcript: o.Transcript}); err != nil {
-		return exitf(ExitInternal, "writing the result: %v", err)
+		return exitf(ExitInternal, "writing the result: %w", err)
 	}
 	if !res.OK() {
 		return silentExit(ExitNotPassed)

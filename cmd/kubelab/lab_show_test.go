@@ -24,7 +24,7 @@ func TestLabShowWidth(t *testing.T) {
 				args []string
 				w    *bytes.Buffer
 			}{{[]string{"lab", "show", lab, "--lang", lang, "--format", "md"}, &md}, {[]string{"lab", "show", lab, "--lang", lang, "--width", "80"}, &out}} {
-				cmd := newRootCmd()
+				cmd, _ := newRoot()
 				cmd.SetArgs(c.args)
 				cmd.SetOut(c.w)
 				if err := cmd.Execute(); err != nil {

@@ -4,30 +4,29 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes one command line with the given streams and returns its exit
+// code; tests call it with buffers, in parallel.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root, g := newRoot()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
-	g.flushProfile()
-	if err == nil {
-		return ExitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintln(os.Stderr, "kubelab:", ee.msg)
+	g.flushProfile(stderr)
+	if err != nil {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, "kubelab:", msg)
 		}
-		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "kubelab:", err)
-	return ExitUsage
+	return exitCode(err)
 }

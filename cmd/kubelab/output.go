@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubelab/kubelab/internal/atomicfile"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/report"
 )
 
 // Where commands write: --output-file or stdout, and what the terminal allows.
@@ -20,7 +21,7 @@ func openOutput(stdout io.Writer, path string) (io.Writer, func(ok bool) error, 
 	}
 	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
-		return nil, nil, exitf(ExitInternal, "--output-file: %v", err)
+		return nil, nil, exitf(ExitInternal, "--output-file: %w", err)
 	}
 	return f, func(ok bool) error {
 		if !ok {
@@ -44,4 +45,32 @@ func termWidth(w io.Writer) int {
 		}
 	}
 	return 80
+}
+
+// classroomOutput appends result=VALUE (report.ClassroomValue) to the file
+// $GITHUB_OUTPUT names, when it is set: GitHub Actions makes it the step's
+// `result` output, which a Classroom workflow passes to the autograding
+// reporter as <STEP-ID>_RESULTS (docs/lms.md). The value is base64: one
+// line, nothing to escape.
+func classroomOutput(r *report.Report) error {
+	path := os.Getenv("GITHUB_OUTPUT")
+	if path == "" {
+		return nil
+	}
+	v, err := report.ClassroomValue(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return exitf(ExitInternal, "GITHUB_OUTPUT: %v", err)
+	}
+	if _, err := f.WriteString("result=" + v + "\n"); err != nil {
+		f.Close()
+		return exitf(ExitInternal, "GITHUB_OUTPUT: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		return exitf(ExitInternal, "GITHUB_OUTPUT: %v", err)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -20,11 +21,11 @@ func (g *globalOptions) startProfile() error {
 	case "cpu":
 		f, err := os.Create(g.ProfileOutput)
 		if err != nil {
-			return exitf(ExitUsage, "--profile-output: %v", err)
+			return exitf(ExitUsage, "--profile-output: %w", err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			f.Close()
-			return exitf(ExitUsage, "--profile cpu: %v", err)
+			return exitf(ExitUsage, "--profile cpu: %w", err)
 		}
 		g.stopProfile = func() error {
 			pprof.StopCPUProfile()
@@ -35,7 +36,7 @@ func (g *globalOptions) startProfile() error {
 		// not lost to a path that cannot be written.
 		f, err := os.Create(g.ProfileOutput)
 		if err != nil {
-			return exitf(ExitUsage, "--profile-output: %v", err)
+			return exitf(ExitUsage, "--profile-output: %w", err)
 		}
 		name := g.Profile
 		g.stopProfile = func() error {
@@ -56,12 +57,12 @@ func (g *globalOptions) startProfile() error {
 
 // flushProfile writes the running profile, if any; an error is only
 // reported, since the command's own result matters more.
-func (g *globalOptions) flushProfile() {
+func (g *globalOptions) flushProfile(stderr io.Writer) {
 	if g.stopProfile == nil {
 		return
 	}
 	if err := g.stopProfile(); err != nil {
-		fmt.Fprintf(os.Stderr, "kubelab: writing the %s profile to %s: %v\n", g.Profile, g.ProfileOutput, err)
+		fmt.Fprintf(stderr, "kubelab: writing the %s profile to %s: %v\n", g.Profile, g.ProfileOutput, err)
 	}
 	g.stopProfile = nil
 }

@@ -14,6 +14,7 @@ import (
 // also when the command fails; a wrong profile name or an unwritable path
 // is a usage error before any work is done.
 func TestProfileFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		profile string

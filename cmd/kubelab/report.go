@@ -77,7 +77,10 @@ func (o *reportRenderOptions) run(ios *ioStreams, path string) (err error) {
 	defer func() { err = errors.Join(err, done(err == nil)) }()
 	opt := report.RenderOptions{Color: o.OutputFile == "" && isTerminal(stdout), Evidence: o.Evidence, LessonURL: lessonURL(o.LessonURL)}
 	if err := report.Render(w, o.Output, r, opt); err != nil {
-		return exitf(ExitInternal, "writing the report: %v", err)
+		return exitf(ExitInternal, "writing the report: %w", err)
+	}
+	if o.Output == "classroom" {
+		return classroomOutput(r)
 	}
 	return nil
 }
@@ -101,7 +104,7 @@ Exit codes: 0 shown, 2 the file is missing or no valid report.`,
 			}
 			out := cmd.OutOrStdout()
 			if err := report.WriteText(out, r, report.TextOptions{Color: isTerminal(out), Evidence: evidence}); err != nil {
-				return exitf(ExitInternal, "%v", err)
+				return exitf(ExitInternal, "%w", err)
 			}
 			if r.Signature != nil {
 				fmt.Fprintf(out, "signed with key %s (not checked here: kubelab report verify %s --pubkey KEY)\n", printable(r.Signature.KeyID), printable(args[0]))
@@ -165,7 +168,7 @@ func runVerify(ios *ioStreams, path string, pubkeys []string) error {
 	}
 	v, err := report.Verify(data, trusted)
 	if err != nil {
-		return exitf(ExitUsage, "%s: %v", path, err)
+		return exitf(ExitUsage, "%s: %w", path, err)
 	}
 	v.WriteSummary(ios.Out)
 	if v.Status != report.Valid {

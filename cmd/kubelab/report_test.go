@@ -20,36 +20,13 @@ type cliResult struct {
 }
 
 // kubelabCLI runs the real command line (run in main.go) with stdin, and
-// captures standard output and error through temporary files.
+// captures standard output and error in buffers: no global stream is
+// swapped, so tests calling it run in parallel.
 func kubelabCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
-	dir := t.TempDir()
-	outF, err := os.Create(filepath.Join(dir, "stdout"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	errF, err := os.Create(filepath.Join(dir, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inPath := filepath.Join(dir, "stdin")
-	if err := os.WriteFile(inPath, []byte(stdin), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	inF, err := os.Open(inPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, oldErr, oldIn := os.Stdout, os.Stderr, os.Stdin
-	os.Stdout, os.Stderr, os.Stdin = outF, errF, inF
-	code := run(append([]string{"--lang", "en"}, args...))
-	os.Stdout, os.Stderr, os.Stdin = oldOut, oldErr, oldIn
-	outF.Close()
-	errF.Close()
-	inF.Close()
-	o, _ := os.ReadFile(outF.Name())
-	e, _ := os.ReadFile(errF.Name())
-	return cliResult{code: code, stdout: string(o), stderr: string(e)}
+	var out, errb bytes.Buffer
+	code := run(append([]string{"--lang", "en"}, args...), strings.NewReader(stdin), &out, &errb)
+	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
 func fixturePath(name string) string {
@@ -60,6 +37,7 @@ func fixturePath(name string) string {
 // exactly the golden file the report package approved for the same real
 // run; bad input is exit code 2 with a message.
 func TestReportRenderCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, f := range report.FormatNames() {
 		out := filepath.Join(dir, "report."+f)
@@ -113,6 +91,7 @@ func TestReportRenderCLI(t *testing.T) {
 
 // TestReportShowCLI: `kubelab report show` prints the report as check does.
 func TestReportShowCLI(t *testing.T) {
+	t.Parallel()
 	res := kubelabCLI(t, "", "report", "show", fixturePath("mistakes.json"))
 	want, _ := os.ReadFile(fixturePath("mistakes.text.golden"))
 	if res.code != ExitOK {
@@ -135,6 +114,7 @@ func TestReportShowCLI(t *testing.T) {
 // printed is the public key's; an existing key is never overwritten
 // without --force.
 func TestKeysGenerateCLI(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "keys")
 	res := kubelabCLI(t, "", "keys", "generate", "--out", dir)
 	if res.code != ExitOK {
@@ -189,6 +169,7 @@ func TestKeysGenerateCLI(t *testing.T) {
 // one byte changed: ALTERED (exit 1); unsigned (exit 1); another key's
 // signature (exit 1); no --pubkey or a bad key: exit 2.
 func TestReportVerifyCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if res := kubelabCLI(t, "", "keys", "generate", "--out", dir); res.code != 0 {
 		t.Fatal(res.stderr)
@@ -303,6 +284,7 @@ func TestCheckSignCLI(t *testing.T) {
 
 // TestReportCommandsHaveHelp: every new command has examples in --help.
 func TestReportCommandsHaveHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"report"}, {"report", "render"}, {"report", "show"}, {"report", "verify"}, {"keys"}, {"keys", "generate"}, {"check"}} {
 		res := kubelabCLI(t, "", append(args, "--help")...)
 		if res.code != ExitOK || !strings.Contains(res.stdout, "Examples:\n  kubelab "+args[0]) {

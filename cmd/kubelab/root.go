@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,11 +19,6 @@ type globalOptions struct {
 	ProfileOutput string
 
 	stopProfile func() error
-}
-
-func newRootCmd() *cobra.Command {
-	root, _ := newRoot()
-	return root
 }
 
 func newRoot() (*cobra.Command, *globalOptions) {
@@ -53,7 +49,13 @@ classes (kubelab grade) and export reports.`,
 		}
 		return g.startProfile()
 	}
-	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd())
+	// Installed by krew, kubelab runs as kubectl-kubelab: help and usage
+	// then say "kubectl kubelab", the command the student types.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kubelab"}
+	}
+	root.AddCommand(newVersionCmd(), newLabCmd(g), newCheckCmd(g), newSubmitCmd(g), newServeCmd(g), newGradeCmd(g), newReportCmd(), newKeysCmd(), newDoctorCmd(g))
+	markCommandErrors(root)
 	return root, g
 }
 
@@ -79,7 +81,7 @@ func (g *globalOptions) loadLab(args []string) (*labs.Lab, error) {
 	}
 	l, err := labs.Find(id, g.LabDir, checks.CatalogForLabs())
 	if err != nil {
-		return nil, exitf(ExitUsage, "%v", err)
+		return nil, exitf(ExitUsage, "%w", err)
 	}
 	return l, nil
 }

@@ -67,7 +67,7 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	host, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
-		return exitf(ExitUsage, "--addr %q: %v", o.Addr, err)
+		return exitf(ExitUsage, "--addr %q: %w", o.Addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		fmt.Fprintf(stderr, "WARNING: --addr %s makes the lesson reachable from other machines; anyone who can open it sees your results. Prefer 127.0.0.1.\n", o.Addr)
@@ -78,13 +78,13 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		return pipeline.Grade(ctx, r)
 	})
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	srv.Image, srv.Namespace = req.Image, req.Kube.Namespace
 	srv.Log = log.New(stderr, "kubelab serve: ", log.LstdFlags)
 	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return exitf(ExitEnv, "cannot listen on %s: %v", o.Addr, err)
+		return exitf(ExitEnv, "cannot listen on %s: %w", o.Addr, err)
 	}
 	url := "http://" + l.Addr().String() + "/" + o.check.g.Lang + "/"
 	fmt.Fprintf(stdout, "kubelab lesson at %s (Ctrl-C to stop)\n", url)
@@ -111,7 +111,7 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		_ = hs.Shutdown(sctx)
 	}()
 	if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	return nil
 }

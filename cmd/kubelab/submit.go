@@ -86,7 +86,7 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 		return err
 	}
 	if err := grade.CheckStudentID(o.StudentID); err != nil {
-		return exitf(ExitUsage, "--student-id: %v", err)
+		return exitf(ExitUsage, "--student-id: %w", err)
 	}
 	key, err := o.loadOrMakeKey(stderr)
 	if err != nil {
@@ -97,13 +97,14 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	probes := o.startProbes(ctx, req)
 	sub, err := handin.Make(ctx, req, key)
 	if err != nil {
-		return exitf(ExitInternal, "%v", err)
+		return exitf(ExitInternal, "%w", err)
 	}
 	data, err := handin.JSON(sub)
 	if err != nil {
-		return exitf(ExitInternal, "writing the submission: %v", err)
+		return exitf(ExitInternal, "writing the submission: %w", err)
 	}
 	w, done, err := openOutput(stdout, o.OutputFile)
 	if err != nil {
@@ -111,12 +112,16 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 	_, err = w.Write(data)
 	if err = errors.Join(err, done(err == nil)); err != nil {
-		return exitf(ExitInternal, "writing %s: %v", o.OutputFile, err)
+		return exitf(ExitInternal, "writing %s: %w", o.OutputFile, err)
 	}
 
 	r := sub.Report
-	if err := report.Render(stdout, "text", r, report.RenderOptions{Color: isTerminal(stdout)}); err != nil {
-		return exitf(ExitInternal, "printing the report: %v", err)
+	if ok, err := probes.writeBrief(stdout, r, o.g.Lang, isTerminal(stdout)); err != nil {
+		return err
+	} else if !ok {
+		if err := report.Render(stdout, "text", r, report.RenderOptions{Color: isTerminal(stdout)}); err != nil {
+			return exitf(ExitInternal, "printing the report: %w", err)
+		}
 	}
 	fmt.Fprintf(stderr, "submission written to %s: score %s/%s, signed with key %s\n", o.OutputFile, fmtNum(r.Score), fmtNum(r.MaxScore), sub.Key.KeyID)
 	if sub.Fingerprint.Cluster != "" {
@@ -149,7 +154,7 @@ func (o *submitOptions) loadOrMakeKey(stderr io.Writer) (ed25519.PrivateKey, err
 		return nil, exitf(ExitUsage, "--key %s: no such file (leave --key out to use, or make, %s; or run kubelab keys generate)", path, filepath.Join(defaultKeyDir(), "kubelab.key"))
 	}
 	if err != nil {
-		return nil, exitf(ExitUsage, "--key: %v", err)
+		return nil, exitf(ExitUsage, "--key: %w", err)
 	}
 	if warning != "" {
 		fmt.Fprintf(stderr, "warning: %s\n", warning)
@@ -162,7 +167,7 @@ func (o *submitOptions) loadOrMakeKey(stderr io.Writer) (ed25519.PrivateKey, err
 func makeSubmitKey(stderr io.Writer, path string) (ed25519.PrivateKey, error) {
 	pk, sk, err := report.WriteKeyPair(path, filepath.Join(filepath.Dir(path), "kubelab.pub"), false)
 	if err != nil && !(sk != nil && errors.Is(err, os.ErrExist)) {
-		return nil, exitf(ExitInternal, "%v", err)
+		return nil, exitf(ExitInternal, "%w", err)
 	}
 	fmt.Fprintf(stderr, "You had no key yet: made a new one (key id %s) in %s (keep it; mode 0600).\n"+
 		"Sign every lab with this same key: your lecturer records its id, and a new key is flagged.\n", report.KeyID(pk), path)

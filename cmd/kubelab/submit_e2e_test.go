@@ -43,6 +43,7 @@ type handinStudent struct {
 // students keep the score they handed in.
 func TestSubmitAndGradeSubmissions(t *testing.T) {
 	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	testenv.Real(t, "the simulated cluster")
 	bins, err := simcluster.Binaries()
 	if err != nil {
 		testenv.Missing(t, "cluster binaries: %v", err)
@@ -147,10 +148,12 @@ func TestSubmitAndGradeSubmissions(t *testing.T) {
 		"2025001": "",
 		"2025002": "",
 		"2025003": "bad-signature;score-mismatch",
-		"2025004": "image-changed;key-changed",
-		"2025005": "shared-cluster;shared-objects",
-		"2025006": "shared-cluster;shared-objects",
+		"2025004": "image-changed;other-key",
+		"2025005": "shared-cluster;shared-objects;shared-image",
+		"2025006": "shared-cluster;shared-objects;shared-image",
 	}
+	// Citra's edited file and Dewi's other key hold their grades.
+	wantHeld := map[string]string{"2025003": "bad-signature;score-mismatch", "2025004": "other-key"}
 	wantScore := map[string]float64{}
 	for _, s := range students {
 		wantScore[s.id] = s.submitted
@@ -183,8 +186,15 @@ func TestSubmitAndGradeSubmissions(t *testing.T) {
 		if got := row[col["flags"]]; got != wantFlags[id] {
 			t.Errorf("grades.csv: %s flags %q, want %q", id, got, wantFlags[id])
 		}
-		if got := row[col["score"]]; got != fmtNum(wantScore[id]) {
-			t.Errorf("grades.csv: %s score %s, want %v (what the evidence gives)", id, got, wantScore[id])
+		if got := row[col["held"]]; got != wantHeld[id] {
+			t.Errorf("grades.csv: %s held %q, want %q", id, got, wantHeld[id])
+		}
+		want := fmtNum(wantScore[id])
+		if wantHeld[id] != "" {
+			want = ""
+		}
+		if got := row[col["score"]]; got != want {
+			t.Errorf("grades.csv: %s score %q, want %q (what the evidence gives; none when held)", id, got, want)
 		}
 	}
 	if students[0].submitted == students[1].submitted {
@@ -240,7 +250,7 @@ func TestSubmitAndGradeSubmissions(t *testing.T) {
 	if err := json.Unmarshal(b, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next["2025001"] != keyIDs["2025001"] || next["2025002"] != keyIDs["2025002"] || next["2025003"] != "0123456789abcdef" || next["2025004"] != keyIDs["2025004"] || next["2025006"] == "" {
+	if next["2025001"] != keyIDs["2025001"] || next["2025002"] != keyIDs["2025002"] || next["2025003"] != "0123456789abcdef" || next["2025004"] != "fedcba9876543210" || next["2025006"] == "" {
 		t.Errorf("keys.json: %v", next)
 	}
 }

@@ -63,6 +63,7 @@ func TestSubmitKeyAndDeadCluster(t *testing.T) {
 }
 
 func TestSubmitAndGradeSubmissionsBadFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	empty := t.TempDir()
 	roster := write(t, dir, "class.csv", "student_id,name,image\n1,Budi,budi/app\n")

@@ -12,6 +12,7 @@ import (
 // grader's. kubelab grade refuses the roster (exit 2, naming the students)
 // before loading either: the command never runs.
 func TestThreatRosterKubeconfigExec(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pwned := filepath.Join(dir, "pwned")
 	write(t, dir, "evil.kubeconfig", `apiVersion: v1
@@ -38,7 +39,7 @@ current-context: c
 	if res.code != ExitUsage {
 		t.Fatalf("exit %d, want %d\n%s", res.code, ExitUsage, res.stderr)
 	}
-	for _, want := range []string{"student 1 (roster line 2)", "runs a program", "student 2 (roster line 3)", "tokenFile", "--flatten"} {
+	for _, want := range []string{"class.csv:2: student 1", "runs a program", "class.csv:3: student 2", "tokenFile", "--flatten"} {
 		if !strings.Contains(res.stderr, want) && !(want == "tokenFile" && strings.Contains(res.stderr, "reads its token from the file")) {
 			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 		}

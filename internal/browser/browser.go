@@ -45,6 +45,7 @@ type Browser struct {
 // talking to anything on its own (no sync, updates, background networking).
 func New(t testing.TB) *Browser {
 	t.Helper()
+	testenv.Real(t, "Chromium")
 	path, ok := Path()
 	if !ok {
 		testenv.Missing(t, "Chromium not found (apt-get install chromium)")

@@ -30,6 +30,7 @@ var (
 // private engine with `go run ./internal/dockerd/cmd/kubelab-dockerd stop`.
 func RequireDocker(t testing.TB) string {
 	t.Helper()
+	testenv.Real(t, "a Docker engine")
 	requireOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -85,38 +86,42 @@ func TestFileSizeLimits(t *testing.T) {
 	}
 }
 
-// rank orders the packages of docs/architecture.md, lowest first. A package
-// may import its own rank or lower, never higher. Packages not named here
-// (internal helpers, tools) are not ranked.
-func rank(pkg string) (int, bool) {
-	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
-	top := strings.SplitN(rel, "/", 2)[0]
-	switch top {
-	case "report":
-		return 0, true
-	case "labs", "content":
-		return 1, true
-	case "snapshot":
-		return 2, true
-	case "checks":
-		return 3, true
-	case "gather":
-		return 4, true
-	case "pipeline":
-		return 5, true
-	case "grade", "handin", "serve", "selftest":
-		return 6, true
-	case "cmd":
-		return 7, true
-	}
-	return 0, false
+// ranks orders every package of the module, lowest first: a package may
+// import its own rank or lower, never higher. docs/architecture.md lists
+// the same table between its ranks markers (TestArchitectureListsRanks), and
+// a package missing here fails TestLayering, so a new package is placed on
+// purpose.
+var ranks = map[string]int{
+	// 0: building blocks, importing no package of ours.
+	"content": 0, "internal/atomicfile": 0, "internal/imagebuild": 0,
+	"internal/netguard": 0, "internal/pysource": 0, "internal/shellwords": 0,
+	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0, "internal/i18n": 0,
+	// 1: the result model.
+	"report": 1,
+	// 2: real environments (simcluster is product: the lab self-test starts
+	// one; the others only tests and kubelab-sim/-real use).
+	"internal/simcluster": 2, "internal/simcluster/simclustertest": 2, "internal/realnode": 2,
+	"internal/dockerd": 2, "internal/registrytest": 2, "internal/testimages": 2, "internal/browser": 2,
+	// 3-7: the grading core.
+	"labs":     3,
+	"snapshot": 4,
+	"checks":   5,
+	"gather":   6,
+	"pipeline": 7,
+	// 8: what a command grades with.
+	"grade": 8, "handin": 8, "serve": 8, "selftest": 8, "watch": 8,
+	// 9: programs.
+	"cmd/kubelab": 9, "cmd/kubelab-sim": 9, "cmd/kubelab-real": 9, "cmd/kubelab-release": 9,
+	"internal/dockerd/cmd/kubelab-dockerd": 9, "internal/i18n/cmd/i18nconv": 9, "bench": 9,
 }
+
+func rel(pkg string) string { return strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/") }
 
 func TestLayering(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("go not found: the layering check needs go list: %v", err)
 	}
-	cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...")
+	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...")
 	cmd.Dir = repoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -124,7 +129,7 @@ func TestLayering(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, stderr.String())
 	}
-	checked := 0
+	seen := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -132,21 +137,73 @@ func TestLayering(t *testing.T) {
 		if len(f) == 0 || !strings.HasPrefix(f[0], module) {
 			continue
 		}
-		from, ok := rank(f[0])
+		pkg := rel(f[0])
+		seen[pkg] = true
+		from, ok := ranks[pkg]
 		if !ok {
+			t.Errorf("%s has no rank: add it to ranks here and to the table in docs/architecture.md", pkg)
 			continue
 		}
-		checked++
 		for _, imp := range f[1:] {
 			if !strings.HasPrefix(imp, module) {
 				continue
 			}
-			if to, ok := rank(imp); ok && to > from {
-				t.Errorf("%s imports %s, a package above it (docs/architecture.md: report < labs, content < snapshot < checks < gather < pipeline < grade, handin, serve, selftest < cmd)", f[0], imp)
+			if to, ok := ranks[rel(imp)]; ok && to > from {
+				t.Errorf("%s (rank %d) imports %s (rank %d), a package above it (docs/architecture.md)", pkg, from, rel(imp), to)
 			}
 		}
 	}
-	if checked < 8 {
-		t.Fatalf("go list named only %d ranked packages: the check is not looking at the repository", checked)
+	for pkg := range ranks {
+		if !seen[pkg] {
+			t.Errorf("ranks names %s, which go list does not: remove it here and in docs/architecture.md", pkg)
+		}
+	}
+	if len(seen) < 20 {
+		t.Fatalf("go list named only %d packages: the check is not looking at the repository", len(seen))
+	}
+}
+
+// TestArchitectureListsRanks keeps docs/architecture.md's table of ranks
+// the one the layering test enforces: each row between the markers is
+// "| rank | `pkg`, `pkg` | ... |".
+func TestArchitectureListsRanks(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, end = "<!-- ranks:start -->", "<!-- ranks:end -->"
+	i, j := bytes.Index(data, []byte(start)), bytes.Index(data, []byte(end))
+	if i < 0 || j < i {
+		t.Fatalf("docs/architecture.md has no %s ... %s table", start, end)
+	}
+	doc := map[string]int{}
+	for _, line := range strings.Split(string(data[i+len(start):j]), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		r, err := strconv.Atoi(strings.TrimSpace(cells[1]))
+		if err != nil {
+			continue // the header and its rule
+		}
+		for _, name := range strings.Split(cells[2], ",") {
+			name = strings.Trim(strings.TrimSpace(name), "`")
+			if prev, dup := doc[name]; dup {
+				t.Errorf("docs/architecture.md ranks %s twice (%d and %d)", name, prev, r)
+			}
+			doc[name] = r
+		}
+	}
+	for pkg, r := range ranks {
+		if d, ok := doc[pkg]; !ok {
+			t.Errorf("docs/architecture.md does not rank %s (rank %d here)", pkg, r)
+		} else if d != r {
+			t.Errorf("docs/architecture.md ranks %s %d, the layering test %d", pkg, d, r)
+		}
+	}
+	for pkg, d := range doc {
+		if _, ok := ranks[pkg]; !ok {
+			t.Errorf("docs/architecture.md ranks %s (%d), which the layering test does not know", pkg, d)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 )
 
 // realScenarios are the simulator's scenarios a real node can produce.
@@ -69,7 +70,7 @@ func lessonImage(t *testing.T, ctx context.Context, appPy string) v1.Image {
 // written to testdata/ (what the simulator's kubelet stand-in imitates).
 func TestConformanceSimulatedVsReal(t *testing.T) {
 	n := startT(t)
-	sim := simcluster.StartT(t, simcluster.Options{})
+	sim := simclustertest.StartT(t, simcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	kubelab := buildKubelab(t)
@@ -101,7 +102,7 @@ func TestConformanceSimulatedVsReal(t *testing.T) {
 		if err := ss.Play(ctx, sc); err != nil {
 			t.Fatalf("simulated %s: %v", sc, err)
 		}
-		if simcluster.AppAnswers[sc] {
+		if simclustertest.AppAnswers[sc] {
 			if sc == "correct" {
 				if err := sim.SetLoadBalancerIP(ctx, sc, "hello-flask"); err != nil {
 					t.Fatal(err)
@@ -128,7 +129,7 @@ func TestConformanceSimulatedVsReal(t *testing.T) {
 		}
 		// As the simulated side waits for its stand-in to listen, wait for
 		// kube-proxy's rules where the app should answer.
-		if simcluster.AppAnswers[sc] {
+		if simclustertest.AppAnswers[sc] {
 			out, err := n.Kubectl(ctx, "-n", sc, "get", "service", "hello-flask", "-o", "jsonpath={.spec.ports[0].nodePort}")
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,7 +31,9 @@ const envRootPID = "KUBELAB_REALNODE_TEST_ROOTPID"
 // fails if anything was left behind. Otherwise the tests run as they are and
 // each one reports what is missing (skipped locally, failed with CI set).
 func TestMain(m *testing.M) {
-	if os.Getenv(envInside) != "" || os.Geteuid() != 0 || len(Missing()) > 0 {
+	// Under -short every test here skips (testenv.Real): no namespace.
+	flag.Parse()
+	if testing.Short() || os.Getenv(envInside) != "" || os.Geteuid() != 0 || len(Missing()) > 0 {
 		os.Exit(m.Run())
 	}
 	// apt's network is out of reach inside; fetch the Python base's
@@ -65,6 +68,7 @@ func TestMain(m *testing.M) {
 // requireInside skips (fails in CI) a test that needs the namespace.
 func requireInside(t *testing.T) string {
 	t.Helper()
+	testenv.Real(t, "a real node")
 	if m := Missing(); len(m) > 0 {
 		testenv.Missing(t, "a real node needs %s", strings.Join(m, ", "))
 	}

@@ -313,6 +313,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 }
 
 func (n *Node) writeKubeletConfig() error {
+	crt, key, ca := n.Cluster.KubeletServing()
 	cfg := fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # This machine kind runs cgroup v1 and no systemd inside.
@@ -323,16 +324,22 @@ enforceNodeAllocatable: []
 failSwapOn: false
 resolvConf: ""
 containerRuntimeEndpoint: unix://%s
-address: 127.0.0.1
+# On the node address, as on minikube: the API server calls it there for
+# kubectl logs, exec and port-forward, with its client certificate (x509),
+# and asks the API server whether a caller may (webhook), never anonymous.
+address: %s
+tlsCertFile: %s
+tlsPrivateKeyFile: %s
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: 0
 podLogsDirectory: %s
 authentication:
-  anonymous: {enabled: true}
-  webhook: {enabled: false}
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: %s}
 authorization:
-  mode: AlwaysAllow
+  mode: Webhook
 evictionHard:
   memory.available: "1Mi"
   nodefs.available: "1%%"
@@ -343,7 +350,7 @@ imageGCLowThresholdPercent: 99
 clusterDomain: cluster.local
 registerNode: true
 serializeImagePulls: false
-`, n.ContainerdSock, n.path("pod-logs"))
+`, n.ContainerdSock, NodeIP, crt, key, n.path("pod-logs"), ca)
 	return os.WriteFile(n.path("kubelet.yaml"), []byte(cfg), 0o644)
 }
 

@@ -180,7 +180,11 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		}
 		// Later flags win: inside the real node's namespace only.
 		apiArgs = append(apiArgs, "--bind-address=0.0.0.0", "--advertise-address="+opt.APIAddress,
-			"--endpoint-reconciler-type=lease")
+			"--endpoint-reconciler-type=lease",
+			"--kubelet-client-certificate="+c.path("apiserver-kubelet-client.crt"),
+			"--kubelet-client-key="+c.path("apiserver-kubelet-client.key"),
+			"--kubelet-certificate-authority="+c.path("ca.crt"),
+			"--kubelet-preferred-address-types=InternalIP")
 	}
 	if opt.Audit {
 		if err := os.WriteFile(c.path("audit-policy.yaml"), []byte(auditPolicy), 0o644); err != nil {
@@ -342,7 +346,41 @@ func (c *Cluster) writePKI() error {
 	if err := os.WriteFile(c.path("apiserver.key"), key, 0o600); err != nil {
 		return err
 	}
+	if c.apiAddress != "" {
+		// A real node, reached as on minikube (kubeadm's layout): the API
+		// server calls the kubelet (kubectl logs, exec, port-forward) on
+		// the node address with a client certificate of its own, and
+		// checks the kubelet's serving certificate against the cluster CA.
+		certs := []struct {
+			name, cn string
+			groups   []string
+			server   bool
+		}{
+			{"kubelet", c.NodeName, nil, true},
+			{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}, false},
+		}
+		for _, k := range certs {
+			crt, key, err := p.issue(k.cn, k.groups, k.server, extra...)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(c.path(k.name+".crt"), crt, 0o644); err != nil {
+				return err
+			}
+			if err := os.WriteFile(c.path(k.name+".key"), key, 0o600); err != nil {
+				return err
+			}
+		}
+	}
 	return serviceAccountKey(c.path("sa.key"), c.path("sa.pub"))
+}
+
+// KubeletServing returns the files a real node's kubelet serves with (its
+// certificate for the node address, its key) and the CA that signs the
+// API server's client certificate (the kubelet's x509 client CA). Set for
+// a cluster started with APIAddress only.
+func (c *Cluster) KubeletServing() (crt, key, clientCA string) {
+	return c.path("kubelet.crt"), c.path("kubelet.key"), c.path("ca.crt")
 }
 
 func (c *Cluster) writeKubeconfig(path, user string, groups []string) error {

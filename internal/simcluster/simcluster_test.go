@@ -1,9 +1,10 @@
-package simcluster
+package simcluster_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -11,12 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // startCluster starts a cluster for one test and stops it when the test ends.
-func startCluster(t *testing.T) *Cluster { return StartT(t, Options{}) }
+func startCluster(t *testing.T) *simcluster.Cluster {
+	return simclustertest.StartT(t, simcluster.Options{})
+}
 
 func TestLessonOnSimulatedCluster(t *testing.T) {
 	c := startCluster(t)
@@ -36,30 +41,30 @@ func TestLessonOnSimulatedCluster(t *testing.T) {
 		}
 	}
 
-	s := &Student{C: c, Namespace: "student-a", Image: image}
+	s := &simcluster.Student{C: c, Namespace: "student-a", Image: image}
 	if err := s.Play(ctx, "correct"); err != nil {
 		t.Fatal(err)
 	}
-	out, _ = s.kubectl(ctx, "get", "deployments")
+	out, _ = s.C.Kubectl(ctx, "-n", s.Namespace, "get", "deployments")
 	if !regexp.MustCompile(`hello-flask\s+1/1\s+1\s+1`).MatchString(out) {
 		t.Errorf("kubectl get deployments: want hello-flask 1/1 1 1:\n%s", out)
 	}
-	out, _ = s.kubectl(ctx, "get", "pods")
+	out, _ = s.C.Kubectl(ctx, "-n", s.Namespace, "get", "pods")
 	if !regexp.MustCompile(`hello-flask-\S+\s+1/1\s+Running\s+0`).MatchString(out) {
 		t.Errorf("kubectl get pods: want one pod 1/1 Running 0:\n%s", out)
 	}
-	out, _ = s.kubectl(ctx, "get", "services")
+	out, _ = s.C.Kubectl(ctx, "-n", s.Namespace, "get", "services")
 	if !regexp.MustCompile(`hello-flask\s+LoadBalancer\s+10\.96\.\d+\.\d+\s+<pending>\s+5000:[23]\d{4}/TCP`).MatchString(out) {
 		t.Errorf("kubectl get services: want LoadBalancer <pending> 5000:<nodePort>/TCP:\n%s", out)
 	}
-	out, _ = s.kubectl(ctx, "get", "endpointslices", "-o", "jsonpath={.items[*].endpoints[*].conditions.ready}")
+	out, _ = s.C.Kubectl(ctx, "-n", s.Namespace, "get", "endpointslices", "-o", "jsonpath={.items[*].endpoints[*].conditions.ready}")
 	if !strings.Contains(out, "true") {
 		t.Errorf("endpointslices: want a ready endpoint, got %q", out)
 	}
 	// Events arrive asynchronously (the events broadcaster batches).
 	var events string
-	_ = waitFor(ctx, 20*time.Second, func() (bool, error) {
-		events, _ = s.kubectl(ctx, "get", "events")
+	_ = simcluster.WaitFor(ctx, 20*time.Second, func() (bool, error) {
+		events, _ = s.C.Kubectl(ctx, "-n", s.Namespace, "get", "events")
 		return strings.Contains(events, "Scheduled") && strings.Contains(events, "Created") && strings.Contains(events, "Started"), nil
 	})
 	for _, want := range []string{"Scheduled", "Created", "Started", "ScalingReplicaSet", "SuccessfulCreate"} {
@@ -75,15 +80,15 @@ func TestScenarios(t *testing.T) {
 	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	getDeploy := func(s *Student) *appsv1.Deployment {
-		d, err := s.deployment(ctx)
+	getDeploy := func(s *simcluster.Student) *appsv1.Deployment {
+		d, err := s.Deployment(ctx)
 		if err != nil {
 			t.Fatalf("%s: %v", s.Namespace, err)
 		}
 		return d
 	}
-	getPods := func(s *Student) []corev1.Pod {
-		out, err := s.kubectl(ctx, "get", "pods", "-o", "json")
+	getPods := func(s *simcluster.Student) []corev1.Pod {
+		out, err := s.C.Kubectl(ctx, "-n", s.Namespace, "get", "pods", "-o", "json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,8 +96,8 @@ func TestScenarios(t *testing.T) {
 		_ = json.Unmarshal([]byte(out), &l)
 		return l.Items
 	}
-	getSvc := func(s *Student, name string) *corev1.Service {
-		out, err := s.kubectl(ctx, "get", "service", name, "-o", "json")
+	getSvc := func(s *simcluster.Student, name string) *corev1.Service {
+		out, err := s.C.Kubectl(ctx, "-n", s.Namespace, "get", "service", name, "-o", "json")
 		if err != nil {
 			t.Fatalf("%s: %v", s.Namespace, err)
 		}
@@ -106,30 +111,30 @@ func TestScenarios(t *testing.T) {
 		}
 		return ""
 	}
-	checks := map[string]func(s *Student){
-		"nothing": func(s *Student) {
-			if out, _ := s.kubectl(ctx, "get", "deployments"); !strings.Contains(out, "No resources") {
+	checks := map[string]func(s *simcluster.Student){
+		"nothing": func(s *simcluster.Student) {
+			if out, _ := s.C.Kubectl(ctx, "-n", s.Namespace, "get", "deployments"); !strings.Contains(out, "No resources") {
 				t.Errorf("nothing: want no deployments, got %s", out)
 			}
 		},
-		"no-service": func(s *Student) {
+		"no-service": func(s *simcluster.Student) {
 			if d := getDeploy(s); d.Status.AvailableReplicas != 1 {
 				t.Errorf("no-service: deployment not available: %+v", d.Status)
 			}
-			if out, _ := s.kubectl(ctx, "get", "services"); !strings.Contains(out, "No resources") {
+			if out, _ := s.C.Kubectl(ctx, "-n", s.Namespace, "get", "services"); !strings.Contains(out, "No resources") {
 				t.Errorf("no-service: want no services, got %s", out)
 			}
 		},
-		"image-pull-backoff": func(s *Student) {
+		"image-pull-backoff": func(s *simcluster.Student) {
 			ps := getPods(s)
 			if len(ps) != 1 || waiting(ps[0]) != "ImagePullBackOff" || ps[0].Status.Phase != corev1.PodPending {
 				t.Errorf("image-pull-backoff: want one Pending pod in ImagePullBackOff, got %d pods", len(ps))
 			}
-			if out, _ := s.kubectl(ctx, "get", "pods"); !strings.Contains(out, "ImagePullBackOff") {
+			if out, _ := s.C.Kubectl(ctx, "-n", s.Namespace, "get", "pods"); !strings.Contains(out, "ImagePullBackOff") {
 				t.Errorf("kubectl get pods does not show ImagePullBackOff:\n%s", out)
 			}
 		},
-		"crash-loop": func(s *Student) {
+		"crash-loop": func(s *simcluster.Student) {
 			ps := getPods(s)
 			if len(ps) != 1 || waiting(ps[0]) != "CrashLoopBackOff" || ps[0].Status.ContainerStatuses[0].RestartCount < 5 {
 				t.Errorf("crash-loop: want a CrashLoopBackOff pod with restarts")
@@ -138,34 +143,34 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("crash-loop: deployment should not be available")
 			}
 		},
-		"zero-replicas": func(s *Student) {
+		"zero-replicas": func(s *simcluster.Student) {
 			if d := getDeploy(s); *d.Spec.Replicas != 0 || len(getPods(s)) != 0 {
 				t.Errorf("zero-replicas: want 0 replicas and no pods")
 			}
 		},
-		"clusterip": func(s *Student) {
+		"clusterip": func(s *simcluster.Student) {
 			if sv := getSvc(s, "hello-flask"); sv.Spec.Type != corev1.ServiceTypeClusterIP {
 				t.Errorf("clusterip: type %s", sv.Spec.Type)
 			}
 		},
-		"nodeport": func(s *Student) {
+		"nodeport": func(s *simcluster.Student) {
 			if sv := getSvc(s, "hello-flask"); sv.Spec.Type != corev1.ServiceTypeNodePort || sv.Spec.Ports[0].NodePort == 0 {
 				t.Errorf("nodeport: type %s", sv.Spec.Type)
 			}
 		},
-		"port-8080": func(s *Student) {
+		"port-8080": func(s *simcluster.Student) {
 			if sv := getSvc(s, "hello-flask"); sv.Spec.Ports[0].Port != 8080 || sv.Spec.Ports[0].TargetPort.IntValue() != 8080 {
 				t.Errorf("port-8080: ports %+v", sv.Spec.Ports)
 			}
 		},
-		"selector-mismatch": func(s *Student) {
+		"selector-mismatch": func(s *simcluster.Student) {
 			sv := getSvc(s, "hello-flask-svc")
 			if sv.Spec.Selector["app"] == "hello-flask" {
 				t.Errorf("selector-mismatch: selector matches the pods: %v", sv.Spec.Selector)
 			}
 		},
 	}
-	for _, sc := range Scenarios {
+	for _, sc := range simcluster.Scenarios {
 		check, ok := checks[sc.Name]
 		if sc.Name == "correct" {
 			continue // TestLessonOnSimulatedCluster
@@ -174,7 +179,7 @@ func TestScenarios(t *testing.T) {
 			t.Errorf("scenario %s has no state check", sc.Name)
 			continue
 		}
-		s := &Student{C: c, Namespace: "s-" + sc.Name, Image: "budi/hello-flask"}
+		s := &simcluster.Student{C: c, Namespace: "s-" + sc.Name, Image: "budi/hello-flask"}
 		if err := s.Play(ctx, sc.Name); err != nil {
 			t.Errorf("%s: %v", sc.Name, err)
 			continue
@@ -200,7 +205,7 @@ func TestStopLeavesNothing(t *testing.T) {
 		}
 	}
 	port := strings.TrimPrefix(c.Server, "https://")
-	if conn, err := (&netDialer{}).dial(port); err == nil {
+	if conn, err := net.DialTimeout("tcp", port, time.Second); err == nil {
 		conn.Close()
 		t.Errorf("API server port %s still accepts connections after Stop", port)
 	}

@@ -43,3 +43,14 @@ current-context: dead
 	}
 	return p
 }
+
+// Real marks a test that needs a real component (the simulated cluster, a
+// real node, a Docker engine, Chromium, a pseudo-terminal): under
+// `go test -short` (make test-short) it is skipped, so the pure tests run
+// in minutes with no cluster binaries. make test and CI run it.
+func Real(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: needs %s", what)
+	}
+}

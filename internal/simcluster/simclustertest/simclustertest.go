@@ -1,20 +1,26 @@
-package simcluster
+// Package simclustertest holds what only tests need of the simulated
+// cluster: starting one for a test, and the statuses each scenario must
+// earn. It imports testing, so the product (cmd/kubelab) must never import
+// it; internal/depcheck's test for cmd/kubelab fails if it does.
+package simclustertest
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/internal/testenv"
 	"github.com/kubelab/kubelab/report"
 )
 
 // StartT starts a cluster for a test and stops it when the test ends. When
 // the binaries cannot be had, the test is skipped locally and fails in CI.
-func StartT(t testing.TB, opt Options) *Cluster {
+func StartT(t testing.TB, opt simcluster.Options) *simcluster.Cluster {
 	t.Helper()
+	testenv.Real(t, "the simulated cluster")
 	if opt.BinDir == "" {
-		bins, err := Binaries()
+		bins, err := simcluster.Binaries()
 		if err != nil {
 			testenv.Missing(t, "cluster binaries: %v", err)
 		}
@@ -26,7 +32,7 @@ func StartT(t testing.TB, opt Options) *Cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	c, err := Start(ctx, opt)
+	c, err := simcluster.Start(ctx, opt)
 	if err != nil {
 		t.Fatalf("starting the simulated cluster: %v", err)
 	}
