@@ -203,6 +203,10 @@ type ImageFile struct {
 type RunProbe struct {
 	// SkipReason is set when the probe could not be attempted (no Docker).
 	SkipReason string
+	// Excluded is set with SkipReason when the run was left out by the
+	// grader's own choice (--no-run, batch grading without --run-images):
+	// image.runs is then out of the grade, which is still complete.
+	Excluded bool
 	Err        *GatherError
 	// Exited is set when the container stopped before answering.
 	Exited   bool
