@@ -207,7 +207,7 @@ type RunProbe struct {
 	// grader's own choice (--no-run, batch grading without --run-images):
 	// image.runs is then out of the grade, which is still complete.
 	Excluded bool
-	Err        *GatherError
+	Err      *GatherError
 	// Exited is set when the container stopped before answering.
 	Exited   bool
 	ExitCode int
