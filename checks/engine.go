@@ -127,6 +127,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 		j = judgeSafely(c, s, withDefaults(c, ref.Params))
 		if j.Status == report.Skipped && (j.Env || envSkip(c, s)) {
 			r.NotGraded = true
+			r.Excluded = !j.Env && s.Run != nil && s.Run.Excluded
 		}
 	}
 	if j.Status == report.Error {

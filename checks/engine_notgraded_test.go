@@ -33,3 +33,34 @@ func TestJudgeEnvSkipNotGraded(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLeftOutByChoiceKeepsGradeComplete: image.runs skipped because the
+// lecturer did not ask for image runs (batch grading without --run-images,
+// or --no-run) is out of the grade, and the grade is complete, so it
+// reaches the LMS by default; the same skip for a missing Docker engine
+// leaves the grade incomplete (grading again could change it).
+func TestRunLeftOutByChoiceKeepsGradeComplete(t *testing.T) {
+	lab := &labs.Lab{ID: "t", Steps: []*labs.Step{{ID: "one", Checks: []*labs.CheckRef{
+		{ID: "image.runs", Points: 5},
+	}}}}
+	for _, tc := range []struct {
+		name           string
+		run            *Snapshot
+		wantIncomplete bool
+	}{
+		{"--run-images not given", &Snapshot{Run: &RunProbe{SkipReason: "image runs are off for batch grading", Excluded: true}}, false},
+		{"no Docker engine", &Snapshot{Run: &RunProbe{SkipReason: "no Docker engine answers"}}, true},
+	} {
+		rs := Evaluate(lab, tc.run, "en", nil, nil)
+		r := &report.Report{Checks: rs, Steps: []report.Step{{ID: "one"}}}
+		report.Summarize(r)
+		c := r.Checks[0]
+		if !c.NotGraded || c.Excluded == tc.wantIncomplete || r.Incomplete != tc.wantIncomplete {
+			t.Errorf("%s: not graded %v, excluded %v, report incomplete %v; want not graded, incomplete %v (%s)",
+				tc.name, c.NotGraded, c.Excluded, r.Incomplete, tc.wantIncomplete, c.Message)
+		}
+		if r.MaxScore != 0 || r.NotGradedPoints != 5 {
+			t.Errorf("%s: max %v, not graded points %v; want 0 and 5", tc.name, r.MaxScore, r.NotGradedPoints)
+		}
+	}
+}

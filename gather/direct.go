@@ -113,7 +113,7 @@ func (d *Direct) App(ctx context.Context, t *snapshot.Target, nodes []corev1.Nod
 // moves meanwhile.
 func (d *Direct) Run(ctx context.Context, img *snapshot.ImageInfo, plan *snapshot.Plan) *snapshot.RunProbe {
 	if d.NoRun {
-		return &snapshot.RunProbe{SkipReason: "image run disabled (--no-run)"}
+		return &snapshot.RunProbe{SkipReason: "image run disabled (--no-run)", Excluded: true}
 	}
 	return ProbeRun(ctx, Pinned(img), RunOptionsFor(plan, d.RunOpts))
 }

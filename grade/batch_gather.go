@@ -256,7 +256,7 @@ func (c *classGatherer) App(ctx context.Context, t *snapshot.Target, nodes []cor
 
 func (c *classGatherer) Run(ctx context.Context, img *snapshot.ImageInfo, _ *snapshot.Plan) *snapshot.RunProbe {
 	if !c.b.opt.RunImages {
-		return &snapshot.RunProbe{SkipReason: "image runs are off for batch grading (kubelab grade --run-images turns them on)"}
+		return &snapshot.RunProbe{SkipReason: "image runs are off for batch grading (kubelab grade --run-images turns them on)", Excluded: true}
 	}
 	return c.b.runs.get(ctx, img)
 }

@@ -62,6 +62,14 @@ func lmsResults(t *testing.T, students []lmsStudent) string {
 				Message: "Work done 2 day(s) after the deadline.", Evidence: []report.Fact{{Name: "deadline", Value: "2025-03-10T23:59:00+07:00"},
 					{Name: "late_days", Value: "2"}, {Name: "penalty", Value: "19"}}})
 		}
+		// The fixtures' image.runs was left out by --no-run (excluded, the
+		// grade complete); these students stand for a class graded where
+		// Docker was missing, so the grade is incomplete unless the case
+		// says complete.
+		for i := range r.Checks {
+			r.Checks[i].Excluded = false
+		}
+		report.Summarize(r)
 		if s.complete {
 			r.Incomplete = false
 		}

@@ -43,7 +43,12 @@ type Result struct {
 	// an unreachable cluster, a timeout), or it needs a check that could
 	// not. It earns nothing and is left out of the report's maximum; the
 	// message says why. Always set with status error.
-	NotGraded  bool     `json:"not_graded,omitempty"`
+	NotGraded bool `json:"not_graded,omitempty"`
+	// Excluded: not graded because whoever ran kubelab chose so (--no-run,
+	// batch grading without --run-images), not because something failed.
+	// Its points are out of this grade's maximum and it does not make the
+	// grade incomplete: grading again would not change it.
+	Excluded   bool     `json:"excluded,omitempty"`
 	Points     float64  `json:"points"`
 	MaxPoints  float64  `json:"max_points"`
 	Required   bool     `json:"required,omitempty"`

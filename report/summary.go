@@ -33,7 +33,7 @@ func Summarize(r *Report) {
 		case Error:
 			c.NotGraded = true
 		case Pass, Partial, Fail:
-			c.NotGraded = false
+			c.NotGraded, c.Excluded = false, false
 		}
 		r.Counts[c.Status]++
 		if c.Required && c.Status != Pass {
@@ -43,7 +43,9 @@ func Summarize(r *Report) {
 		if c.NotGraded {
 			c.Points = 0
 			r.NotGradedPoints += c.MaxPoints
-			if c.Required || c.MaxPoints > 0 {
+			// A check left out by choice (Excluded) is out of this
+			// grade: grading again would not change it.
+			if (c.Required || c.MaxPoints > 0) && !c.Excluded {
 				r.Incomplete = true
 			}
 			if s != nil {

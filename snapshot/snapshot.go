@@ -206,7 +206,11 @@ type ImageFile struct {
 type RunProbe struct {
 	// SkipReason is set when the probe could not be attempted (no Docker).
 	SkipReason string
-	Err        *GatherError
+	// Excluded is set with SkipReason when the run was left out by the
+	// grader's own choice (--no-run, batch grading without --run-images):
+	// image.runs is then out of the grade, which is still complete.
+	Excluded bool
+	Err      *GatherError
 	// Exited is set when the container stopped before answering.
 	Exited   bool
 	ExitCode int

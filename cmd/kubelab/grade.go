@@ -1,21 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/kubelab/kubelab/grade"
-	"github.com/kubelab/kubelab/labs"
 )
 
 // exitInterrupted ends a grade run stopped by Ctrl-C (or SIGTERM): the
@@ -132,81 +120,4 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	_ = cmd.RegisterFlagCompletionFunc("late-policy", cobra.FixedCompletions([]string{"none", "zero", "percent:10"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(newGradeMergeCmd(g), newGradeExportCmd(g))
 	return cmd
-}
-
-func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *labs.Lab) error {
-	if o.Roster == "" {
-		return exitf(ExitUsage, "--roster FILE (or --submissions DIR) is required")
-	}
-	opt, err := o.options(lab)
-	if err != nil {
-		return err
-	}
-	budget := int64(defaultMemoryLimit)
-	if o.Shard != "" {
-		budget = shardMemoryLimit
-	}
-	limit, restore, err := o.Memory.apply(budget)
-	if err != nil {
-		return err
-	}
-	defer restore()
-	mem := startMemorySampler()
-	defer mem.close()
-	data, err := os.ReadFile(o.Roster)
-	if err != nil {
-		return exitf(ExitUsage, "--roster: %w", err)
-	}
-	students, err := grade.ParseRoster(data, grade.RosterOptions{File: o.Roster, NamespacePrefix: o.NamespacePrefix})
-	if err != nil {
-		return exitf(ExitUsage, "%w", err)
-	}
-	if err := vetStudentKubeconfigs(o.Roster, students); err != nil {
-		return exitf(ExitUsage, "%w", err)
-	}
-	opt.Students = students
-	opt.Progress = grade.NewProgress(stderr, isTerminal(stderr))
-	var requests atomic.Int64
-	opt.Requests = &requests
-	if studentHTML == nil {
-		fmt.Fprintln(stderr, "note: this kubelab has no HTML report renderer (report.WriteHTML), so students/<id>.html is not written; the dashboard links to the JSON reports")
-	}
-
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if o.Resume || o.Force {
-		removeStaleTemps(stderr, o.Out)
-	}
-	res, err := grade.Run(ctx, opt)
-	if errors.Is(err, grade.ErrExistingResults) {
-		return exitf(ExitUsage, "%w", err)
-	}
-	if err != nil {
-		return exitf(ExitInternal, "%w", err)
-	}
-	if res.Interrupted {
-		fmt.Fprintf(stderr, "interrupted: %d student(s) graded now, %d before; their results are in %s. Run the same command with --resume to grade the rest.\n",
-			res.Graded, res.Skipped, filepath.Join(o.Out, grade.StudentsDir))
-		return silentExit(exitInterrupted)
-	}
-	stats := &grade.RunStats{TookMS: res.Took.Milliseconds(), Graded: res.Graded, Kept: res.Skipped,
-		APIRequests: requests.Load(), ImageReads: res.ImageGathers, RateLimitRetries: res.RateLimitRetries}
-	mem.finish(stats, limit)
-	if err := grade.WriteSummary(stdout, o.Output, res.Class, o.Out, stats); err != nil {
-		return exitf(ExitInternal, "%w", err)
-	}
-	if path, err := o.LMS.exportAfterGrade(o.Out, o.g.Lang, stderr); err != nil {
-		return err
-	} else if path != "" {
-		fmt.Fprintf(stderr, "wrote %s\n", path)
-	}
-	fmt.Fprintf(stderr, "graded %d student(s) now and kept %d in %s (%d API request(s), %d image read(s), %d rate-limit retr(ies))\n",
-		res.Graded, res.Skipped, res.Took.Round(time.Millisecond), stats.APIRequests, res.ImageGathers, res.RateLimitRetries)
-	if o.Strict && res.Class.Summary.WithErrors > 0 {
-		return silentExit(ExitEnv)
-	}
-	return nil
 }

@@ -130,7 +130,7 @@ func TestThreatHandinUnderAnotherID(t *testing.T) {
 	if strings.Contains(res.stdout, "no submission is flagged") {
 		t.Errorf("the summary says nothing is flagged:\n%s", res.stdout)
 	}
-	if score, held, canvas := gradeOf(t, filepath.Join(grades, "lab2"), "alice"); score != "" || held != "other-key" || canvas != "" {
+	if score, held, canvas := gradeOf(t, filepath.Join(grades, "lab2"), "alice"); score != "" || held != "other-key" || (canvas != "" && canvas != "<no row>") {
 		t.Errorf("mallory's hand-in as alice: grades.csv score %q held %q, canvas %q; want no grade, held other-key", score, held, canvas)
 	}
 
@@ -222,7 +222,7 @@ func TestThreatHandinTampered(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 		}
 	}
-	if score, held, canvas := gradeOf(t, out, "budi"); score != "" || !strings.Contains(held, "bad-signature") || canvas != "" {
+	if score, held, canvas := gradeOf(t, out, "budi"); score != "" || !strings.Contains(held, "bad-signature") || (canvas != "" && canvas != "<no row>") {
 		t.Errorf("edited hand-in: score %q held %q canvas %q; want no grade, held bad-signature", score, held, canvas)
 	}
 	if score, held, canvas := gradeOf(t, out, "alice"); score == "" || held != "" || canvas == "" {
