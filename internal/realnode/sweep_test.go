@@ -276,16 +276,6 @@ func TestSweepOnRealNode(t *testing.T) {
 	for _, sc := range scenarios {
 		fmt.Fprintf(&table, "%-20s %-8d %-8d %-8d\n", sc.name, sc.graded, len(sc.wrong), sc.running)
 		for _, w := range sc.wrong {
-			// Known open bug (issue 28): deployment.available judges the
-			// Deployment's status, which can lag the pod's crash by a
-			// controller sync, so it may pass for a moment while
-			// pods.running already names the crash. Logged loudly until
-			// deployment.available cross-checks the pods; every other
-			// wrong verdict fails the test.
-			if strings.HasPrefix(w, "pods.running fail, deployment.available pass for an app that has crashed") {
-				t.Logf("KNOWN BUG (issue 28) %s: %s", sc.name, w)
-				continue
-			}
 			t.Errorf("%s: %s", sc.name, w)
 		}
 		if sc.graded < 20 {
