@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -301,6 +302,26 @@ func TestSweepOnRealNode(t *testing.T) {
 // studentKubectl runs kubectl as the student types it, through the nsenter
 // prefix kubelab's docs give for the real node, in the student's namespace
 // (their context's namespace: the hints name none).
+// explainLogs says why a container's log could not be read: the pod's
+// container statuses as the API server has them, and what the kubelet's log
+// says about the container (removed by its garbage collection, its sandbox
+// recreated...).
+func explainLogs(t *testing.T, ctx context.Context, n *Node, ns, out string) {
+	t.Helper()
+	st, _ := n.Kubectl(ctx, "-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses}{\"\\n\"}{end}")
+	t.Logf("%s: pods' container statuses:\n%s", ns, st)
+	id := regexp.MustCompile(`containerd://([0-9a-f]{12})`).FindStringSubmatch(out)
+	log, err := os.ReadFile(filepath.Join(n.Cluster.Dir, "kubelet.log"))
+	if id == nil || err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(log), "\n") {
+		if strings.Contains(l, id[1]) {
+			t.Logf("kubelet: %s", l)
+		}
+	}
+}
+
 func studentKubectl(ctx context.Context, n *Node, ns, command string) (string, error) {
 	args := strings.Fields(command)
 	if len(args) == 0 || args[0] != "kubectl" {
@@ -362,6 +383,7 @@ func proveCrashHint(t *testing.T, ctx context.Context, n *Node, kubelab string, 
 	const cause = "ModuleNotFoundError: No module named 'flaks'"
 	if err != nil || !strings.Contains(out, cause) {
 		t.Errorf("%s: `%s` should show %q: %v\n%s", sc.name, cmd, cause, err, out)
+		explainLogs(t, ctx, n, sc.name, out)
 	} else {
 		t.Logf("%s: `%s` shows %q", sc.name, cmd, lastLine(out))
 	}
