@@ -373,7 +373,8 @@ func TestCanvasImportConformance(t *testing.T) {
 
 	t.Run("controls", func(t *testing.T) {
 		// The layout kubelab wrote before: Notes after the assignment.
-		// Canvas takes the assignment for student information.
+		// Canvas takes the assignment for student information
+		// (gradebook_importer.rb 422-425, 432-458).
 		rows := readCSV(t, file)
 		for i := range rows {
 			rows[i] = append(append(append([]string{}, rows[i][:5]...), rows[i][6]), rows[i][5])
@@ -383,8 +384,10 @@ func TestCanvasImportConformance(t *testing.T) {
 		if len(got.GradeData) != 0 || len(got.Assignments) != 0 {
 			t.Errorf("Notes after the assignment: %+v; the transcription should import no grade", got)
 		}
-		// A blank grade cell for the student not graded, and the whole
-		// feedback in the note.
+		// A blank grade cell for the student not graded
+		// (process_gradebook_upload.js 250-266: posted_grade null), and
+		// the whole feedback in the note (custom_gradebook_column_datum.rb
+		// 22-23, 41-63: the save fails over 255 characters).
 		rows = readCSV(t, file)
 		rows = append(rows, []string{"Ani Rahma", "", "S-2207777", "", "", "", ""})
 		rows[len(rows)-2][5] = Feedback(byID["2209999"], "en")
@@ -577,7 +580,8 @@ func TestMoodleImportConformance(t *testing.T) {
 		file, _, byID := lmsExport(t, results, ExportOptions{Format: FormatMoodle, Provisional: true})
 		rows := readCSV(t, file)
 		// The cells as RFC 4180 alone writes them: the hint ending in a
-		// backslash runs the row into the next one.
+		// backslash runs the row into the next one (csvlib.class.php
+		// 129-139, fgetcsv with its backslash escape; 164-173).
 		for i, r := range rows[1:] {
 			for _, e := range byID {
 				if r[0] == e.Email {
