@@ -109,9 +109,14 @@ func (r *termRenderer) block(n ast.Node) {
 				r.b.WriteString("\n")
 			}
 		case *ast.FencedCodeBlock:
-			r.code(blockLines(t, r.src), IsCommandLang(string(t.Language(r.src))))
+			lang := string(t.Language(r.src))
+			prompt := ""
+			if IsCommandLang(lang) {
+				prompt = Prompt(lang)
+			}
+			r.code(blockLines(t, r.src), prompt)
 		case *ast.CodeBlock:
-			r.code(blockLines(t, r.src), false)
+			r.code(blockLines(t, r.src), "")
 		case *ast.List:
 			r.list(t)
 		case *ast.Blockquote:
@@ -131,20 +136,20 @@ func (r *termRenderer) block(n ast.Node) {
 	}
 }
 
-// code writes a code block indented by four spaces; each command gets a
-// "$ " prompt (continuation lines line up under it), other blocks are
-// output or file contents and are shown as they are.
-func (r *termRenderer) code(lines []string, cmd bool) {
+// code writes a code block indented by four spaces; a command block gives
+// each command its prompt ("$ " or "PS> ", continuation lines line up under
+// it); with no prompt the block is output or file contents, shown as it is.
+func (r *termRenderer) code(lines []string, prompt string) {
 	starts := CommandLines(lines)
 	for i, l := range lines {
 		l = clean(l)
 		switch {
-		case !cmd:
+		case prompt == "":
 			r.b.WriteString("    " + r.style(sDim, l) + "\n")
 		case starts[i]:
-			r.b.WriteString("    " + r.style(sPrompt, "$") + " " + r.style(sCode, l) + "\n")
+			r.b.WriteString("    " + r.style(sPrompt, strings.TrimSpace(prompt)) + " " + r.style(sCode, l) + "\n")
 		default:
-			r.b.WriteString("      " + r.style(sCode, l) + "\n")
+			r.b.WriteString("    " + strings.Repeat(" ", len(prompt)) + r.style(sCode, l) + "\n")
 		}
 	}
 	r.b.WriteString("\n")

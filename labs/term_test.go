@@ -46,7 +46,7 @@ func TestTerminalFitsWidth(t *testing.T) {
 				}
 				code := codeLines(md)
 				for i, line := range strings.Split(b.String(), "\n") {
-					body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "$ "))
+					body := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(line), "$ "), "PS> "))
 					if code[body] {
 						continue
 					}
