@@ -39,8 +39,9 @@ const (
 
 // RenderTerminal writes Markdown as terminal text: paragraphs, lists,
 // headings and tables wrapped to the width; commands (```sh blocks) shown
-// after a "$ " prompt and output indented without one; inline code without
-// its backticks (cyan when colour is on); links followed by their address.
+// after a "$ " prompt and output indented without one; inline code cyan
+// when colour is on, between backquotes when it is off; links followed by
+// their address.
 // Code blocks are never wrapped, so what is shown can be copied as is.
 // Control characters in the source are dropped, so a lesson cannot move the
 // cursor or change colours.
@@ -218,7 +219,14 @@ func (r *termRenderer) inline(n ast.Node) string {
 		case *ast.String:
 			b.WriteString(clean(string(t.Value)))
 		case *ast.CodeSpan:
-			b.WriteString(r.style(sCode, clean(plain(t, r.src))))
+			// Colour marks code on a terminal; piped or under NO_COLOR the
+			// backquotes stay, or `lab show | less` could not tell a
+			// command from the sentence around it.
+			code := clean(plain(t, r.src))
+			if !r.opt.Color {
+				code = "`" + code + "`"
+			}
+			b.WriteString(r.style(sCode, code))
 		case *ast.Emphasis:
 			code := sItalic
 			if t.Level == 2 {
