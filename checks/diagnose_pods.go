@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/internal/i18n"
+	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // What a real kubelet reports for a pod that is not Running and Ready, read
@@ -129,8 +132,40 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 		return "Completed", T("Pod %s: the app exits with code 0 instead of serving.", p.Name),
 			fixHint([]string{logs}, T("The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py."))
 	}
-	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason),
+	msg := T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason)
+	if line := crashLogLine(t, p.Name, cs.Name); line != "" {
+		msg = T("Pod %s: the app stopped with exit code %d (%s); its log ends with: %s", p.Name, x.ExitCode, x.Reason, line)
+	}
+	return x.Reason, msg,
 		fixHint([]string{logs}, T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+}
+
+// crashLogMax is how much of a log line a message quotes: a traceback's
+// last line names the error in far less.
+const crashLogMax = 200
+
+// ansiEscape matches a terminal colour or cursor sequence (ESC [ ... final
+// byte): a log line is quoted as plain text.
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+
+// crashLogLine is the last non-empty line of the log the container's
+// crashed run left (Target.CrashLogs), as plain text of one line, cut to
+// crashLogMax characters; "" when no log was read. The report writers
+// escape it like every text from the student's cluster.
+func crashLogLine(t *Target, pod, container string) string {
+	text := t.CrashLogs[snapshot.LogKey(pod, container)]
+	lines := strings.Split(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(report.CleanLine(ansiEscape.ReplaceAllString(lines[i], "")))
+		if l == "" {
+			continue
+		}
+		if r := []rune(l); len(r) > crashLogMax {
+			l = string(r[:crashLogMax]) + "…"
+		}
+		return l
+	}
+	return ""
 }
 
 // crashWindow is how long after a container's run ended in an error the
