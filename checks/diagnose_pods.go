@@ -276,9 +276,8 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 		return fixHint([]string{"minikube ssh -- curl -sI https://registry-1.docker.io/v2/"}, T("The cluster cannot reach Docker Hub (no internet, proxy or DNS inside minikube); fix the connection, then `kubectl delete pod %s`.", p.Name))
 	case strings.Contains(m, "not found") || strings.Contains(m, "manifest unknown"):
 		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name}, T("Docker Hub has no %s: push it under exactly this name.", img))
-	case strings.Contains(m, "denied") || strings.Contains(m, "unauthorized") || strings.Contains(m, "authorization"):
-		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name},
-			T("Docker Hub refused the pull: the repository does not exist or is private. Push it, and make it public (Docker Hub → repository → Settings → Public)."))
+	case strings.Contains(m, "denied") || strings.Contains(m, "unauthorized") || strings.Contains(m, "authorization") || strings.Contains(m, "401"):
+		return privateHint(p, img)
 	}
 	return fixHint([]string{"kubectl describe pod " + p.Name}, T("Its events give the registry's answer; compare the image there with what you pushed (%s).", img))
 }
@@ -300,28 +299,46 @@ func unschedulableHint(d, pod, msg string) L {
 	return fixHint([]string{"kubectl describe pod " + pod}, T("The scheduler's message says why no node fits."))
 }
 
+// privateHint: the registry refused the pull without a login. Docker Hub
+// answers so for a private repository and for one that does not exist.
+// The pull secret is the fix that keeps the repository private (proven on
+// the real node, issue 28); making it public or pushing it are the others.
+func privateHint(p *corev1.Pod, img string) L {
+	why := T("The registry refused the pull without a login: the repository is private, or does not exist. If you pushed it, these let the node pull as you: the secret holds your login (for Docker Hub an access token: Account settings → Personal access tokens, read-only), the default service account hands it to every pod, and the new pod pulls at once. Or make it public (Docker Hub → repository → Settings → Public) and `kubectl delete pod %s`. If you never pushed it: `docker push %s`.", p.Name, img)
+	return i18n.Func(func(lang string) string {
+		return fixHint(pullSecretCommands(p, img, i18n.Tr(lang, "<access-token>")), why).In(lang)
+	})
+}
+
+// pullSecretCommands make the node pull img as the student: a
+// docker-registry secret for img's registry, which the namespace's default
+// service account hands to every new pod, then a new pod.
+func pullSecretCommands(p *corev1.Pod, img, token string) []string {
+	user, server, secret := "user", "https://index.docker.io/v1/", "dockerhub"
+	if r, err := name.ParseReference(img); err == nil {
+		if u, _, ok := strings.Cut(r.Context().RepositoryStr(), "/"); ok {
+			user = u
+		}
+		if reg := r.Context().RegistryStr(); reg != name.DefaultRegistry {
+			server, secret = reg, "regcred"
+		}
+	}
+	return []string{
+		fmt.Sprintf("kubectl create secret docker-registry %s -n %s --docker-server=%s --docker-username=%s --docker-password=%s", secret, p.Namespace, server, user, token),
+		fmt.Sprintf(`kubectl patch serviceaccount default -n %s -p '{"imagePullSecrets":[{"name":"%s"}]}'`, p.Namespace, secret),
+		fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
+	}
+}
+
 // rateLimitHint: Docker Hub allows 10 anonymous pulls an hour per IPv4
 // address (a whole campus behind one NAT shares them) and 100 for a
 // personal account. The fix that lasts is to pull as the student: a
 // docker-registry secret the namespace's default service account hands to
 // every pod, then a new pod.
 func rateLimitHint(p *corev1.Pod, img string) L {
-	user := "user"
-	if r, err := name.ParseReference(img); err == nil {
-		if u, _, ok := strings.Cut(r.Context().RepositoryStr(), "/"); ok {
-			user = u
-		}
-	}
-	cmds := func(token string) []string {
-		return []string{
-			fmt.Sprintf("kubectl create secret docker-registry dockerhub -n %s --docker-server=https://index.docker.io/v1/ --docker-username=%s --docker-password=%s", p.Namespace, user, token),
-			fmt.Sprintf(`kubectl patch serviceaccount default -n %s -p '{"imagePullSecrets":[{"name":"dockerhub"}]}'`, p.Namespace),
-			fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
-		}
-	}
 	why := T("Docker Hub allows 10 pulls an hour per IPv4 address without a login (a class behind one campus address shares them) and 100 an hour for a personal account: the secret makes the node pull as you (an access token from Docker Hub → Account settings → Personal access tokens, read-only), and the new pod pulls at once. Or wait for the hour to pass. This is not a mistake in your work.")
 	// The token placeholder is a word the student replaces: in their language.
 	return i18n.Func(func(lang string) string {
-		return fixHint(cmds(i18n.Tr(lang, "<access-token>")), why).In(lang)
+		return fixHint(pullSecretCommands(p, img, i18n.Tr(lang, "<access-token>")), why).In(lang)
 	})
 }
