@@ -40,6 +40,13 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
 		}
 	}
+	// A pod on a node that has stopped reporting shows the node's last
+	// word, not the present (issue 28: kubelet stopped, pods still show
+	// Running).
+	if since, down := nodeNotReady(s, p.Spec.NodeName); down {
+		return "NodeNotReady", T("Pod %s shows %s, but its node %s is NotReady (%s): the node has stopped reporting, so nothing says the pod still runs.", p.Name, p.Status.Phase, p.Spec.NodeName, since),
+			fixHint([]string{"kubectl get nodes", "minikube status"}, T("Start or repair the node (`minikube start`); its pods come back by themselves."))
+	}
 	// Running (and Ready when it has no readiness probe) in the seconds
 	// between two crashes: the crash is what the student must see.
 	if c := recentCrash(p, now); c.x != nil && p.Status.Phase == corev1.PodRunning {
@@ -138,6 +145,36 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 	}
 	return x.Reason, msg,
 		fixHint([]string{logs}, T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+}
+
+// nodeNotReady says whether the node called name is listed with a Ready
+// condition that is not True, and since when (the condition's reason and
+// how long ago). A node not listed, or listed without a Ready condition,
+// is not held against the pod.
+func nodeNotReady(s *Snapshot, name string) (string, bool) {
+	if s.Cluster == nil || name == "" {
+		return "", false
+	}
+	for i := range s.Cluster.Nodes {
+		n := &s.Cluster.Nodes[i]
+		if n.Name != name {
+			continue
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type != corev1.NodeReady || c.Status == corev1.ConditionTrue {
+				continue
+			}
+			why := c.Reason
+			if why == "" {
+				why = "Ready " + string(c.Status)
+			}
+			if now := SnapshotNow(s); !now.IsZero() && !c.LastTransitionTime.IsZero() {
+				why += ", " + ago(now, c.LastTransitionTime.Time) + " ago"
+			}
+			return why, true
+		}
+	}
+	return "", false
 }
 
 // crashLogMax is how much of a log line a message quotes: a traceback's
