@@ -331,6 +331,7 @@ func TestSweepOnRealNode(t *testing.T) {
 		}()
 	}
 	hints.Wait()
+	proveNodeNotReady(t, ctx, n, kubelab)
 }
 
 // flaksCause is the last line of the crash-loop app's traceback.
