@@ -126,6 +126,13 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 // out-of-memory kill, a clean exit of an app that should keep serving.
 func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, x *corev1.ContainerStateTerminated) (string, L, L) {
 	logs := "kubectl logs " + p.Name + " --previous"
+	if cs.State.Terminated == x {
+		// The run shown is the current one, ended and not restarted yet:
+		// --previous would name the run before it, which a first crash
+		// does not have ("previous terminated container not found", seen
+		// on the real node) and the kubelet may have removed.
+		logs = "kubectl logs " + p.Name
+	}
 	switch {
 	case x.Reason == "OOMKilled" || x.ExitCode == 137 && strings.Contains(x.Message, "OOM"):
 		limit := "256Mi"

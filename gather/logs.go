@@ -3,6 +3,7 @@ package gather
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -123,5 +124,18 @@ func tailLog(ctx context.Context, cs kubernetes.Interface, ns, pod, container st
 	defer rc.Close()
 	// LimitBytes is the server's promise; this is ours.
 	b, err := io.ReadAll(io.LimitReader(rc, crashLogBytes))
-	return string(b), err
+	if err != nil || kubeletLogError(string(b)) {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// kubeletLogError says whether a log body is the kubelet's own error, sent
+// in the stream with status 200, instead of the container's log: the
+// container it names is gone (seen on the real node when a crash-looping
+// container crashed again between the pod list and the log read, and the
+// kubelet's garbage collector had removed the run before it). Quoting it as
+// the app's last line would be a lie.
+func kubeletLogError(text string) bool {
+	return strings.HasPrefix(strings.TrimSpace(text), "unable to retrieve container logs for ")
 }
