@@ -57,3 +57,17 @@ func TestCrashLogsOnlyFromARealKubelet(t *testing.T) {
 		t.Errorf("%d log requests, want 1 (crashed/app): %v", logs, cs.Actions())
 	}
 }
+
+// TestKubeletLogErrorNotQuoted: the kubelet's own error, sent in the log
+// stream when the run it names is gone, is not the app's log.
+func TestKubeletLogErrorNotQuoted(t *testing.T) {
+	for text, want := range map[string]bool{
+		"unable to retrieve container logs for containerd://17538f046ece\n": true,
+		"Traceback (most recent call last):\nModuleNotFoundError: No module named 'flaks'\n": false,
+		"": false,
+	} {
+		if got := kubeletLogError(text); got != want {
+			t.Errorf("kubeletLogError(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
