@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/internal/i18n"
+	"github.com/kubelab/kubelab/report"
+	"github.com/kubelab/kubelab/snapshot"
 )
 
 // What a real kubelet reports for a pod that is not Running and Ready, read
@@ -36,6 +39,13 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
 			return "Unschedulable", T("Pod %s is Pending: no node can take it (%s).", p.Name, c.Message), unschedulableHint(d, p.Name, c.Message)
 		}
+	}
+	// A pod on a node that has stopped reporting shows the node's last
+	// word, not the present (issue 28: kubelet stopped, pods still show
+	// Running).
+	if since, down := nodeNotReady(s, p.Spec.NodeName); down {
+		return "NodeNotReady", T("Pod %s shows %s, but its node %s is NotReady (%s): the node has stopped reporting, so nothing says the pod still runs.", p.Name, p.Status.Phase, p.Spec.NodeName, since),
+			fixHint([]string{"kubectl get nodes", "minikube status"}, T("Start or repair the node (`minikube start`); its pods come back by themselves."))
 	}
 	// Running (and Ready when it has no readiness probe) in the seconds
 	// between two crashes: the crash is what the student must see.
@@ -146,8 +156,70 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 		return "Completed", T("Pod %s: the app exits with code 0 instead of serving.", p.Name),
 			logHint(T("The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py."))
 	}
-	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason),
-		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+	msg := T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason)
+	if line := crashLogLine(t, p.Name, cs.Name); line != "" {
+		msg = T("Pod %s: the app stopped with exit code %d (%s); its log ends with: %s", p.Name, x.ExitCode, x.Reason, line)
+	}
+	return x.Reason, msg,
+		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`. If it answers \"unable to retrieve container logs\", the container is between two runs: run it again a few seconds later.", t.Deployment.Name))
+}
+
+// nodeNotReady says whether the node called name is listed with a Ready
+// condition that is not True, and since when (the condition's reason and
+// how long ago). A node not listed, or listed without a Ready condition,
+// is not held against the pod.
+func nodeNotReady(s *Snapshot, name string) (string, bool) {
+	if s.Cluster == nil || name == "" {
+		return "", false
+	}
+	for i := range s.Cluster.Nodes {
+		n := &s.Cluster.Nodes[i]
+		if n.Name != name {
+			continue
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type != corev1.NodeReady || c.Status == corev1.ConditionTrue {
+				continue
+			}
+			why := c.Reason
+			if why == "" {
+				why = "Ready " + string(c.Status)
+			}
+			if now := SnapshotNow(s); !now.IsZero() && !c.LastTransitionTime.IsZero() {
+				why += ", " + ago(now, c.LastTransitionTime.Time) + " ago"
+			}
+			return why, true
+		}
+	}
+	return "", false
+}
+
+// crashLogMax is how much of a log line a message quotes: a traceback's
+// last line names the error in far less.
+const crashLogMax = 200
+
+// ansiEscape matches a terminal colour or cursor sequence (ESC [ ... final
+// byte): a log line is quoted as plain text.
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+
+// crashLogLine is the last non-empty line of the log the container's
+// crashed run left (Target.CrashLogs), as plain text of one line, cut to
+// crashLogMax characters; "" when no log was read. The report writers
+// escape it like every text from the student's cluster.
+func crashLogLine(t *Target, pod, container string) string {
+	text := t.CrashLogs[snapshot.LogKey(pod, container)]
+	lines := strings.Split(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(report.CleanLine(ansiEscape.ReplaceAllString(lines[i], "")))
+		if l == "" {
+			continue
+		}
+		if r := []rune(l); len(r) > crashLogMax {
+			l = string(r[:crashLogMax]) + "…"
+		}
+		return l
+	}
+	return ""
 }
 
 // crashWindow is how long after a container's run ended in an error the
@@ -258,9 +330,8 @@ func pullHint(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, 
 		return fixHint([]string{"minikube ssh -- curl -sI https://registry-1.docker.io/v2/"}, T("The cluster cannot reach Docker Hub (no internet, proxy or DNS inside minikube); fix the connection, then `kubectl delete pod %s`.", p.Name))
 	case strings.Contains(m, "not found") || strings.Contains(m, "manifest unknown"):
 		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name}, T("Docker Hub has no %s: push it under exactly this name.", img))
-	case strings.Contains(m, "denied") || strings.Contains(m, "unauthorized") || strings.Contains(m, "authorization"):
-		return fixHint([]string{"docker push " + img, "kubectl delete pod " + p.Name},
-			T("Docker Hub refused the pull: the repository does not exist or is private. Push it, and make it public (Docker Hub → repository → Settings → Public)."))
+	case strings.Contains(m, "denied") || strings.Contains(m, "unauthorized") || strings.Contains(m, "authorization") || strings.Contains(m, "401"):
+		return privateHint(p, img)
 	}
 	return fixHint([]string{"kubectl describe pod " + p.Name}, T("Its events give the registry's answer; compare the image there with what you pushed (%s).", img))
 }
@@ -282,28 +353,46 @@ func unschedulableHint(d, pod, msg string) L {
 	return fixHint([]string{"kubectl describe pod " + pod}, T("The scheduler's message says why no node fits."))
 }
 
+// privateHint: the registry refused the pull without a login. Docker Hub
+// answers so for a private repository and for one that does not exist.
+// The pull secret is the fix that keeps the repository private (proven on
+// the real node, issue 28); making it public or pushing it are the others.
+func privateHint(p *corev1.Pod, img string) L {
+	why := T("The registry refused the pull without a login: the repository is private, or does not exist. If you pushed it, these let the node pull as you: the secret holds your login (for Docker Hub an access token: Account settings → Personal access tokens, read-only), the default service account hands it to every pod, and the new pod pulls at once. Or make it public (Docker Hub → repository → Settings → Public) and `kubectl delete pod %s`. If you never pushed it: `docker push %s`.", p.Name, img)
+	return i18n.Func(func(lang string) string {
+		return fixHint(pullSecretCommands(p, img, i18n.Tr(lang, "<access-token>")), why).In(lang)
+	})
+}
+
+// pullSecretCommands make the node pull img as the student: a
+// docker-registry secret for img's registry, which the namespace's default
+// service account hands to every new pod, then a new pod.
+func pullSecretCommands(p *corev1.Pod, img, token string) []string {
+	user, server, secret := "user", "https://index.docker.io/v1/", "dockerhub"
+	if r, err := name.ParseReference(img); err == nil {
+		if u, _, ok := strings.Cut(r.Context().RepositoryStr(), "/"); ok {
+			user = u
+		}
+		if reg := r.Context().RegistryStr(); reg != name.DefaultRegistry {
+			server, secret = reg, "regcred"
+		}
+	}
+	return []string{
+		fmt.Sprintf("kubectl create secret docker-registry %s -n %s --docker-server=%s --docker-username=%s --docker-password=%s", secret, p.Namespace, server, user, token),
+		fmt.Sprintf(`kubectl patch serviceaccount default -n %s -p '{"imagePullSecrets":[{"name":"%s"}]}'`, p.Namespace, secret),
+		fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
+	}
+}
+
 // rateLimitHint: Docker Hub allows 10 anonymous pulls an hour per IPv4
 // address (a whole campus behind one NAT shares them) and 100 for a
 // personal account. The fix that lasts is to pull as the student: a
 // docker-registry secret the namespace's default service account hands to
 // every pod, then a new pod.
 func rateLimitHint(p *corev1.Pod, img string) L {
-	user := "user"
-	if r, err := name.ParseReference(img); err == nil {
-		if u, _, ok := strings.Cut(r.Context().RepositoryStr(), "/"); ok {
-			user = u
-		}
-	}
-	cmds := func(token string) []string {
-		return []string{
-			fmt.Sprintf("kubectl create secret docker-registry dockerhub -n %s --docker-server=https://index.docker.io/v1/ --docker-username=%s --docker-password=%s", p.Namespace, user, token),
-			fmt.Sprintf(`kubectl patch serviceaccount default -n %s -p '{"imagePullSecrets":[{"name":"dockerhub"}]}'`, p.Namespace),
-			fmt.Sprintf("kubectl delete pod %s -n %s", p.Name, p.Namespace),
-		}
-	}
 	why := T("Docker Hub allows 10 pulls an hour per IPv4 address without a login (a class behind one campus address shares them) and 100 an hour for a personal account: the secret makes the node pull as you (an access token from Docker Hub → Account settings → Personal access tokens, read-only), and the new pod pulls at once. Or wait for the hour to pass. This is not a mistake in your work.")
 	// The token placeholder is a word the student replaces: in their language.
 	return i18n.Func(func(lang string) string {
-		return fixHint(cmds(i18n.Tr(lang, "<access-token>")), why).In(lang)
+		return fixHint(pullSecretCommands(p, img, i18n.Tr(lang, "<access-token>")), why).In(lang)
 	})
 }

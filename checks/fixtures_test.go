@@ -63,6 +63,9 @@ type fixture struct {
 	Registry *fxRegistry `yaml:"registry"`
 	Run      *fxRun      `yaml:"run"`
 	App      *fxAppProbe `yaml:"app"`
+	// CrashLogs are Target.CrashLogs: the tail of a crashed run's log,
+	// keyed "pod/container".
+	CrashLogs map[string]string `yaml:"crash_logs"`
 	// Now is Snapshot.Now, when gathering took place (RFC 3339); empty:
 	// derived from the newest timestamp in the snapshot.
 	Now time.Time `yaml:"now"`
@@ -499,6 +502,12 @@ func parseFixture(t *testing.T, file string, data []byte) (*fixture, *Snapshot) 
 		}
 	}
 	s := &Snapshot{Cluster: &ClusterInfo{}, NS: ns, Target: Discover(ns, fx.Image, fx.Deployment), Now: fx.Now}
+	if fx.CrashLogs != nil {
+		if s.Target == nil {
+			t.Fatalf("%s: crash_logs without a deployment to hold them", file)
+		}
+		s.Target.CrashLogs = fx.CrashLogs
+	}
 	if c := fx.Cluster; c != nil {
 		ci := s.Cluster
 		ci.Server, ci.Context, ci.Version = c.Server, c.Context, c.Version

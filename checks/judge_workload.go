@@ -172,7 +172,7 @@ func judgePodsRunning(s *Snapshot, _ Params) Judgement {
 	var firstMsg, firstHint L
 	for i := range pods {
 		p := &pods[i]
-		if podReady(p) {
+		if _, down := nodeNotReady(s, p.Spec.NodeName); podReady(p) && !down {
 			if c := recentCrash(p, now); c.x == nil {
 				ok++
 				ev = append(ev, fact(p.Name, "Running, Ready"))

@@ -139,3 +139,13 @@ func Pinned(img *snapshot.ImageInfo) string {
 	}
 	return repo + "@" + img.Digest
 }
+
+// CrashLogs reads the tail of the log of the target's containers that
+// crashed not long ago (see CrashLogs); nil when the client cannot be built.
+func (d *Direct) CrashLogs(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, now time.Time) map[string]string {
+	cs, gerr := d.Client()
+	if gerr != nil {
+		return nil
+	}
+	return CrashLogs(ctx, cs, t, nodes, now)
+}

@@ -55,6 +55,13 @@ type Gatherer interface {
 	Run(ctx context.Context, img *snapshot.ImageInfo, plan *snapshot.Plan) *snapshot.RunProbe
 }
 
+// CrashLogGatherer is a Gatherer that can also read the end of the log of
+// a container that crashed not long ago (Target.CrashLogs). It is optional:
+// the log is evidence quoted in a message, never a reason for a verdict.
+type CrashLogGatherer interface {
+	CrashLogs(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, now time.Time) map[string]string
+}
+
 // Plan says what job's checks need gathered.
 func Plan(job Job) *snapshot.Plan { return checks.PlanFor(needed(job.Lab, job.Steps)) }
 
@@ -114,6 +121,9 @@ func Collect(ctx context.Context, job Job, g Gatherer, clock func() time.Time) (
 		gatherImage(ref)
 	}
 	wg.Wait()
+	if lg, ok := g.(CrashLogGatherer); ok && s.Target != nil && len(s.Target.Pods) > 0 && plan.Needs(snapshot.SrcNamespace) {
+		s.Target.CrashLogs = lg.CrashLogs(ctx, s.Target, s.Cluster.Nodes, clock())
+	}
 	if plan.Needs(snapshot.SrcApp) && s.Target != nil && s.Target.Service != nil {
 		t0 := clock()
 		s.App = g.App(ctx, s.Target, s.Cluster.Nodes, plan)

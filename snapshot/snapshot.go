@@ -141,6 +141,12 @@ type Target struct {
 	EndpointSlices []discoveryv1.EndpointSlice
 	// Events involve the deployment, its replica sets or its pods.
 	Events []corev1.Event
+	// CrashLogs hold the tail (at most 2 KiB) of the log of a container
+	// run that ended in an error not long ago, keyed LogKey(pod,
+	// container): what `kubectl logs POD --previous` shows. Read only from
+	// a real kubelet; evidence for the message, never a reason for a
+	// verdict (a log that could not be read is simply absent).
+	CrashLogs map[string]string
 }
 
 // ImageInfo is what the registry says about the student's image.
@@ -264,3 +270,6 @@ func CleanDir(d string) string {
 	}
 	return path.Clean("/" + d)
 }
+
+// LogKey is the key of Target.CrashLogs for a pod's container.
+func LogKey(pod, container string) string { return pod + "/" + container }

@@ -307,6 +307,12 @@ func (g *cacheGatherer) App(ctx context.Context, t *snapshot.Target, nodes []cor
 	return g.direct.App(ctx, t, nodes, plan)
 }
 
+// CrashLogs reads a crashed container's log directly (each grading: the
+// crash it quotes is the latest).
+func (g *cacheGatherer) CrashLogs(ctx context.Context, t *snapshot.Target, nodes []corev1.Node, now time.Time) map[string]string {
+	return g.direct.CrashLogs(ctx, t, nodes, now)
+}
+
 // Run runs the image once per digest.
 func (g *cacheGatherer) Run(ctx context.Context, img *snapshot.ImageInfo, plan *snapshot.Plan) *snapshot.RunProbe {
 	g.mu.Lock()

@@ -107,12 +107,12 @@ func LayerFromFiles(files []File) (v1.Layer, error) {
 }
 
 // Push writes img to ref on a registry inside the namespace (plain HTTP).
-func Push(ctx context.Context, ref string, img v1.Image) error {
+func Push(ctx context.Context, ref string, img v1.Image, opts ...remote.Option) error {
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		return err
 	}
-	if err := remote.Write(r, img, remote.WithContext(ctx)); err != nil {
+	if err := remote.Write(r, img, append([]remote.Option{remote.WithContext(ctx)}, opts...)...); err != nil {
 		return fmt.Errorf("realnode: pushing %s: %w", ref, err)
 	}
 	return nil

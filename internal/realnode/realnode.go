@@ -170,13 +170,38 @@ func (n *Node) startRegistry() error {
 	}
 	n.RegistryNode = ln.Addr().String()
 	n.regSrv = &http.Server{
-		Handler: registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
-			registry.Logger(log.New(io.Discard, "", 0))),
+		Handler: privateRepos(registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(n.Dir, "registry"))),
+			registry.Logger(log.New(io.Discard, "", 0)))),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = n.regSrv.Serve(l) }()
 	go func() { _ = n.regSrv.Serve(ln) }()
 	return nil
+}
+
+// PrivatePrefix starts the name of a private repository of the registry:
+// /v2/<PrivatePrefix>... answers 401 with a Basic challenge unless given
+// PrivateUser and PrivatePassword, as a private repository does (issue 28:
+// the pull-secret hint proven).
+const (
+	PrivatePrefix   = "budi/private-"
+	PrivateUser     = "budi"
+	PrivatePassword = "kubelab-test-token"
+)
+
+func privateRepos(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/"+PrivatePrefix) {
+			if u, p, ok := r.BasicAuth(); !ok || u != PrivateUser || p != PrivatePassword {
+				w.Header().Set("WWW-Authenticate", `Basic realm="kubelab-test"`)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // startNode is simcluster's Node hook: containerd, the kubelet and

@@ -172,6 +172,12 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		"--service-cluster-ip-range=" + ServiceCIDR,
 		"--service-node-port-range=" + portRange,
 		"--allow-privileged=true",
+		// The API server reaches a node's kubelet (kubectl logs, exec,
+		// port-forward) at the first of these addresses; the default
+		// tries the Hostname first, and kwok's node has one ("minikube"),
+		// whose DNS lookup would leave the machine. Its InternalIP is
+		// 127.0.0.1 (network safety).
+		"--kubelet-preferred-address-types=InternalIP",
 	}
 	if opt.APIAddress != "" {
 		if ip := net.ParseIP(opt.APIAddress); ip == nil || ip.IsLoopback() || opt.Node == nil {
