@@ -83,7 +83,7 @@ func TestReportFixtures(t *testing.T) {
 				defer stop()
 			}
 			r := pipeline.Grade(ctx, pipeline.Request{
-				Lab: lab, Lang: run.lang, Image: image, Student: run.student,
+				Job:         pipeline.Job{Lab: lab, Lang: run.lang, Image: image, Student: run.student},
 				Kube:        gather.LoadKube(c.Kubeconfig, "", ns),
 				ImageOpts:   gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:       true,
@@ -269,7 +269,7 @@ func TestReportsHoldNoSecrets(t *testing.T) {
 	}
 	_ = pub
 	r := pipeline.Grade(ctx, pipeline.Request{
-		Lab: builtinLab(t), Lang: "en", Image: image, Student: report.Student{ID: "1", Name: "Budi"},
+		Job:       pipeline.Job{Lab: builtinLab(t), Lang: "en", Image: image, Student: report.Student{ID: "1", Name: "Budi"}},
 		Kube:      gather.LoadKube(kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Fingerprint: true,
 	})

@@ -116,13 +116,12 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 		steps[s] = true
 	}
 	return pipeline.Request{
-		Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
-		Student:   report.Student{ID: o.StudentID, Name: o.StudentName},
+		Job: pipeline.Job{Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
+			Student: report.Student{ID: o.StudentID, Name: o.StudentName}, Steps: steps},
 		Kube:      gather.LoadKube(o.Kubeconfig, o.Context, o.Namespace),
 		ImageOpts: gather.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
 		NoRun:     o.NoRun,
 		App:       gather.AppOptions{ServiceProxy: !o.NoProxy},
-		Steps:     steps,
 		Timeout:   o.Timeout,
 	}, nil
 }
