@@ -57,12 +57,8 @@ func mdNextSteps(b *strings.Builder, r *Report, L Labels) {
 	if h := nextHint(first); h != "" {
 		fmt.Fprintf(b, "\n→ %s\n", mdText(h))
 	}
-	if len(next) > 1 {
-		var ids []string
-		for _, c := range next[1:] {
-			ids = append(ids, mdCode(c.ID))
-		}
-		b.WriteString("\n" + fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", ")) + "\n")
+	if more := andMore(L, next, mdCode); more != "" {
+		b.WriteString("\n" + more + "\n")
 	}
 	b.WriteString("\n")
 }

@@ -72,12 +72,8 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		if h := nextHint(first); h != "" {
 			fmt.Fprintf(b, "  → %s\n", clean(h))
 		}
-		if len(next) > 1 {
-			var ids []string
-			for _, c := range next[1:] {
-				ids = append(ids, clean(c.ID))
-			}
-			fmt.Fprintf(b, "  %s\n", fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", ")))
+		if more := andMore(L, next, clean); more != "" {
+			fmt.Fprintf(b, "  %s\n", more)
 		}
 	}
 	width, statusW := 0, 8
