@@ -115,7 +115,24 @@ func podTrouble(s *Snapshot, t *Target, p *corev1.Pod) (reason string, msg, hint
 // crashTrouble explains a container run that ended: an error, a crash, an
 // out-of-memory kill, a clean exit of an app that should keep serving.
 func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStatus, x *corev1.ContainerStateTerminated) (string, L, L) {
+	// Which command shows that run's log depends on where the status puts
+	// it. The kubelet keeps one ended container per container name (its
+	// garbage collection removes the older ones), and names it in
+	// lastState while the next run is Running or waiting out its back-off:
+	// `--previous` reads it. But for a while after a run ends, its status
+	// shows that run as state.terminated, and lastState names the run
+	// before, already removed: `--previous` then answers "unable to
+	// retrieve container logs" (seen on the real node, issue 28), and the
+	// plain `kubectl logs` is the one that reads the crash.
 	logs := "kubectl logs " + p.Name + " --previous"
+	logHint := func(why L) L { return fixHint([]string{logs}, why) }
+	if cs.State.Terminated == x {
+		logs = "kubectl logs " + p.Name
+		logHint = func(why L) L {
+			return i18n.Concat(fixHint([]string{logs}, why), i18n.Raw(" "),
+				T("Once the pod has started again, that run's log is `kubectl logs %s --previous`.", p.Name))
+		}
+	}
 	switch {
 	case x.Reason == "OOMKilled" || x.ExitCode == 137 && strings.Contains(x.Message, "OOM"):
 		limit := "256Mi"
@@ -127,10 +144,10 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 			startHint(s, t, x.Message)
 	case x.ExitCode == 0:
 		return "Completed", T("Pod %s: the app exits with code 0 instead of serving.", p.Name),
-			fixHint([]string{logs}, T("The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py."))
+			logHint(T("The container must keep running: app.py should end with app.run(host=\"0.0.0.0\", port=5000), and the image's CMD should start app.py."))
 	}
 	return x.Reason, T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason),
-		fixHint([]string{logs}, T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
+		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
 }
 
 // crashWindow is how long after a container's run ended in an error the

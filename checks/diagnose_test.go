@@ -336,7 +336,7 @@ func TestKubeletStates(t *testing.T) {
 			p.Status.ContainerStatuses[0].Ready = false
 			p.Status.Conditions = p.Status.Conditions[:1]
 			p.Status.ContainerStatuses[0].State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 2}}
-		}}, []string{"stopped with exit code 2", "hint:`kubectl logs " + name + " --previous`"}, []string{"kode keluar 2"}},
+		}}, []string{"stopped with exit code 2", "hint:`kubectl logs " + name + "`. It shows", "hint:Once the pod has started again, that run's log is `kubectl logs " + name + " --previous`."}, []string{"kode keluar 2"}},
 		{"OOMKilled", img, time.Hour, []func(*corev1.Pod){waiting("CrashLoopBackOff", ""), lastStop("OOMKilled", 137)},
 			[]string{"OOMKilled", "hint:`kubectl set resources deployment hello-flask --limits=memory=256Mi`."}, []string{"memori"}},
 		{"exit 0", img, time.Hour, []func(*corev1.Pod){waiting("CrashLoopBackOff", ""), lastStop("Completed", 0)},

@@ -9,28 +9,33 @@ import (
 )
 
 // Canvas's gradebook import, as instructure/canvas-lms reads a file
-// (app/models/gradebook_importer.rb; grade/lms_conformance_test.go runs a
-// transcription of it on our files):
+// (lib/gradebook_importer.rb at 00b222d7, "GI" below;
+// grade/testdata/lms/canvas_import.rb is the transcription
+// grade/lms_conformance_test.go runs on our files, and names every
+// version it cites):
 //
 //   - the header must start Student, ID; "SIS User ID", "SIS Login ID" and
 //     Section follow, and the course's custom columns (its Notes column
 //     when shown) are counted as student information that sits between
-//     Section and the assignments (update_column_count,
-//     last_student_info_column): a notes column after the assignment makes
-//     Canvas take the assignment for student information and import no
-//     grade at all;
+//     Section and the assignments (update_column_count, GI 432-458;
+//     last_student_info_column, GI 422-425): a notes column after the
+//     assignment makes Canvas take the assignment for student information
+//     and import no grade at all;
 //   - every field, quoted or not, goes through the decimal_comma_to_period
-//     converter: a cell of digits, dots and commas loses all separators
-//     but the last, which becomes a dot ("22.01.234" -> "2201.234");
+//     converter (GI 110-124, applied by csv_stream, GI 749-762): a cell of
+//     digits, dots and commas loses all separators but the last, which
+//     becomes a dot ("22.01.234" -> "2201.234");
 //   - a custom column cell holds at most 255 characters
-//     (custom_gradebook_column_datum.rb, validates_length_of with
-//     maximum_string_length): a longer one fails the whole bulk save;
+//     (app/models/custom_gradebook_column_datum.rb at 0a84c350, lines
+//     22-23, validates_length_of with maximum_string_length; saved with
+//     save! in process_bulk_update_custom_columns, lines 41-63): a longer
+//     one fails the whole bulk save;
 //   - a row whose first cell includes "Points Possible" is read as the
-//     points row (check_for_non_student_row);
+//     points row (check_for_non_student_row, GI 727-747);
 //   - an empty grade cell that differs from the grade Canvas has is sent
 //     as posted_grade null and removes it
-//     (ui/features/gradebook_uploads/jquery/process_gradebook_upload.js,
-//     populateGradeDataPerSubmission).
+//     (ui/features/gradebook_uploads/jquery/process_gradebook_upload.js at
+//     0a4d8b88, populateGradeDataPerSubmission, lines 250-266).
 
 // CanvasNotesMax is the most characters a Canvas custom column cell holds.
 const CanvasNotesMax = 255

@@ -19,14 +19,15 @@ import (
 // The LMS conformance tests feed our Canvas and Moodle files to the
 // importers' own parsing and matching, transcribed from their source:
 // testdata/lms/canvas_import.rb (instructure/canvas-lms
-// app/models/gradebook_importer.rb, custom_gradebook_column_datum.rb,
-// ui/features/gradebook_uploads/jquery/process_gradebook_upload.js) run
-// by Ruby with its CSV library, as Canvas runs it, and
-// testdata/lms/moodle_import.php (moodle/moodle lib/csvlib.class.php,
-// grade/import/csv/classes/load_data.php) run by php-cli with the fgetcsv
-// arguments Moodle passes. Each case also runs a control: the file as
-// kubelab wrote it before (or a blank grade), to show that the
-// transcription sees the failure the fix is for.
+// lib/gradebook_importer.rb at 00b222d7, custom_gradebook_column_datum.rb
+// at 0a84c350, ui/features/gradebook_uploads/jquery/process_gradebook_upload.js
+// at 0a4d8b88) run by Ruby with its CSV library, as Canvas runs it, and
+// testdata/lms/moodle_import.php (moodle/moodle at 6374475dc3cf:
+// lib/csvlib.class.php, grade/import/csv/classes/load_data.php) run by
+// php-cli with the fgetcsv arguments Moodle passes. Each rule in the two
+// scripts cites the file and lines it transcribes. Each case also runs a
+// control: the file as kubelab wrote it before (or a blank grade), to
+// show that the transcription sees the failure the fix is for.
 
 // lmsStudent is one student of a conformance class.
 type lmsStudent struct {
@@ -209,7 +210,7 @@ var canvasClass = []struct {
 
 func canvasSetup(notes string) (canvasCourse, []lmsStudent) {
 	course := canvasCourse{
-		Assignments:   []map[string]any{{"id": 4711, "title": "Lab 1: Kubernetes", "published": true}},
+		Assignments:   []map[string]any{{"id": 4711, "title": "Lab 1: Kubernetes", "published": true, "points_possible": 95}},
 		CustomColumns: []map[string]any{{"id": 7, "title": "Notes", "workflow_state": notes}},
 	}
 	var sts []lmsStudent
@@ -372,7 +373,8 @@ func TestCanvasImportConformance(t *testing.T) {
 
 	t.Run("controls", func(t *testing.T) {
 		// The layout kubelab wrote before: Notes after the assignment.
-		// Canvas takes the assignment for student information.
+		// Canvas takes the assignment for student information
+		// (gradebook_importer.rb 422-425, 432-458).
 		rows := readCSV(t, file)
 		for i := range rows {
 			rows[i] = append(append(append([]string{}, rows[i][:5]...), rows[i][6]), rows[i][5])
@@ -382,8 +384,10 @@ func TestCanvasImportConformance(t *testing.T) {
 		if len(got.GradeData) != 0 || len(got.Assignments) != 0 {
 			t.Errorf("Notes after the assignment: %+v; the transcription should import no grade", got)
 		}
-		// A blank grade cell for the student not graded, and the whole
-		// feedback in the note.
+		// A blank grade cell for the student not graded
+		// (process_gradebook_upload.js 250-266: posted_grade null), and
+		// the whole feedback in the note (custom_gradebook_column_datum.rb
+		// 22-23, 41-63: the save fails over 255 characters).
 		rows = readCSV(t, file)
 		rows = append(rows, []string{"Ani Rahma", "", "S-2207777", "", "", "", ""})
 		rows[len(rows)-2][5] = Feedback(byID["2209999"], "en")
@@ -576,7 +580,8 @@ func TestMoodleImportConformance(t *testing.T) {
 		file, _, byID := lmsExport(t, results, ExportOptions{Format: FormatMoodle, Provisional: true})
 		rows := readCSV(t, file)
 		// The cells as RFC 4180 alone writes them: the hint ending in a
-		// backslash runs the row into the next one.
+		// backslash runs the row into the next one (csvlib.class.php
+		// 129-139, fgetcsv with its backslash escape; 164-173).
 		for i, r := range rows[1:] {
 			for _, e := range byID {
 				if r[0] == e.Email {
@@ -593,12 +598,34 @@ func TestMoodleImportConformance(t *testing.T) {
 		if !ok {
 			t.Errorf("backslashes written plainly: %+v; the transcription should misread the file", got)
 		}
-		// A blank email: Moodle gives the row's grade to the row above.
+		// A blank email (Eko's row, had kubelab written it): Moodle looks
+		// it up like any other value (load_data.php 402-407, since
+		// MDL-52052), so it matches the one account without an email,
+		// Ani's, and Eko's grade goes to her.
 		rows = readCSV(t, file)
-		rows = append(rows, []string{"", "Ani Rahma", "95", "x"})
-		runImporter(t, "php", "moodle_import.php", writeCSV(t, rows), setup("useremail"), &got)
-		if n := len(got.Grades); got.Error != nil || n == 0 || got.Grades[n-1].User == 5 || got.Grades[n-1].FinalGrade == nil || *got.Grades[n-1].FinalGrade != 95 {
-			t.Errorf("a blank email: %+v; the transcription should give the grade to the previous user", got)
+		rows = append(rows, []string{"", "Eko", "95", "x"})
+		blank := writeCSV(t, rows)
+		got = moodleResult{}
+		runImporter(t, "php", "moodle_import.php", blank, setup("useremail"), &got)
+		if n := len(got.Grades); got.Error != nil || n == 0 || got.Grades[n-1].User != 5 || got.Grades[n-1].FinalGrade == nil || *got.Grades[n-1].FinalGrade != 95 {
+			t.Errorf("a blank email: %+v; the transcription should give the grade to the account without an email", got)
+		}
+		// With two accounts without an email, or none, the whole import
+		// is cancelled.
+		for _, c := range []struct {
+			users []moodleUser
+			err   string
+		}{
+			{append(append([]moodleUser{}, users...), moodleUser{8, "", "guru", ""}), "usermappingerrormultipleusersfound"},
+			{append(append([]moodleUser{}, users[:3]...), users[4:]...), "usermappingerror:"},
+		} {
+			s := setup("useremail")
+			s["users"] = c.users
+			got = moodleResult{}
+			runImporter(t, "php", "moodle_import.php", blank, s, &got)
+			if got.Error == nil || !strings.HasPrefix(*got.Error, c.err) {
+				t.Errorf("a blank email, %d accounts: %+v; want the import cancelled (%s)", len(c.users), got, c.err)
+			}
 		}
 	})
 }

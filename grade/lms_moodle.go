@@ -7,26 +7,31 @@ import (
 	"strings"
 )
 
-// Moodle's CSV grade import, as moodle/moodle reads a file
-// (lib/csvlib.class.php and grade/import/csv/classes/load_data.php;
-// grade/lms_conformance_test.go runs a transcription of them on our files):
+// Moodle's CSV grade import, as moodle/moodle reads a file (at commit
+// 6374475dc3cf, 4.4dev: lib/csvlib.class.php "CSV" and
+// grade/import/csv/classes/load_data.php "LD" below;
+// grade/testdata/lms/moodle_import.php is the transcription
+// grade/lms_conformance_test.go runs on our files):
 //
-//   - csv_import_reader::load_csv_content reads the file with PHP's
-//     fgetcsv($fp, 0, $delimiter, '"'): the escape character is the
-//     default backslash, so inside a quoted cell a backslash keeps the
-//     next character from ending it. A feedback with \" or ending in \
-//     makes the row's cells run together, and one row with another number
-//     of cells than the header rejects the whole file (csvweirdcolumns);
-//   - prepare_import_grade_data trims every cell, then check_user_exists
-//     matches the chosen identifier to exactly one user (email and
-//     username case-insensitively, ID number exactly); no user, or more
-//     than one, cancels the whole import;
-//   - a blank identifier (PHP's empty(): "" or "0") is skipped, and the
-//     row's grades go to the previous row's user (studentid is not reset
-//     per row), or cancel the import on the first row;
-//   - an empty grade cell stores no grade (NULL), removing the one there;
-//   - insert_grade_record cancels the import for a grade over 100 unless
-//     the site allows unlimited grades (gradepointmax).
+//   - csv_import_reader::load_csv_content (CSV 92-188) reads the file with
+//     PHP's fgetcsv($fp, 0, $delimiter, '"') (CSV 129): the escape
+//     character is the default backslash, so inside a quoted cell a
+//     backslash keeps the next character from ending it. A feedback with
+//     \" or ending in \ makes the row's cells run together, and one row
+//     with another number of cells than the header rejects the whole file
+//     (csvweirdcolumns, CSV 164-173);
+//   - prepare_import_grade_data trims every cell (LD 505-506), then
+//     check_user_exists (LD 221-264) matches the chosen identifier to
+//     exactly one user (email and username case-insensitively, ID number
+//     exactly); no user, or more than one, cancels the whole import;
+//   - a blank identifier is looked up like any other (LD 402-407; Moodle
+//     skipped it before MDL-52052, 2020): it matches the accounts whose
+//     field is blank, so the row's grade goes to the one account without
+//     an email (or ID number), or the import is cancelled;
+//   - an empty grade cell stores no grade (NULL, LD 336-337), removing the
+//     one there;
+//   - insert_grade_record (LD 156-175) cancels the import for a grade over
+//     100 unless the site allows unlimited grades (gradepointmax).
 
 // MoodleGradeMax is the highest grade Moodle imports unless "Unlimited
 // grades" is on.

@@ -46,6 +46,7 @@ func (s *Server) Publish(rep *report.Report) {
 			}
 		}
 		d := resultsData{Report: &step, Status: stepStatus(rep, st.ID), L: report.LabelsFor(rep.Lang), UI: uiIn(rep.Lang), Marks: ev.Marks}
+		d.brief(rep.Lang, s.cachedEnv(), s.EnvOptions)
 		var buf bytes.Buffer
 		if err := s.tmpl.ExecuteTemplate(&buf, "results.html", d); err == nil {
 			ev.Results[st.ID] = buf.String()

@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/i18n"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
@@ -49,6 +50,14 @@ type Server struct {
 	Image, Namespace string
 	// Log receives one line per check run (nil: discard).
 	Log *log.Logger
+	// Env probes the student's machine as kubelab doctor does
+	// (gather.ProbeEnv); when it finds something missing, every page opens
+	// with the "Before you start" block and a check shows one line per
+	// step. nil: never probed.
+	Env func(ctx context.Context) []gather.EnvProblem
+	// EnvOptions are what Env probes with, for the wording (context
+	// names, the image's registry).
+	EnvOptions gather.EnvOptions
 
 	token string
 	tmpl  *template.Template
@@ -60,6 +69,9 @@ type Server struct {
 	checking bool
 	live     []byte               // last Publish, for pages opened later
 	subs     map[chan []byte]bool // open /events streams
+	// The last environment probe (envNow, check).
+	envKnown    bool
+	envProblems []gather.EnvProblem
 }
 
 // New prepares a server: renders every step in every language once.
@@ -174,6 +186,8 @@ type pageData struct {
 	UI                                  map[string]string
 	// Passed of Graded steps (those with checks) passed: the progress bar.
 	Passed, Graded int
+	// Before is the "Before you start" block (nil: the machine is ready).
+	Before *beforeData
 }
 
 func (s *Server) lang(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -231,7 +245,9 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, "index.html", s.data(lang, "/", ""))
+	d := s.data(lang, "/", "")
+	d.Before = before(lang, s.envNow(r.Context()), s.EnvOptions)
+	s.render(w, "index.html", d)
 }
 
 func (s *Server) step(w http.ResponseWriter, r *http.Request) {
@@ -259,6 +275,7 @@ func (s *Server) step(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Body = s.pages[id][lang]
 	d.HasChecks = len(st.Checks) > 0
+	d.Before = before(lang, s.envNow(r.Context()), s.EnvOptions)
 	s.render(w, "step.html", d)
 }
 
@@ -267,7 +284,9 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, "finish.html", s.data(lang, "/finish", ""))
+	d := s.data(lang, "/finish", "")
+	d.Before = before(lang, s.envNow(r.Context()), s.EnvOptions)
+	s.render(w, "finish.html", d)
 }
 
 type checkRequest struct {
@@ -284,6 +303,11 @@ type resultsData struct {
 	All        bool
 	// Marks are the steps' statuses after this check, for the TOC.
 	Marks map[string]string
+	// Before and Lines replace the checks when the machine is not ready:
+	// the fixes, then one line per step (report.StepLines), as kubelab
+	// check prints it.
+	Before *beforeData
+	Lines  []report.StepLine
 }
 
 func (s *Server) check(w http.ResponseWriter, r *http.Request) {
@@ -323,6 +347,12 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer func() { s.mu.Lock(); s.checking = false; s.mu.Unlock() }()
 
+	// The environment probes run beside the grading, as in kubelab check.
+	var envc chan []gather.EnvProblem
+	if s.Env != nil {
+		envc = make(chan []gather.EnvProblem, 1)
+		go func() { envc <- s.Env(r.Context()) }()
+	}
 	start := time.Now()
 	rep := s.Grade(r.Context(), steps, req.Lang)
 	if s.Log != nil {
@@ -346,6 +376,11 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	if all {
 		d.Status = overall(rep.Checks)
 	}
+	if envc != nil {
+		ps := <-envc
+		s.setEnv(ps)
+		d.brief(req.Lang, ps, s.EnvOptions)
+	}
 	for _, c := range rep.Checks {
 		if c.ID == "cluster.components" && c.Status == report.Pass {
 			for _, e := range c.Evidence {
@@ -354,6 +389,15 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, "results.html", d)
+}
+
+// brief makes the results the brief ones when ps keep steps from being
+// checked (gather.BlocksSteps).
+func (d *resultsData) brief(lang string, ps []gather.EnvProblem, env gather.EnvOptions) {
+	if !gather.BlocksSteps(ps) {
+		return
+	}
+	d.Before, d.Lines = before(lang, ps, env), report.StepLines(d.Report)
 }
 
 // stepStatus sums a step's results up: error, fail, partial, or pass.

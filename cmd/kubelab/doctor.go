@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/kubelab/kubelab/checks"
@@ -69,92 +67,21 @@ func (o *doctorOptions) run(ctx context.Context, w io.Writer) error {
 	}
 	k := env.Kube
 	fmt.Fprintln(w, checks.T("Ready: kubeconfig (context %s, server %s), the registry %s and Docker all answer. Next: kubelab lab show",
-		k.Context, k.Server, registryHost(o.Image, o.Insecure)).In(o.g.Lang))
+		k.Context, k.Server, gather.RegistryHost(o.Image, o.Insecure)).In(o.g.Lang))
 	return nil
 }
 
-// registryHost is the registry an image lives on, as a student knows it
-// ("Docker Hub" rather than index.docker.io).
-func registryHost(image string, insecure bool) string {
-	if image == "" {
-		return "Docker Hub"
-	}
-	var opts []name.Option
-	if insecure {
-		opts = append(opts, name.Insecure)
-	}
-	ref, err := name.ParseReference(image, opts...)
-	if err != nil || ref.Context().RegistryStr() == name.DefaultRegistry {
-		return "Docker Hub"
-	}
-	return ref.Context().RegistryStr()
-}
-
-// envFix words one environment problem for a student: what is missing, in
-// their language, and the one command that fixes it (a command, so the
-// same in both languages). The library's own text stays out: it is in
-// English whatever the student reads, and doctor's evidence is the fix.
-func envFix(p gather.EnvProblem, env gather.EnvOptions) (checks.L, string) {
-	switch p.Kind {
-	case gather.EnvNoKubeconfig:
-		return checks.T("There is no kubeconfig yet: no cluster has been started on this computer."), "minikube start"
-	case gather.EnvBadKubeconfig:
-		return checks.T("The kubeconfig cannot be read."), "minikube update-context"
-	case gather.EnvWrongContext:
-		return checks.T("kubectl points at the context %s, whose cluster does not answer; the lab's cluster is %s.", env.Kube.Context, p.Context), "kubectl config use-context " + p.Context
-	case gather.EnvClusterDown:
-		return checks.T("The cluster (context %s) does not answer: minikube is not running.", env.Kube.Context), "minikube start"
-	case gather.EnvUnauthorized:
-		return checks.T("The cluster refused the credentials in the kubeconfig."), "minikube update-context"
-	case gather.EnvRegistryDown:
-		host := registryHost(env.Image, env.Insecure)
-		login := "docker login"
-		if host != "Docker Hub" {
-			login += " " + host
-		}
-		// docker login both tests the way to the registry (network,
-		// proxy) and is what the push step needs anyway.
-		return checks.T("The registry %s cannot be reached from this computer (network or proxy).", host), login
-	case gather.EnvNoDocker:
-		fix := "docker desktop start"
-		if runtime.GOOS == "linux" {
-			fix = "sudo systemctl start docker"
-		}
-		return checks.T("Docker is not running."), fix
-	}
-	return checks.T("Something kubelab needs is missing."), "kubelab doctor"
-}
-
 // beforeYouStart is the block check and doctor open with when the machine
-// is not ready: each problem in a line, its fixing command below it.
+// is not ready: each problem in a line, its fixing command below it. The
+// wording is gather.EnvFixes', shared with the serve page.
 func beforeYouStart(lang string, ps []gather.EnvProblem, env gather.EnvOptions) string {
 	var b strings.Builder
 	b.WriteString(checks.T("Before you start: kubelab cannot check your work yet.").In(lang) + "\n")
-	seen := map[string]bool{}
-	n := 0
-	for _, p := range ps {
-		what, fix := envFix(p, env)
-		if seen[fix+what.Key()] {
-			continue
-		}
-		seen[fix+what.Key()] = true
-		n++
-		fmt.Fprintf(&b, "  %d. %s\n       $ %s\n", n, what.In(lang), fix)
+	for i, f := range gather.EnvFixes(ps, env) {
+		fmt.Fprintf(&b, "  %d. %s\n       $ %s\n", i+1, f.What.In(lang), f.Command)
 	}
 	b.WriteString(checks.T("Then run the same command again (kubelab doctor checks only these).").In(lang) + "\n")
 	return b.String()
-}
-
-// blocksSteps says whether a problem keeps steps from being checked at all
-// (then check shows the brief report). A stopped Docker engine alone does
-// not: only image.runs needs it, and the full report says so.
-func blocksSteps(ps []gather.EnvProblem) bool {
-	for _, p := range ps {
-		if p.Kind != gather.EnvNoDocker {
-			return true
-		}
-	}
-	return false
 }
 
 // envProbes are the environment probes of one check or submit, running
@@ -164,9 +91,14 @@ type envProbes struct {
 	ch  chan []gather.EnvProblem
 }
 
+// envOptions are what the environment probes of check, submit and serve
+// look at: the target's kubeconfig, context and image.
+func (o *checkOptions) envOptions(req pipeline.Request) gather.EnvOptions {
+	return gather.EnvOptions{Kube: req.Kube, Kubeconfig: o.Kubeconfig, Image: o.Image, Insecure: o.Insecure}
+}
+
 func (o *checkOptions) startProbes(ctx context.Context, req pipeline.Request) *envProbes {
-	p := &envProbes{env: gather.EnvOptions{Kube: req.Kube, Kubeconfig: o.Kubeconfig, Image: o.Image, Insecure: o.Insecure},
-		ch: make(chan []gather.EnvProblem, 1)}
+	p := &envProbes{env: o.envOptions(req), ch: make(chan []gather.EnvProblem, 1)}
 	go func() { p.ch <- gather.ProbeEnv(ctx, p.env) }()
 	return p
 }
@@ -180,7 +112,7 @@ func (p *envProbes) writeBrief(w io.Writer, r *report.Report, lang string, color
 		return false, nil
 	}
 	ps := <-p.ch
-	if !blocksSteps(ps) {
+	if !gather.BlocksSteps(ps) {
 		return false, nil
 	}
 	if err := report.WriteTextBrief(w, r, beforeYouStart(lang, ps, p.env), report.TextOptions{Color: color}); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
@@ -81,6 +82,10 @@ func (o *serveOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 		return exitf(ExitInternal, "%w", err)
 	}
 	srv.Image, srv.Namespace = req.Image, req.Kube.Namespace
+	// The page opens with doctor's "Before you start" block while the
+	// machine is not ready, as check does in the terminal.
+	srv.EnvOptions = o.check.envOptions(req)
+	srv.Env = func(ctx context.Context) []gather.EnvProblem { return gather.ProbeEnv(ctx, srv.EnvOptions) }
 	srv.Log = log.New(stderr, "kubelab serve: ", log.LstdFlags)
 	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {

@@ -1,22 +1,37 @@
 # Canvas's gradebook CSV import, transcribed from instructure/canvas-lms for
-# grade/lms_conformance_test.go: the parsing and matching of
-# app/models/gradebook_importer.rb (class GradebookImporter, the version with
-# ASSIGNMENT_PRELOADED_FIELDS ending in final_grader_id), the custom column
-# save of app/models/custom_gradebook_column_datum.rb and the grade upload of
-# ui/features/gradebook_uploads/jquery/process_gradebook_upload.js (commit
-# 0a4d8b88). The database is replaced by a course in JSON; everything that
-# reads the file is kept, with Ruby's own CSV library as Canvas uses it.
-# Each method names the one it transcribes. Left out: the LastName/FirstName
-# header variant (a feature flag), override scores and grade statuses,
-# grading periods, pass/fail translation, anonymous and moderated grading
-# (none apply to a points assignment kubelab fills).
+# grade/lms_conformance_test.go. Everything that reads the file is kept, with
+# Ruby's own CSV library as Canvas uses it; the database is replaced by a
+# course in JSON. Each rule below cites the file and lines it transcribes, in
+# these stored versions of instructure/canvas-lms (read whole through the
+# public-source file index; line numbers counted from the first byte):
+#
+#   GI = lib/gradebook_importer.rb                  at 00b222d77ee43d046e6aee0347c4ed5b27e1741f
+#   JS = ui/features/gradebook_uploads/jquery/process_gradebook_upload.js
+#                                                    at 0a4d8b88119f0fbc3bfccf010d54cff86f6e61c2
+#   CD = app/models/custom_gradebook_column_datum.rb at 0a84c350b9fec1c679c942b63fc0b724ee902e79
+#
+# (The importer is lib/gradebook_importer.rb; no stored version of Canvas has
+# an app/models/gradebook_importer.rb.) Two helpers are cited by name only,
+# their files being too long to count here: Assignment.title_and_id
+# (app/models/assignment.rb) and ActiveRecord::Base.maximum_string_length
+# (255, Canvas's ActiveRecord extension).
+#
+# Left out: the LastName/FirstName header variant (a feature flag, GI
+# 433-438), the Root Account column's other root accounts (GI 560-566),
+# override scores and grade statuses, grading periods, pass/fail translation
+# (GI 341-360), anonymous and moderated grading, read-only columns and
+# assignments, concluded enrollments (GI 319-323): none apply to a points
+# assignment kubelab fills. A student the file names but Canvas does not
+# know is resolved on the matching page (docs/lms.md); the transcription
+# takes "ignore".
 #
 # usage: ruby canvas_import.rb FILE.csv COURSE.json  -> JSON on stdout
 require "csv"
 require "json"
 require "set"
 
-# gradebook_importer.rb: CSV::Converters[:nil] and [:decimal_comma_to_period]
+# GI 104-108 CSV::Converters[:nil], GI 110-124 [:decimal_comma_to_period]:
+# every field, quoted or not, goes through both (csv_stream, GI 749-762).
 CSV::Converters[:nil] = lambda do |e|
   e.nil? ? e : raise
 rescue
@@ -37,7 +52,7 @@ CSV::Converters[:decimal_comma_to_period] = lambda do |field|
   end
 end
 
-# Assignment.title_and_id (app/models/assignment.rb)
+# Assignment.title_and_id (app/models/assignment.rb, by name): "Title (id)".
 def title_and_id(str)
   if str =~ /\A(.*)\s\((\d+)\)\z/
     [$1, $2]
@@ -49,10 +64,12 @@ end
 class InvalidHeaderRow < StandardError; end
 
 class Importer
+  # GI 460-470
   GRADEBOOK_IMPORTER_RESERVED_NAMES = [
     "Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
     "Section", "Integration ID", "Root Account"
   ].freeze
+  # GI 472-482
   NON_ASSIGNMENT_COLUMN_HEADERS = [
     "Current Score", "Current Points", "Current Grade", "Final Score",
     "Final Points", "Final Grade", "Override Score", "Override Grade",
@@ -68,7 +85,8 @@ class Importer
     @next_negative -= 1
   end
 
-  # parse!: @all_assignments are the course's published assignments only.
+  # parse! (GI 126-339): @all_assignments are the course's published
+  # assignments only (GI 129-134); the rows are read by GI 165-183.
   def parse!(path)
     @all_assignments = @course["assignments"].select { |a| a["published"] }.to_h { |a| [a["id"], a] }
     @all_students = @course["students"].to_h { |s| [s["id"], s] }
@@ -98,7 +116,8 @@ class Importer
     finish
   end
 
-  # csv_stream and semicolon_delimited? / identify_delimiter
+  # csv_stream (GI 749-762), semicolon_delimited? (GI 714-725) and
+  # identify_delimiter (GI 698-712)
   def csv_stream(path, &block)
     first_lines = []
     File.open(path) do |csv|
@@ -116,7 +135,7 @@ class Importer
     CSV.foreach(path, converters: %i[nil decimal_comma_to_period], skip_lines: /^[;, ]+$/, col_sep: semicolon ? ";" : ",", &block)
   end
 
-  # check_for_non_student_row
+  # check_for_non_student_row (GI 727-747)
   def check_for_non_student_row(row)
     if @assignments.nil?
       @assignments = process_header(row)
@@ -131,14 +150,14 @@ class Importer
     false
   end
 
-  # custom_gradebook_columns: @context.custom_gradebook_columns.active
+  # custom_gradebook_columns (GI 694-696): @context.custom_gradebook_columns.active
   # (custom_gradebook_column.rb: scope :active, workflow_state "active";
   # a hidden column is "hidden")
   def custom_gradebook_columns
     @course["custom_columns"].select { |c| c["workflow_state"] == "active" }
   end
 
-  # process_custom_column_headers
+  # process_custom_column_headers (GI 362-375)
   def process_custom_column_headers(row)
     row.each_with_index do |header_column, index|
       next if GRADEBOOK_IMPORTER_RESERVED_NAMES.include?(header_column)
@@ -150,7 +169,8 @@ class Importer
     end
   end
 
-  # process_header
+  # process_header (GI 384-399), strip_custom_columns (GI 377-382),
+  # calc_assignment_indices (GI 401-407)
   def process_header(row)
     original_header_row = row.dup
     raise InvalidHeaderRow unless header?(row)
@@ -164,7 +184,9 @@ class Importer
     assignments_and_headers.map { |a| a[:assignment] }
   end
 
-  # header?, last_student_info_column, row_has_student_headers?
+  # header? (GI 409-420), last_student_info_column (GI 422-425: "Custom
+  # Columns are between section and assignments"), row_has_student_headers?
+  # (GI 427-430)
   def header?(row)
     return false unless row.length > 3 && row[0].include?("Student") && row[1].include?("ID")
 
@@ -175,7 +197,8 @@ class Importer
     true
   end
 
-  # update_column_count (no LastName/FirstName: that header needs a flag)
+  # update_column_count (GI 432-458; no LastName/FirstName: that header
+  # needs a flag)
   def update_column_count(row)
     @student_columns = student_name_column_count = 3
     if /SIS\s+Login\s+ID/.match?(row[student_name_column_count - 1])
@@ -191,14 +214,15 @@ class Importer
     @student_columns += @parsed_custom_column_data.length
   end
 
-  # strip_non_assignment_columns, drop_student_information_columns
+  # strip_non_assignment_columns (GI 484-491), drop_student_information_columns
+  # (GI 493-495)
   def strip_non_assignment_columns(stripped_row)
     stripped_row.shift(@student_columns)
     non_assignment_regex = Regexp.new(NON_ASSIGNMENT_COLUMN_HEADERS.join("|"))
     stripped_row.grep_v(non_assignment_regex)
   end
 
-  # parse_assignments
+  # parse_assignments (GI 498-513)
   def parse_assignments(stripped_row)
     stripped_row.filter_map do |name_and_id|
       title, id = title_and_id(name_and_id)
@@ -209,16 +233,24 @@ class Importer
     end
   end
 
-  # process_pp
+  # process_pp (GI 549-554)
   def process_pp(row)
     @pp_row = row
     @assignments.each do |a|
-      a["points_possible"] = row[@assignment_indices[a["id"]]] if row[@assignment_indices[a["id"]]]
+      v = row[@assignment_indices[a["id"]]]
+      next unless v
+
+      # Assignment#points_possible= on a record: ActiveRecord marks it
+      # changed when the float differs (nil before is a change).
+      was = a["points_possible"]
+      a["points_possible_changed"] = true if was.nil? || Float(was) != (Float(v) rescue v)
+      a["points_possible"] = v
     end
   end
 
-  # process_student: the ID column (Canvas's user id), then the SIS User
-  # ID, then the SIS Login ID, then the name; else a new (unknown) student.
+  # process_student (GI 556-590): the ID column (Canvas's user id), then
+  # the SIS User ID, then the SIS Login ID, then the name; else a new
+  # (unknown) student.
   def process_student(row)
     student_id = row[1]
     student = @all_students[student_id.to_i] if student_id && !student_id.to_s.strip.empty?
@@ -240,7 +272,8 @@ class Importer
     !v.nil? && !v.to_s.strip.empty?
   end
 
-  # process_submissions (every assignment is assigned to every student)
+  # process_submissions (GI 592-642; every assignment is assigned to every
+  # student)
   def process_submissions(row, student)
     @submissions[student["id"]] = @assignments.map do |a|
       { "grade" => row[@assignment_indices[a["id"]]]&.strip, "assignment_id" => a["id"] }
@@ -250,8 +283,10 @@ class Importer
     end
   end
 
-  # no_score?, no_change_to_value? (I18n.n(x, precision: 2) compared as
-  # strings: a number's two-decimal rendering)
+  # no_score? (GI 855-857), no_change_to_value? (GI 859-873) with
+  # consider_excused as no_change_to_submission? (GI 875-877) passes it:
+  # I18n.n(x, precision: 2) compared as strings, a number's two-decimal
+  # rendering.
   def no_score?(value)
     value.nil? || value.to_s.strip.empty? || value == "-"
   end
@@ -265,19 +300,21 @@ class Importer
   def no_change_to_value?(new_value, current_value)
     return true if new_value == current_value
     return true if no_score?(current_value) && no_score?(new_value)
-    return false if no_score?(current_value) || no_score?(new_value)
+    return false unless present?(current_value) && present?(new_value)
     return false if new_value.to_s.casecmp?("EX") || current_value.casecmp?("EX")
 
     n2(current_value) == n2(new_value)
   end
 
-  # The end of parse! (original grades, weeding out unchanged assignments
-  # and custom columns), then what the browser sends:
-  # process_gradebook_upload.js populateGradeDataPerSubmission (grades) and
-  # parseCustomColumnData, then CustomGradebookColumnDatum
-  # .process_bulk_update_custom_columns (content present: save!, whose
-  # validates_length_of :content, maximum: maximum_string_length (255)
-  # raises; blank: destroy).
+  # The end of parse! (GI 223-256: original grades and current notes;
+  # GI 260-317: unless a student is unknown, weed out assignments and
+  # custom columns with no change), then what the browser sends: upload
+  # (JS 45-96) sends the custom columns when any are left (JS 56-62), by
+  # uploadCustomColumnData and parseCustomColumnData (JS 98-125), and the
+  # grades by populateGradeDataPerSubmission (JS 250-266); then
+  # CustomGradebookColumnDatum.process_bulk_update_custom_columns (CD 41-63:
+  # content present, save!, whose validates_length_of :content, maximum:
+  # maximum_string_length (CD 22-23; 255) raises; blank, destroy!).
   def finish
     originals = {}
     (@course["submissions"] || []).each { |s| originals[[s["user_id"], s["assignment_id"]]] = s["score"] }
@@ -285,7 +322,7 @@ class Importer
     (@course["notes"] || []).each { |d| notes[[d["user_id"], d["column_id"]]] = d["content"] }
     @students.each do |st|
       @submissions[st["id"]].each { |sub| sub["original_grade"] = originals[[st["id"], sub["assignment_id"]]] }
-      @custom[st["id"]].each do |cid, cell|
+      @custom[st["id"]].each do |cid, cell| # GI 246-255
         cur = notes[[st["id"], cid]]
         if !present?(cell["new_content"]) && !present?(cur)
           cell["current_content"] = nil
@@ -296,30 +333,37 @@ class Importer
       end
     end
     missing_student = @students.any? { |s| s["new"] }
-    keep = []
-    @assignments.each_with_index do |a, idx|
-      changed = @students.any? { |st| !no_change_to_value?(@submissions[st["id"]][idx]["grade"], @submissions[st["id"]][idx]["original_grade"]) }
-      keep << idx if missing_student || changed || a["new"]
+    keep = (0...@assignments.length).to_a
+    columns = @parsed_custom_column_data.keys
+    unless missing_student # GI 260
+      keep = keep.select do |idx| # GI 263-277
+        a = @assignments[idx]
+        # GI 264: a new assignment, or one whose Points Possible the file
+        # changes (process_pp), is dirty and kept.
+        next true if a["new"] || a["points_possible_changed"]
+
+        @students.any? { |st| !no_change_to_value?(@submissions[st["id"]][idx]["grade"], @submissions[st["id"]][idx]["original_grade"]) }
+      end
+      # GI 279-291, no_change_to_column_values? (GI 843-849)
+      columns = columns.reject { |cid| @students.all? { |st| @custom[st["id"]][cid]["current_content"] == @custom[st["id"]][cid]["new_content"] } }
     end
     grade_data = {}
     keep.each do |idx|
       a = @assignments[idx]
-      next if a["id"] <= 0 # unrecognized and ignored assignments (the JS)
+      next if a["id"] <= 0 # JS 253: unrecognized and ignored assignments
 
       @students.each do |st|
         next if st["new"]
 
         sub = @submissions[st["id"]][idx]
-        next if sub["original_grade"] == sub["grade"] # no change (the JS)
+        next if sub["original_grade"] == sub["grade"] # JS 254: no change
 
-        (grade_data[a["id"].to_s] ||= {})[st["id"].to_s] = { "posted_grade" => sub["grade"] }
+        (grade_data[a["id"].to_s] ||= {})[st["id"].to_s] = { "posted_grade" => sub["grade"] } # JS 262-264
       end
     end
     column_data = []
     column_errors = []
-    @parsed_custom_column_data.each_key do |cid|
-      next if @students.all? { |st| @custom[st["id"]][cid]["current_content"] == @custom[st["id"]][cid]["new_content"] }
-
+    columns.each do |cid|
       @students.each do |st|
         next if st["new"]
 
