@@ -53,7 +53,8 @@ func shardRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	if err := cmd.Run(); err != nil {
+	peakKB, err := runPeakRSS(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("kubelab grade merge: %v\n%s", err, tail(stderr.String(), 2000))
 	}
 	sh.MergeSeconds = round(time.Since(t0).Seconds(), 2)
@@ -61,9 +62,7 @@ func shardRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	if err := json.Unmarshal(stdout.Bytes(), &sum); err == nil {
 		sh.MergeHeapPeakMB = mb(sum.Run.HeapPeakBytes)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		sh.MergePeakRSSMB = round(float64(ru.Maxrss)/1024, 1)
-	}
+	sh.MergePeakRSSMB = round(float64(peakKB)/1024, 1)
 	n, diff, err := compareDirs(one, merged)
 	if err != nil {
 		return nil, err
@@ -175,7 +174,7 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 		}
 	}
 	t0 := time.Now()
-	err := cmd.Run()
+	peakKB, err := runPeakRSS(cmd)
 	wall := time.Since(t0)
 	var clusterCPU time.Duration
 	if o.clusterCPU != nil && err == nil {
@@ -198,13 +197,8 @@ func gradeRun(ctx context.Context, o options, env []string, kubeconfig, cache st
 	if want := shardSize(class, extra); sum.Summary.Students != want {
 		return nil, fmt.Errorf("kubelab grade graded %d students, want %d", sum.Summary.Students, want)
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	m := &measured{wall: wall, stats: *sum.Run, withErrors: sum.Summary.WithErrors,
-		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), clusterCPU: clusterCPU}
-	if ru != nil {
-		m.maxRSSKB = ru.Maxrss // kilobytes on Linux
-	}
-	return m, nil
+	return &measured{wall: wall, stats: *sum.Run, withErrors: sum.Summary.WithErrors, maxRSSKB: peakKB,
+		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), clusterCPU: clusterCPU}, nil
 }
 
 // shardSize is how many of the class a run with these extra flags grades.

@@ -33,10 +33,21 @@ var markdown = goldmark.New(
 // The lessons write commands as ```sh and output as ```text.
 func IsCommandLang(lang string) bool {
 	switch strings.ToLower(lang) {
-	case "sh", "bash", "shell", "console", "zsh":
+	case "sh", "bash", "shell", "console", "zsh", "powershell", "pwsh", "ps1":
 		return true
 	}
 	return false
+}
+
+// Prompt is the prompt shown before each command of a command block:
+// "PS> " for PowerShell lines (the lessons give them for Windows, where the
+// sh line would not work, and the prompt tells the two apart), "$ " else.
+func Prompt(lang string) string {
+	switch strings.ToLower(lang) {
+	case "powershell", "pwsh", "ps1":
+		return "PS> "
+	}
+	return "$ "
 }
 
 // CommandLines splits a command block into its lines and says, for each,

@@ -39,8 +39,9 @@ const (
 
 // RenderTerminal writes Markdown as terminal text: paragraphs, lists,
 // headings and tables wrapped to the width; commands (```sh blocks) shown
-// after a "$ " prompt and output indented without one; inline code without
-// its backticks (cyan when colour is on); links followed by their address.
+// after a "$ " prompt and output indented without one; inline code cyan
+// when colour is on, between backquotes when it is off; links followed by
+// their address.
 // Code blocks are never wrapped, so what is shown can be copied as is.
 // Control characters in the source are dropped, so a lesson cannot move the
 // cursor or change colours.
@@ -109,9 +110,14 @@ func (r *termRenderer) block(n ast.Node) {
 				r.b.WriteString("\n")
 			}
 		case *ast.FencedCodeBlock:
-			r.code(blockLines(t, r.src), IsCommandLang(string(t.Language(r.src))))
+			lang := string(t.Language(r.src))
+			prompt := ""
+			if IsCommandLang(lang) {
+				prompt = Prompt(lang)
+			}
+			r.code(blockLines(t, r.src), prompt)
 		case *ast.CodeBlock:
-			r.code(blockLines(t, r.src), false)
+			r.code(blockLines(t, r.src), "")
 		case *ast.List:
 			r.list(t)
 		case *ast.Blockquote:
@@ -131,20 +137,20 @@ func (r *termRenderer) block(n ast.Node) {
 	}
 }
 
-// code writes a code block indented by four spaces; each command gets a
-// "$ " prompt (continuation lines line up under it), other blocks are
-// output or file contents and are shown as they are.
-func (r *termRenderer) code(lines []string, cmd bool) {
+// code writes a code block indented by four spaces; a command block gives
+// each command its prompt ("$ " or "PS> ", continuation lines line up under
+// it); with no prompt the block is output or file contents, shown as it is.
+func (r *termRenderer) code(lines []string, prompt string) {
 	starts := CommandLines(lines)
 	for i, l := range lines {
 		l = clean(l)
 		switch {
-		case !cmd:
+		case prompt == "":
 			r.b.WriteString("    " + r.style(sDim, l) + "\n")
 		case starts[i]:
-			r.b.WriteString("    " + r.style(sPrompt, "$") + " " + r.style(sCode, l) + "\n")
+			r.b.WriteString("    " + r.style(sPrompt, strings.TrimSpace(prompt)) + " " + r.style(sCode, l) + "\n")
 		default:
-			r.b.WriteString("      " + r.style(sCode, l) + "\n")
+			r.b.WriteString("    " + strings.Repeat(" ", len(prompt)) + r.style(sCode, l) + "\n")
 		}
 	}
 	r.b.WriteString("\n")
@@ -213,7 +219,14 @@ func (r *termRenderer) inline(n ast.Node) string {
 		case *ast.String:
 			b.WriteString(clean(string(t.Value)))
 		case *ast.CodeSpan:
-			b.WriteString(r.style(sCode, clean(plain(t, r.src))))
+			// Colour marks code on a terminal; piped or under NO_COLOR the
+			// backquotes stay, or `lab show | less` could not tell a
+			// command from the sentence around it.
+			code := clean(plain(t, r.src))
+			if !r.opt.Color {
+				code = "`" + code + "`"
+			}
+			b.WriteString(r.style(sCode, code))
 		case *ast.Emphasis:
 			code := sItalic
 			if t.Level == 2 {

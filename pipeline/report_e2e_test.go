@@ -42,7 +42,15 @@ type fixtureRun struct {
 	file, scenario, lang, image string
 	app                         http.Handler
 	student                     report.Student
+	// steps limits the run as `kubelab check --step` does; lesson marks
+	// the runs whose text the lessons show (content/testdata).
+	steps  []string
+	lesson bool
 }
+
+// lessonTestdata holds the runs the lessons show as kubelab's output
+// (content's TestLessonOutputs renders them into the Markdown).
+const lessonTestdata = "../content/testdata"
 
 // TestReportFixtures grades real scenarios on the simulated cluster with
 // fingerprinting on, normalises what changes from run to run (times,
@@ -66,10 +74,25 @@ func TestReportFixtures(t *testing.T) {
 			student: report.Student{ID: "2205678", Name: "Sari Dewi"}},
 		{file: "hostile.json", scenario: "correct", lang: "en", image: "budi/hostile:latest", app: hostileApp,
 			student: report.Student{ID: "x" + Hostile, Name: Hostile}},
+		// Step 20 of the lesson: `kubelab check --step expose` for a
+		// student who exposed a NodePort instead of a LoadBalancer, in the
+		// language of each lesson.
+		{file: "expose-nodeport.en.json", scenario: "nodeport", lang: "en", image: "budi/hello-flask:latest", steps: []string{"expose"}, lesson: true},
+		{file: "expose-nodeport.id.json", scenario: "nodeport", lang: "id", image: "budi/hello-flask:latest", steps: []string{"expose"}, lesson: true},
 	}
 	for _, run := range runs {
 		t.Run(run.file, func(t *testing.T) {
 			ns := "report-" + strings.TrimSuffix(run.file, ".json")
+			if run.lesson {
+				ns = "lesson-" + strings.ReplaceAll(strings.TrimSuffix(run.file, ".json"), ".", "-")
+			}
+			var steps map[string]bool
+			for _, s := range run.steps {
+				if steps == nil {
+					steps = map[string]bool{}
+				}
+				steps[s] = true
+			}
 			image := reg.Ref(run.image)
 			st := &simcluster.Student{C: c, Namespace: ns, Image: image}
 			if err := st.Play(ctx, run.scenario); err != nil {
@@ -87,9 +110,10 @@ func TestReportFixtures(t *testing.T) {
 				Kube:        gather.LoadKube(c.Kubeconfig, "", ns),
 				ImageOpts:   gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:       true,
-				Fingerprint: true,
+				Fingerprint: !run.lesson, // a student's check fingerprints only when signing
+				Steps:       steps,
 			})
-			if r.Fingerprint == nil || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Fingerprint.Cluster) || r.Fingerprint.ImageDigest != r.Target.Digest || r.Target.Digest == "" {
+			if !run.lesson && (r.Fingerprint == nil || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Fingerprint.Cluster) || r.Fingerprint.ImageDigest != r.Target.Digest || r.Target.Digest == "") {
 				t.Fatalf("fingerprint not recorded: %+v (digest %q)", r.Fingerprint, r.Target.Digest)
 			}
 			// The fingerprint is the CA the kubeconfig trusts plus the real
@@ -102,7 +126,7 @@ func TestReportFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := report.ClusterFingerprint(c.CACert(), string(ksys.UID)); r.Fingerprint.Cluster != want {
+			if want := report.ClusterFingerprint(c.CACert(), string(ksys.UID)); !run.lesson && r.Fingerprint.Cluster != want {
 				t.Errorf("cluster fingerprint %s, want %s", r.Fingerprint.Cluster, want)
 			}
 			if run.file == "hostile.json" {
@@ -134,6 +158,10 @@ func TestReportFixtures(t *testing.T) {
 			}
 			got := normalise(t, r, reg.Host(), c.Server)
 			path := filepath.Join("..", "report", "testdata", run.file)
+			if run.lesson {
+				got = asOnMinikube(t, got, ns)
+				path = filepath.Join(lessonTestdata, run.file)
+			}
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -309,6 +337,34 @@ func TestReportsHoldNoSecrets(t *testing.T) {
 			}
 		}
 	}
+}
+
+// asOnMinikube turns a normalised report into what the lesson's student
+// sees: the image on Docker Hub (as kubelab names it) with the digest of
+// the lesson's push, minikube's API server address and the default
+// namespace. Only these names change; every
+// status, message and hint is the real run's.
+func asOnMinikube(t *testing.T, normalised []byte, ns string) []byte {
+	t.Helper()
+	s := string(normalised)
+	for _, r := range [][2]string{
+		{"127.0.0.1:5001/", "index.docker.io/"},
+		{"https://127.0.0.1:6443", "https://192.168.49.2:8443"},
+		{ns, "default"},
+		// the digest `docker push` printed in step 12
+		{"sha256:" + strings.Repeat("0", 63) + "1", "sha256:4e8b1c7a9d2f6e03b5c8a1d4f7e2b9c6a3d0e5f8b1c4a7d2e9f6b3c0a5d8e1f4"},
+	} {
+		s = strings.ReplaceAll(s, r[0], r[1])
+	}
+	rr, err := report.Read([]byte(s))
+	if err != nil {
+		t.Fatalf("lesson report: %v\n%s", err, s)
+	}
+	out, err := report.JSON(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // lineDiff shows the lines that differ, with their numbers.

@@ -47,7 +47,7 @@ func TestLabShowWidth(t *testing.T) {
 				t.Errorf("%s/%s: escape codes in output that is not a terminal", lab, lang)
 			}
 			for i, l := range strings.Split(out.String(), "\n") {
-				if code[strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "$ "))] {
+				if code[strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(l), "$ "), "PS> "))] {
 					continue
 				}
 				if n := len([]rune(l)); n > 80 {
@@ -129,4 +129,23 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	}
 	t.Cleanup(func() { s.Close(); m.Close() })
 	return m, s
+}
+
+// TestLabShowPipedKeepsCodeMarks: `kubelab lab show | less` (not a
+// terminal, and with NO_COLOR too) keeps inline code between backquotes in
+// both languages, so commands stay marked without colour.
+func TestLabShowPipedKeepsCodeMarks(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	for _, lang := range []string{"en", "id"} {
+		var out bytes.Buffer
+		cmd, _ := newRoot()
+		cmd.SetArgs([]string{"lab", "show", "kubernetes-basics", "--lang", lang, "--step", "dockerfile"})
+		cmd.SetOut(&out)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), "`WORKDIR /app`") || !strings.Contains(out.String(), "`Dockerfile`") {
+			t.Errorf("%s: inline code not marked in piped output:\n%s", lang, out.String())
+		}
+	}
 }
