@@ -216,7 +216,7 @@ func TestNotGradedUnreachableCluster(t *testing.T) {
 	lab := builtinLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "en", Image: reg.Ref("budi/hello-flask:latest"),
+	r := pipeline.Grade(ctx, pipeline.Request{Job: pipeline.Job{Lab: lab, Lang: "en", Image: reg.Ref("budi/hello-flask:latest")},
 		Kube:      gather.LoadKube(testenv.DeadKubeconfig(t), "", "default"),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 		NoRun:     true, Timeout: 30 * time.Second})

@@ -169,32 +169,14 @@ func (g *imgGatherer) fail(what string, err error, lookup bool) *snapshot.Gather
 
 func (g *imgGatherer) run(ctx context.Context) {
 	info := g.info
-	// Credentials are resolved here, so a broken Docker config is reported
-	// as such rather than as a registry failure.
-	auth, err := authn.Resolve(ctx, g.opt.Keychain, g.ref.Context())
-	if err != nil {
-		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
+	if !g.connect(ctx) {
 		return
 	}
-	p, err := remote.NewPuller(
-		remote.WithAuth(auth),
-		remote.WithTransport(g.capture),
-		// A grader must not hammer a rate-limited registry: status codes are
-		// never retried; a connection reset is retried once.
-		remote.WithRetryStatusCodes(),
-		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Steps: 2}),
-		remote.WithUserAgent("kubelab"),
-	)
-	if err != nil {
-		info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "set up the registry client", Detail: err.Error()}
-		return
-	}
-	g.puller = p
 
 	// 1. HEAD: does the tag exist, and what is its digest?
 	var head *v1.Descriptor
-	err = g.step(ctx, func(ctx context.Context) (err error) {
-		head, err = p.Head(ctx, g.ref)
+	err := g.step(ctx, func(ctx context.Context) (err error) {
+		head, err = g.puller.Head(ctx, g.ref)
 		return err
 	})
 	if err != nil {
@@ -211,15 +193,65 @@ func (g *imgGatherer) run(ctx context.Context) {
 	}
 
 	// 3. The manifest, by digest so it is the one HEAD saw.
-	repo := g.ref.Context()
+	m, ok := g.manifest(ctx, head.Digest)
+	if !ok {
+		return
+	}
+
+	// 4. The config.
+	if !g.config(ctx, m) {
+		return
+	}
+
+	// 5. The files, top layer first.
+	files, err := g.readFiles(ctx, g.ref.Context(), m.Layers, g.wanted())
+	info.Files = files
+	if err != nil {
+		info.FilesErr = g.fail(fmt.Sprintf("read the files of %s", info.Name), err, false)
+		return
+	}
+	g.writeCache(head.Digest)
+}
+
+// connect resolves the registry credentials and makes the puller every
+// request goes through. Credentials are resolved here, so a broken Docker
+// config is reported as such rather than as a registry failure.
+func (g *imgGatherer) connect(ctx context.Context) bool {
+	auth, err := authn.Resolve(ctx, g.opt.Keychain, g.ref.Context())
+	if err != nil {
+		g.info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "read registry credentials from the Docker config", Detail: imgDetail(err)}
+		return false
+	}
+	p, err := remote.NewPuller(
+		remote.WithAuth(auth),
+		remote.WithTransport(g.capture),
+		// A grader must not hammer a rate-limited registry: status codes are
+		// never retried; a connection reset is retried once.
+		remote.WithRetryStatusCodes(),
+		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Steps: 2}),
+		remote.WithUserAgent("kubelab"),
+	)
+	if err != nil {
+		g.info.Err = &snapshot.GatherError{Kind: snapshot.ErrConfig, What: "set up the registry client", Detail: err.Error()}
+		return false
+	}
+	g.puller = p
+	return true
+}
+
+// manifest reads the image manifest of digest; for an index, the manifest
+// of the platform choosePlatform picks. false when there is none to read
+// further: info.Err says why, or the index holds no image (cached so).
+func (g *imgGatherer) manifest(ctx context.Context, digest v1.Hash) (*v1.Manifest, bool) {
+	info, repo := g.info, g.ref.Context()
 	var top *remote.Descriptor
-	err = g.step(ctx, func(ctx context.Context) (err error) {
-		top, err = p.Get(ctx, repo.Digest(head.Digest.String()))
+	err := g.step(ctx, func(ctx context.Context) (err error) {
+		top, err = g.puller.Get(ctx, repo.Digest(digest.String()))
 		return err
 	})
 	if err != nil {
 		info.Err = g.fail(fmt.Sprintf("read the manifest of %s", info.Name), err, false)
-		return
+		return nil, false
 	}
 	info.MediaType = string(top.MediaType)
 	info.IsIndex = top.MediaType.IsIndex()
@@ -229,38 +261,44 @@ func (g *imgGatherer) run(ctx context.Context) {
 		child, ok, err := g.choosePlatform(top.Manifest)
 		if err != nil {
 			info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the index of %s", info.Name), Detail: err.Error()}
-			return
+			return nil, false
 		}
 		if !ok {
 			// An index with no image in it: nothing more to read.
-			g.writeCache(head.Digest)
-			return
+			g.writeCache(digest)
+			return nil, false
 		}
 		var d *remote.Descriptor
 		err = g.step(ctx, func(ctx context.Context) (err error) {
-			d, err = p.Get(ctx, repo.Digest(child.Digest.String()))
+			d, err = g.puller.Get(ctx, repo.Digest(child.Digest.String()))
 			return err
 		})
 		if err != nil {
 			info.Err = g.fail(fmt.Sprintf("read the %s manifest of %s", info.Platform, info.Name), err, false)
-			return
+			return nil, false
 		}
 		manifestBytes = d.Manifest
 	} else if !top.MediaType.IsImage() {
 		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read %s", info.Name),
 			Detail: fmt.Sprintf("unsupported manifest type %q (not a container image)", top.MediaType)}
-		return
+		return nil, false
 	}
 	m, err := v1.ParseManifest(bytes.NewReader(manifestBytes))
 	if err != nil {
 		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the manifest of %s", info.Name), Detail: err.Error()}
-		return
+		return nil, false
 	}
+	return m, true
+}
 
-	// 4. The config.
+// config reads the image's config blob (at most imgMaxConfigBytes) into
+// info.Config, and the platform of an image that is not an index. false:
+// info.Err says why.
+func (g *imgGatherer) config(ctx context.Context, m *v1.Manifest) bool {
+	info := g.info
 	var raw []byte
-	err = g.step(ctx, func(ctx context.Context) error {
-		l, err := p.Layer(ctx, repo.Digest(m.Config.Digest.String()))
+	err := g.step(ctx, func(ctx context.Context) error {
+		l, err := g.puller.Layer(ctx, g.ref.Context().Digest(m.Config.Digest.String()))
 		if err != nil {
 			return err
 		}
@@ -274,12 +312,12 @@ func (g *imgGatherer) run(ctx context.Context) {
 	})
 	if err != nil {
 		info.Err = g.fail(fmt.Sprintf("read the config of %s", info.Name), err, false)
-		return
+		return false
 	}
 	cf, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
 		info.Err = &snapshot.GatherError{Kind: snapshot.ErrOther, What: fmt.Sprintf("read the config of %s", info.Name), Detail: err.Error()}
-		return
+		return false
 	}
 	info.Config = imgConfig(cf)
 	if !info.IsIndex {
@@ -289,16 +327,7 @@ func (g *imgGatherer) run(ctx context.Context) {
 			info.Platforms = []string{pl}
 		}
 	}
-
-	// 5. The files, top layer first.
-	wanted := g.wanted()
-	files, err := g.readFiles(ctx, repo, m.Layers, wanted)
-	info.Files = files
-	if err != nil {
-		info.FilesErr = g.fail(fmt.Sprintf("read the files of %s", info.Name), err, false)
-		return
-	}
-	g.writeCache(head.Digest)
+	return true
 }
 
 // wanted returns the files to look for: the requested ones, the same base

@@ -1,15 +1,15 @@
 package gather
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
-	"syscall"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kubelab/kubelab/internal/regularfile"
 )
 
 // MaxKubeconfigSize is the largest student kubeconfig read: one cluster,
@@ -19,26 +19,12 @@ const MaxKubeconfigSize = 1 << 20
 // readKubeconfig reads a regular file of at most MaxKubeconfigSize bytes,
 // opened without blocking so that a named pipe is refused, not waited on.
 func readKubeconfig(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxKubeconfigSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxKubeconfigSize {
+	data, err := regularfile.Read(path, MaxKubeconfigSize)
+	var tooLarge *regularfile.TooLargeError
+	if errors.As(err, &tooLarge) {
 		return nil, fmt.Errorf("larger than %d bytes: not a kubeconfig", MaxKubeconfigSize)
 	}
-	return data, nil
+	return data, err
 }
 
 // notAKubeconfig says why a parsed file cannot reach any cluster, or "".

@@ -146,60 +146,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Lab == nil {
 		return nil, errors.New("grade: no lab")
 	}
-	if opt.Jobs <= 0 {
-		opt.Jobs = 4
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 2 * time.Minute
-	}
-	if opt.MaxRetryWait <= 0 {
-		opt.MaxRetryWait = 2 * time.Minute
-	}
-	if opt.Lang == "" {
-		opt.Lang = "en"
-	}
-	if opt.Progress == nil {
-		opt.Progress = nopProgress{}
-	}
-	if opt.Clock == nil {
-		opt.Clock = time.Now
-	}
-	if opt.grace <= 0 {
-		opt.grace = 5 * time.Second
-	}
+	opt.setDefaults()
 	if err := os.MkdirAll(filepath.Join(opt.Out, StudentsDir), 0o755); err != nil {
 		return nil, err
 	}
-	var slice []Student
-	for _, s := range opt.Students {
-		if opt.Shard.Has(s.ID) {
-			slice = append(slice, s)
-		}
-	}
-	sort.Slice(slice, func(i, j int) bool { return slice[i].ID < slice[j].ID })
-	// A kubeconfig from a roster is the student's: refuse one that would run
-	// a program or read a file on this machine before anything is loaded.
-	for _, s := range slice {
-		if s.Kubeconfig != "" {
-			if err := gather.VetKubeconfig(s.Kubeconfig); err != nil {
-				return nil, fmt.Errorf("student %s: %w", s.ID, err)
-			}
-		}
-	}
-
 	res := &Result{}
-	var todo []Student
-	for _, s := range slice {
-		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
-		have := err == nil && r.Lab.ID == opt.Lab.ID && r.Lab.Version == opt.Lab.Version && r.Student.ID == s.ID
-		switch {
-		case have && !opt.Resume && !opt.Force:
-			return nil, fmt.Errorf("%w (%s): add --resume to grade only the students without one, or --force to grade everyone again", ErrExistingResults, opt.Out)
-		case have && opt.Resume && !(opt.RetryErrors && r.NeedsRegrade()):
-			res.Skipped++
-		default:
-			todo = append(todo, s)
-		}
+	slice, todo, err := pickStudents(opt, res)
+	if err != nil {
+		return nil, err
 	}
 
 	b := &batch{opt: opt, res: res}
@@ -232,6 +186,80 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		res.Interrupted = true
 		return res, nil
 	}
+	class, err := b.writeClass(slice)
+	if err != nil {
+		return res, err
+	}
+	res.Class = class
+	return res, nil
+}
+
+// setDefaults fills in what the options leave unset.
+func (opt *Options) setDefaults() {
+	if opt.Jobs <= 0 {
+		opt.Jobs = 4
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 2 * time.Minute
+	}
+	if opt.MaxRetryWait <= 0 {
+		opt.MaxRetryWait = 2 * time.Minute
+	}
+	if opt.Lang == "" {
+		opt.Lang = "en"
+	}
+	if opt.Progress == nil {
+		opt.Progress = nopProgress{}
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if opt.grace <= 0 {
+		opt.grace = 5 * time.Second
+	}
+}
+
+// pickStudents is the roster's slice this run grades (its shard, by id),
+// each roster kubeconfig vetted, and of it the students to grade now: with
+// Resume, those without a result (or, with RetryErrors, whose result needs
+// grading again) are graded and the others counted in res.Skipped; without
+// Resume or Force, an existing result is ErrExistingResults.
+func pickStudents(opt Options, res *Result) (slice, todo []Student, err error) {
+	for _, s := range opt.Students {
+		if opt.Shard.Has(s.ID) {
+			slice = append(slice, s)
+		}
+	}
+	sort.Slice(slice, func(i, j int) bool { return slice[i].ID < slice[j].ID })
+	// A kubeconfig from a roster is the student's: refuse one that would run
+	// a program or read a file on this machine before anything is loaded.
+	for _, s := range slice {
+		if s.Kubeconfig != "" {
+			if err := gather.VetKubeconfig(s.Kubeconfig); err != nil {
+				return nil, nil, fmt.Errorf("student %s: %w", s.ID, err)
+			}
+		}
+	}
+
+	for _, s := range slice {
+		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
+		have := err == nil && r.Lab.ID == opt.Lab.ID && r.Lab.Version == opt.Lab.Version && r.Student.ID == s.ID
+		switch {
+		case have && !opt.Resume && !opt.Force:
+			return nil, nil, fmt.Errorf("%w (%s): add --resume to grade only the students without one, or --force to grade everyone again", ErrExistingResults, opt.Out)
+		case have && opt.Resume && !(opt.RetryErrors && r.NeedsRegrade()):
+			res.Skipped++
+		default:
+			todo = append(todo, s)
+		}
+	}
+	return slice, todo, nil
+}
+
+// writeClass writes the class files (dashboard, grades, results.json) of
+// the students in slice once each has a result.
+func (b *batch) writeClass(slice []Student) (*Class, error) {
+	opt := b.opt
 	// The class keeps a summary of each report (kept by write, or read
 	// back for a student graded before --resume); results.json copies the
 	// full reports from their files.
@@ -243,12 +271,12 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 		r, err := report.ReadFile(studentPath(opt.Out, s.ID, ".json"))
 		if err != nil {
-			return res, fmt.Errorf("reading back %s's result: %w", s.ID, err)
+			return nil, fmt.Errorf("reading back %s's result: %w", s.ID, err)
 		}
 		if opt.StudentHTML != nil {
 			if _, err := os.Stat(studentPath(opt.Out, s.ID, ".html")); err != nil {
 				if err := writeStudentFile(studentPath(opt.Out, s.ID, ".html"), func(w io.Writer) error { return opt.StudentHTML(w, r) }); err != nil {
-					return res, err
+					return nil, err
 				}
 			}
 		}
@@ -256,15 +284,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	class, err := classFromDir(opt.Out, reports)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	class.SetRoster(slice)
 	class.HTMLReports = opt.StudentHTML != nil
 	if err := class.WriteFiles(opt.Out); err != nil {
-		return res, err
+		return nil, err
 	}
-	res.Class = class
-	return res, nil
+	return class, nil
 }
 
 // feedOrder is the order the students are graded in: each cluster's

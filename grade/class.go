@@ -132,18 +132,6 @@ func (c *Class) SetHeld(held map[string][]string) {
 	}
 }
 
-// HasLMSGrade reports whether the student's grade may go to the LMS: it
-// was graded (not an error row), nothing holds it, and it is final (no
-// points left not graded) unless provisional grades are asked for. An LMS
-// keeps the grade it has for a blank cell, so a grade that is not yet the
-// student's stays out rather than standing in as final.
-func (e StudentEntry) HasLMSGrade(provisional bool) bool {
-	if e.ErrorRow || len(e.Held) > 0 {
-		return false
-	}
-	return provisional || e.Report == nil || !e.Report.Incomplete
-}
-
 // PercentOfWhole is the score as a percent of the whole maximum: the
 // points not graded counted as not earned. Beside Percent (of the points
 // graded) it shows how far an incomplete grade could still move.

@@ -2,6 +2,7 @@ package grade
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -198,16 +200,12 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 	data.Incomplete = c.incomplete()
 	// The rows are made one at a time as the template reaches them: a
 	// class of 10 000 never holds all its rows (tens of MB) at once.
+	// Held grades first: they wait for the lecturer's decision.
+	order := heldFirst(c.Students)
 	data.Rows = func(yield func(dashRow) bool) {
-		// Held grades first: they wait for the lecturer's decision.
-		for _, held := range []bool{true, false} {
-			for _, e := range c.Students {
-				if (len(e.Held) > 0) != held {
-					continue
-				}
-				if !yield(dashboardRow(e, ids, ext, L, RL)) {
-					return
-				}
+		for _, i := range order {
+			if !yield(dashboardRow(c.Students[i], ids, ext, L, RL)) {
+				return
 			}
 		}
 	}
@@ -219,6 +217,23 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		return err
 	}
 	return out.Flush()
+}
+
+// heldFirst is the order of the dashboard's rows, as indexes into
+// students: held grades first, each group in roster order (a stable sort).
+func heldFirst(students []StudentEntry) []int {
+	order := make([]int, len(students))
+	for i := range order {
+		order[i] = i
+	}
+	group := func(i int) int { // 0: held, 1: the others
+		if len(students[i].Held) > 0 {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(group(a), group(b)) })
+	return order
 }
 
 // dashboardRow is one student's row of the students × checks table.

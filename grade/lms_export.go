@@ -31,14 +31,16 @@ type ExportSummary struct {
 // treat an empty grade cell as "remove the grade" (Canvas posts
 // posted_grade null, Moodle stores a NULL final grade), so a student who
 // has no grade to send must be left out of the file, never written with a
-// blank. Add new reasons (a held or incomplete hand-in) here.
+// blank. A grade that is not yet the student's (an error row, held) or not
+// final (points not graded, unless provisional grades are asked for)
+// stays out rather than standing in as final. Add new reasons here.
 func (e StudentEntry) LMSWithheld(provisional bool) string {
 	switch {
 	case e.ErrorRow:
 		return "not graded: no check could run (the environment, not the student's work); grade again"
 	case len(e.Held) > 0:
 		return "held: " + strings.Join(e.Held, ", ") + " not accepted (see docs/handin.md; kubelab grade --accept)"
-	case !e.HasLMSGrade(provisional):
+	case !provisional && e.Report != nil && e.Report.Incomplete:
 		return "incomplete: some points were not graded; grade again where every check can run, or export with --provisional"
 	}
 	return ""
@@ -155,7 +157,7 @@ func writePlainCSV(cw *csv.Writer, results io.Reader, opt ExportOptions, sum *Ex
 		// student's (not an error row, not held) and final (or
 		// --provisional) has a score.
 		score, pct := "", ""
-		if e.HasLMSGrade(opt.Provisional) {
+		if e.LMSWithheld(opt.Provisional) == "" {
 			score, pct = num(e.Score), num(e.Percent)
 		}
 		row := []string{e.ID, e.Name, e.Email, e.SISID, e.Section, score, num(e.MaxScore), pct, late, yesNo(e.Report.Incomplete || e.ErrorRow)}

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/kubelab/kubelab/snapshot"
 )
 
 // Student is one row of the roster.
@@ -183,6 +179,36 @@ type record struct {
 }
 
 func (p *rosterParser) parse(data []byte) []Student {
+	recs, sep := p.records(data)
+	if len(recs) == 0 {
+		return nil
+	}
+	header := recs[0]
+	if header.broken {
+		return nil
+	}
+	cols, extraCols := p.header(header)
+	if cols == nil {
+		return nil
+	}
+	if len(recs) == 1 {
+		p.add(header.line, 1, "the roster has a header but no students")
+		return nil
+	}
+	r := &rows{p: p, header: header, cols: cols, extraCols: extraCols, sep: sep, seenID: map[string]int{}, seenNS: map[string]string{}}
+	var students []Student
+	for _, rec := range recs[1:] {
+		if s, ok := r.student(rec); ok {
+			students = append(students, s)
+		}
+	}
+	return students
+}
+
+// records splits the roster's text into CSV records (the header first),
+// after its byte order mark; nil, with the problem added, when the file is
+// not UTF-8 or holds no record.
+func (p *rosterParser) records(data []byte) ([]record, rune) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		line, col := 1, 1
@@ -199,181 +225,18 @@ func (p *rosterParser) parse(data []byte) []Student {
 			}
 			i += n
 		}
-		return nil
+		return nil, 0
 	}
 	text := string(data)
-	if strings.TrimSpace(text) == "" {
-		p.add(1, 1, "the roster is empty: it needs a header line (%s) and one line per student", strings.Join(RequiredColumns, ","))
-		return nil
-	}
+	var recs []record
 	sep := detectSeparator(text)
-	recs := p.split(text, sep)
+	if strings.TrimSpace(text) != "" {
+		recs = p.split(text, sep)
+	}
 	if len(recs) == 0 {
 		p.add(1, 1, "the roster is empty: it needs a header line (%s) and one line per student", strings.Join(RequiredColumns, ","))
-		return nil
 	}
-	header := recs[0]
-	if header.broken {
-		return nil
-	}
-	cols, extraCols := p.header(header)
-	if cols == nil {
-		return nil
-	}
-	if len(recs) == 1 {
-		p.add(header.line, 1, "the roster has a header but no students")
-		return nil
-	}
-	var students []Student
-	seenID := map[string]int{}
-	type nsKey struct{ ns string }
-	seenNS := map[nsKey]string{}
-	for _, rec := range recs[1:] {
-		get := func(col string) (field, bool) {
-			i, ok := cols[col]
-			if !ok || i >= len(rec.fields) {
-				return field{line: rec.endLine, col: rec.endCo}, false
-			}
-			return rec.fields[i], true
-		}
-		if rec.broken {
-			continue
-		}
-		if len(rec.fields) > len(header.fields) {
-			f := rec.fields[len(header.fields)]
-			p.add(f.line, f.col, "%d fields, but the header names %d columns (a %q inside a name must be quoted)", len(rec.fields), len(header.fields), string(sep))
-			continue
-		}
-		s := Student{Line: rec.line}
-		ok := true
-		for _, col := range RequiredColumns {
-			f, present := get(col)
-			v := strings.TrimSpace(f.val)
-			if !present {
-				p.add(f.line, f.col, "missing field %s: the line has %d fields, the header %d", col, len(rec.fields), len(header.fields))
-				ok = false
-				continue
-			}
-			if v == "" {
-				p.add(f.line, f.col, "missing %s", col)
-				ok = false
-				continue
-			}
-			switch col {
-			case ColStudentID:
-				s.ID = v
-			case ColName:
-				s.Name = v
-			case ColImage:
-				s.Image = v
-			}
-		}
-		opt := func(col string) (string, field) {
-			f, present := get(col)
-			if !present {
-				return "", f
-			}
-			return strings.TrimSpace(f.val), f
-		}
-		var nsF, kcF field
-		s.Namespace, nsF = opt(ColNamespace)
-		s.Context, _ = opt(ColContext)
-		s.Kubeconfig, kcF = opt(ColKubeconfig)
-		s.Deployment, _ = opt(ColDeployment)
-		s.Email, _ = opt(ColEmail)
-		s.SISID, _ = opt(ColSISID)
-		s.Section, _ = opt(ColSection)
-		var langF field
-		s.Lang, langF = opt(ColLang)
-		if s.Lang != "" {
-			s.Lang = strings.ToLower(s.Lang)
-			if !slices.Contains(Langs, s.Lang) {
-				p.add(langF.line, langF.col, "lang %q: use %s (or leave it empty for --lang)", s.Lang, strings.Join(Langs, " or "))
-				ok = false
-			}
-		}
-		for i, f := range rec.fields {
-			if name, isExtra := extraCols[i]; isExtra {
-				s.Extra = append(s.Extra, Column{Name: name, Value: strings.TrimSpace(f.val)})
-			}
-		}
-
-		if s.ID != "" {
-			f, _ := get(ColStudentID)
-			if msg := checkID(s.ID); msg != "" {
-				p.add(f.line, f.col, "%s", msg)
-				ok = false
-			} else if first, dup := seenID[strings.ToLower(s.ID)]; dup {
-				p.add(f.line, f.col, "duplicate student id %q (first on line %d)", s.ID, first)
-				ok = false
-			} else {
-				seenID[strings.ToLower(s.ID)] = rec.line
-			}
-		}
-		if s.Image != "" {
-			if _, _, err := snapshot.NormalizeImage(s.Image); err != nil || strings.ContainsAny(s.Image, " \t") {
-				f, _ := get(ColImage)
-				msg := fmt.Sprintf("invalid image reference %q: it contains a space", s.Image)
-				if err != nil {
-					msg = err.Error()
-					repo := s.Image
-					if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-						repo = repo[:i]
-					}
-					if repo != strings.ToLower(repo) {
-						msg = fmt.Sprintf("invalid image reference %q: repository names must be lowercase", s.Image)
-					}
-				}
-				p.add(f.line, f.col, "%s", msg)
-				ok = false
-			}
-		}
-		if s.Namespace != "" {
-			if msg := checkNamespace(s.Namespace); msg != "" {
-				p.add(nsF.line, nsF.col, "namespace %q: %s", s.Namespace, msg)
-				ok = false
-			}
-		}
-		if s.Kubeconfig != "" {
-			path := s.Kubeconfig
-			if !filepath.IsAbs(path) && p.opt.File != "" {
-				path = filepath.Join(filepath.Dir(p.opt.File), path)
-			}
-			if err := p.opt.Stat(path); err != nil {
-				p.add(kcF.line, kcF.col, "kubeconfig file %q not found", s.Kubeconfig)
-				ok = false
-			} else {
-				s.Kubeconfig = path
-			}
-		}
-		if ok && !s.Own() {
-			ns := s.Namespace
-			if ns == "" {
-				ns = DefaultNamespace(p.opt.NamespacePrefix, s.ID)
-				if msg := checkNamespace(ns); msg != "" {
-					f, _ := get(ColStudentID)
-					p.add(f.line, f.col, "namespace %q (prefix and student id): %s", ns, msg)
-					ok = false
-				}
-			}
-			k := nsKey{ns: ns}
-			if other, dup := seenNS[k]; dup {
-				f := nsF
-				if s.Namespace == "" {
-					f, _ = get(ColStudentID)
-				}
-				p.add(f.line, f.col, "namespace %q is also student %s's: each student of a shared cluster needs a namespace of their own (add a namespace column)", ns, other)
-				ok = false
-			} else {
-				seenNS[k] = s.ID
-			}
-			s.Namespace = ns
-		}
-		if ok {
-			students = append(students, s)
-		}
-	}
-	return students
+	return recs, sep
 }
 
 // header maps each column kubelab reads to its index, reporting duplicate

@@ -70,7 +70,7 @@ func offline(t testing.TB, ref string) *snapshot.Snapshot {
 // makeSub builds a signed submission from a snapshot as Make does.
 func makeSub(t testing.TB, lab *labs.Lab, id, ref string, snap *snapshot.Snapshot, cluster string, key ed25519.PrivateKey) *Submission {
 	t.Helper()
-	req := pipeline.Request{Lab: lab, Lang: "en", Student: report.Student{ID: id, Name: "Student " + id}, Image: ref}
+	req := pipeline.Request{Job: pipeline.Job{Lab: lab, Lang: "en", Student: report.Student{ID: id, Name: "Student " + id}, Image: ref}}
 	fp := report.Fingerprint{Cluster: cluster}
 	if snap.Image != nil {
 		fp.ImageDigest = snap.Image.Digest

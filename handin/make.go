@@ -42,7 +42,7 @@ func Make(ctx context.Context, req pipeline.Request, key ed25519.PrivateKey) (*S
 
 // build judges the redacted snapshot and makes the signed submission.
 func build(req pipeline.Request, snap *snapshot.Snapshot, dur map[snapshot.Source]time.Duration, fp report.Fingerprint, started time.Time, key ed25519.PrivateKey) (*Submission, error) {
-	r := pipeline.Assemble(req.Job(), snap, dur, started, time.Now())
+	r := pipeline.Assemble(req.Resolved(), snap, dur, started, time.Now())
 	r.Fingerprint = &fp
 
 	s := &Submission{

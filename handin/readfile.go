@@ -1,42 +1,29 @@
 package handin
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"os"
-	"syscall"
+
+	"github.com/kubelab/kubelab/internal/regularfile"
 )
 
 // readRegular reads a file only if it is a regular file of at most max
-// bytes. The file is opened without blocking (O_NONBLOCK: opening a named
-// pipe would otherwise wait for a writer forever) and checked on the open
-// descriptor, so a file swapped for a pipe or device after a directory
-// listing is still refused; the read stops one byte past max whatever the
-// size said.
+// bytes (regularfile.Read: a pipe or device is refused, not waited on), in
+// words that say what a hand-in folder may hold.
 func readRegular(path string, max int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s): only files are read from a hand-in folder", kind(st.Mode()))
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is larger than the %s a hand-in may be (kubelab submit writes far less; --max-submission-size raises the cap)", size(st.Size()), size(max))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
+	data, err := regularfile.Read(path, max)
+	var notRegular *regularfile.NotRegularError
+	var tooLarge *regularfile.TooLargeError
+	switch {
+	case errors.As(err, &notRegular):
+		return nil, fmt.Errorf("not a regular file (%s): only files are read from a hand-in folder", kind(notRegular.Mode))
+	case errors.As(err, &tooLarge) && tooLarge.Size >= 0:
+		return nil, fmt.Errorf("%s is larger than the %s a hand-in may be (kubelab submit writes far less; --max-submission-size raises the cap)", size(tooLarge.Size), size(max))
+	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("larger than the %s a hand-in may be (--max-submission-size raises the cap)", size(max))
 	}
-	return data, nil
+	return data, err
 }
 
 func kind(m os.FileMode) string {

@@ -73,7 +73,31 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
 // Parse parses and validates a spec. Markdown paths are relative to dir in
 // fsys; specName is the file name used in problems.
 func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, error) {
+	top, err := decodeSpec(specName, data)
+	if err != nil {
+		return nil, err
+	}
 	v := &validator{file: specName}
+	lab := &Lab{Source: dir, Markdown: map[string]Text{}}
+	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "pass_percent", "late_policy", "steps"})
+	v.header(top, lab)
+	stepsNode := get(top, "steps")
+	if stepsNode == nil || stepsNode.Kind != yaml.SequenceNode || len(stepsNode.Content) == 0 {
+		v.add(keyLine(top, "steps"), "steps", "required: a list of at least one step")
+	} else {
+		checkAt := v.steps(fsys, dir, stepsNode, lab, cat)
+		v.needs(lab, checkAt)
+	}
+	if len(v.problems) > 0 {
+		sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
+		return nil, &ValidationError{v.problems}
+	}
+	return lab, nil
+}
+
+// decodeSpec decodes the spec's YAML into its top mapping; a
+// *ValidationError with the line when it is not YAML or not a mapping.
+func decodeSpec(specName string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -90,9 +114,13 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, &ValidationError{[]Problem{{File: specName, Line: 1, Msg: "a lab spec must be a YAML mapping (id, version, title, languages, steps)"}}}
 	}
-	top := root.Content[0]
-	lab := &Lab{Source: dir, Markdown: map[string]Text{}}
-	v.fields(top, "", []string{"id", "version", "title", "description", "languages", "pass_percent", "late_policy", "steps"})
+	return root.Content[0], nil
+}
+
+// header reads the lab's own fields: late policy, pass mark, id, version,
+// languages (each one kubelab's messages are translated to), title and
+// description.
+func (v *validator) header(top *yaml.Node, lab *Lab) {
 	lab.PassPercent = 80
 	if n := get(top, "late_policy"); n != nil {
 		if n.Kind != yaml.ScalarNode || !latePolicyPattern.MatchString(n.Value) {
@@ -128,94 +156,6 @@ func Parse(fsys fs.FS, dir, specName string, data []byte, cat Catalog) (*Lab, er
 	}
 	lab.Title = v.text(top, "", "title", lab.Languages, true)
 	lab.Description = v.text(top, "", "description", lab.Languages, false)
-
-	stepsNode := get(top, "steps")
-	if stepsNode == nil || stepsNode.Kind != yaml.SequenceNode || len(stepsNode.Content) == 0 {
-		v.add(keyLine(top, "steps"), "steps", "required: a list of at least one step")
-	} else {
-		stepIDs := map[string]int{}
-		checkAt := map[string]string{}
-		for i, sn := range stepsNode.Content {
-			f := fmt.Sprintf("steps[%d]", i)
-			if sn.Kind != yaml.MappingNode {
-				v.add(sn.Line, f, "must be a mapping with id, title, file and checks")
-				continue
-			}
-			v.fields(sn, f, []string{"id", "title", "file", "checks", "solution"})
-			st := &Step{line: sn.Line}
-			st.ID = v.str(sn, f, "id", true)
-			if st.ID != "" {
-				if !idPattern.MatchString(st.ID) {
-					v.add(keyLine(sn, "id"), f+".id", "must be lower-case letters, digits, '-' and '.'")
-				}
-				if prev, dup := stepIDs[st.ID]; dup {
-					v.add(keyLine(sn, "id"), f+".id", fmt.Sprintf("duplicate step id %q (first used on line %d)", st.ID, prev))
-				}
-				stepIDs[st.ID] = keyLine(sn, "id")
-				f = fmt.Sprintf("steps[%d](%s)", i, st.ID)
-			}
-			st.Title = v.text(sn, f, "title", lab.Languages, true)
-			st.File = v.text(sn, f, "file", lab.Languages, true)
-			for _, lang := range sortedKeys(st.File) {
-				p := st.File[lang]
-				if p == "" {
-					continue
-				}
-				if path.IsAbs(p) || strings.Contains(p, "..") {
-					v.add(valueLine(sn, "file"), f+".file."+lang, fmt.Sprintf("%q must be a relative path inside the lab directory", p))
-					continue
-				}
-				md, err := fs.ReadFile(fsys, path.Join(dir, p))
-				if err != nil {
-					v.add(valueLine(sn, "file"), f+".file."+lang, fmt.Sprintf("markdown file %q not found", p))
-					continue
-				}
-				if lab.Markdown[st.ID] == nil {
-					lab.Markdown[st.ID] = Text{}
-				}
-				lab.Markdown[st.ID][lang] = string(md)
-			}
-			if cn := get(sn, "checks"); cn != nil {
-				if cn.Kind != yaml.SequenceNode {
-					v.add(cn.Line, f+".checks", "must be a list")
-				} else {
-					for j, c := range cn.Content {
-						if ref := v.check(c, fmt.Sprintf("%s.checks[%d]", f, j), lab.Languages, cat); ref != nil {
-							if prev, dup := checkAt[ref.ID]; dup {
-								v.add(c.Line, fmt.Sprintf("%s.checks[%d].id", f, j), fmt.Sprintf("check %q is already used in %s; a check may appear once per lab", ref.ID, prev))
-							} else {
-								checkAt[ref.ID] = f
-							}
-							st.Checks = append(st.Checks, ref)
-						}
-					}
-				}
-			}
-			if n := get(sn, "solution"); n != nil {
-				st.Solution = v.solution(n, f+".solution")
-			}
-			lab.Steps = append(lab.Steps, st)
-		}
-		// needs must name checks of this lab that come earlier or in the same step.
-		seen := map[string]bool{}
-		for i, st := range lab.Steps {
-			for j, c := range st.Checks {
-				for _, n := range c.Needs {
-					if _, ok := checkAt[n]; !ok {
-						v.add(c.line, fmt.Sprintf("steps[%d](%s).checks[%d](%s).needs", i, st.ID, j, c.ID), fmt.Sprintf("needs %q, which is not a check of this lab", n))
-					} else if !seen[n] {
-						v.add(c.line, fmt.Sprintf("steps[%d](%s).checks[%d](%s).needs", i, st.ID, j, c.ID), fmt.Sprintf("needs %q, which comes later; a check can only need checks before it", n))
-					}
-				}
-				seen[c.ID] = true
-			}
-		}
-	}
-	if len(v.problems) > 0 {
-		sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
-		return nil, &ValidationError{v.problems}
-	}
-	return lab, nil
 }
 
 type validator struct {

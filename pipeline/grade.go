@@ -6,27 +6,22 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/gather"
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/snapshot"
 )
 
-// Request is one student's grading run on their own cluster and registry.
+// Request is one student's grading run on their own cluster and registry:
+// the Job (what is graded, for whom) and how to reach the student's world.
+// The Job's Server, Context and Namespace are left empty: Kube says where
+// the work is, and Resolved fills them in from it.
 type Request struct {
-	Lab     *labs.Lab
-	Lang    string
-	Student report.Student
-	// Image is the reference the student handed in ("user/repo[:tag]").
-	Image      string
-	Deployment string
-	Kube       gather.Kube
-	ImageOpts  gather.ImageOptions
+	Job
+	Kube      gather.Kube
+	ImageOpts gather.ImageOptions
 	// NoRun skips image.runs (no Docker wanted).
 	NoRun   bool
 	RunOpts *gather.RunOptions
 	App     gather.AppOptions
-	// Steps limits the report to these steps (nil: all).
-	Steps map[string]bool
 	// Timeout is the whole run's deadline (default 2 minutes); every network
 	// step also has its own timeout.
 	Timeout time.Duration
@@ -38,10 +33,12 @@ type Request struct {
 	Fingerprint bool
 }
 
-// Job is the request's job.
-func (req Request) Job() Job {
-	return Job{Lab: req.Lab, Lang: req.Lang, Student: req.Student, Image: req.Image, Deployment: req.Deployment,
-		Server: req.Kube.Server, Context: req.Kube.Context, Namespace: req.Kube.Namespace, Steps: req.Steps}
+// Resolved is the request's job with the server, context and namespace of
+// its kubeconfig (Kube), as gathering and the report header need them.
+func (req Request) Resolved() Job {
+	job := req.Job
+	job.Server, job.Context, job.Namespace = req.Kube.Server, req.Kube.Context, req.Kube.Namespace
+	return job
 }
 
 // Gatherer reads the request's cluster and registry directly.
@@ -51,7 +48,7 @@ func (req Request) Gatherer() *gather.Direct {
 
 // Gather runs the gathering half of the pipeline for req.
 func Gather(ctx context.Context, req Request) (*snapshot.Snapshot, map[snapshot.Source]time.Duration) {
-	return Collect(ctx, req.Job(), req.Gatherer(), nil)
+	return Collect(ctx, req.Resolved(), req.Gatherer(), nil)
 }
 
 // Grade gathers what the lab's checks need, judges them and returns the
@@ -65,7 +62,7 @@ func Grade(ctx context.Context, req Request) *report.Report {
 	defer cancel()
 	started := time.Now()
 	snap, durations := Gather(ctx, req)
-	r := Assemble(req.Job(), snap, durations, started, time.Now())
+	r := Assemble(req.Resolved(), snap, durations, started, time.Now())
 	if req.Fingerprint {
 		r.Fingerprint = Fingerprint(ctx, req, snap)
 	}

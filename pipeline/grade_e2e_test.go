@@ -66,7 +66,7 @@ func TestGradeScenarios(t *testing.T) {
 				defer stop()
 			}
 			r := pipeline.Grade(ctx, pipeline.Request{
-				Lab: lab, Lang: "en", Image: image,
+				Job:       pipeline.Job{Lab: lab, Lang: "en", Image: image},
 				Kube:      gather.LoadKube(c.Kubeconfig, "", ns),
 				ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:     true,
@@ -130,8 +130,8 @@ func TestGradeScenarios(t *testing.T) {
 			t.Skipf("port 5000 busy on this machine: %v", err)
 		}
 		defer stop()
-		r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "id", Image: image, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
-			ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Steps: map[string]bool{"open-in-browser": true}})
+		r := pipeline.Grade(ctx, pipeline.Request{Job: pipeline.Job{Lab: lab, Lang: "id", Image: image, Steps: map[string]bool{"open-in-browser": true}}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
+			ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true})
 		if len(r.Checks) != 1 || r.Checks[0].Status != report.Pass || !strings.Contains(r.Checks[0].Message, "loadbalancer") {
 			t.Fatalf("app.responds via the LoadBalancer address: %+v", r.Checks)
 		}
@@ -185,7 +185,7 @@ func TestGradeEnvironmentErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			r := pipeline.Grade(ctx, pipeline.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: tc.kube, Steps: only, Timeout: 30 * time.Second})
+			r := pipeline.Grade(ctx, pipeline.Request{Job: pipeline.Job{Lab: lab, Lang: "en", Image: "budi/hello-flask", Steps: only}, Kube: tc.kube, Timeout: 30 * time.Second})
 			if time.Since(start) > 25*time.Second {
 				t.Errorf("took %s", time.Since(start))
 			}
@@ -249,7 +249,7 @@ func TestCorrectStudentFullMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	r := pipeline.Grade(ctx, pipeline.Request{Lab: builtinLab(t), Lang: "en", Image: image,
+	r := pipeline.Grade(ctx, pipeline.Request{Job: pipeline.Job{Lab: builtinLab(t), Lang: "en", Image: image},
 		Kube: gather.LoadKube(c.Kubeconfig, "", "full-marks"), ImageOpts: gather.ImageOptions{Insecure: true}})
 	if r.Score != r.MaxScore || r.MaxScore != 100 || !r.Passed {
 		var b strings.Builder

@@ -47,7 +47,7 @@ func TestEndpointsHintTypedOnSim(t *testing.T) {
 		}
 	}
 	req := pipeline.Request{
-		Lab: lab, Lang: "en", Image: image,
+		Job:       pipeline.Job{Lab: lab, Lang: "en", Image: image},
 		Kube:      gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true},
 		NoRun:     true,

@@ -72,7 +72,7 @@ func TestGradingMakesNoWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := pipeline.Grade(ctx, pipeline.Request{Lab: builtinLab(t), Lang: "en", Image: image,
+	r := pipeline.Grade(ctx, pipeline.Request{Job: pipeline.Job{Lab: builtinLab(t), Lang: "en", Image: image},
 		Kube: gather.LoadKube(grader, "", "audited"), ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true})
 	if r.Score == 0 {
 		t.Fatalf("grading did nothing: %+v", r.Checks)

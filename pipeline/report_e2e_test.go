@@ -106,12 +106,11 @@ func TestReportFixtures(t *testing.T) {
 				defer stop()
 			}
 			r := pipeline.Grade(ctx, pipeline.Request{
-				Lab: lab, Lang: run.lang, Image: image, Student: run.student,
+				Job:         pipeline.Job{Lab: lab, Lang: run.lang, Image: image, Student: run.student, Steps: steps},
 				Kube:        gather.LoadKube(c.Kubeconfig, "", ns),
 				ImageOpts:   gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 				NoRun:       true,
 				Fingerprint: !run.lesson, // a student's check fingerprints only when signing
-				Steps:       steps,
 			})
 			if !run.lesson && (r.Fingerprint == nil || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Fingerprint.Cluster) || r.Fingerprint.ImageDigest != r.Target.Digest || r.Target.Digest == "") {
 				t.Fatalf("fingerprint not recorded: %+v (digest %q)", r.Fingerprint, r.Target.Digest)
@@ -297,7 +296,7 @@ func TestReportsHoldNoSecrets(t *testing.T) {
 	}
 	_ = pub
 	r := pipeline.Grade(ctx, pipeline.Request{
-		Lab: builtinLab(t), Lang: "en", Image: image, Student: report.Student{ID: "1", Name: "Budi"},
+		Job:       pipeline.Job{Lab: builtinLab(t), Lang: "en", Image: image, Student: report.Student{ID: "1", Name: "Budi"}},
 		Kube:      gather.LoadKube(kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Fingerprint: true,
 	})

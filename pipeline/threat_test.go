@@ -395,8 +395,8 @@ func TestThreatLyingClusterHostileText(t *testing.T) {
 		}
 	})
 	lab := builtinLab(t)
-	r := pipeline.Grade(context.Background(), pipeline.Request{Lab: lab, Lang: "en", Image: "budi/hello-flask", Kube: gather.LoadKube(kc, "", ""),
-		Steps: map[string]bool{"your-cluster": true}, Timeout: 20 * time.Second})
+	r := pipeline.Grade(context.Background(), pipeline.Request{Job: pipeline.Job{Lab: lab, Lang: "en", Image: "budi/hello-flask", Steps: map[string]bool{"your-cluster": true}}, Kube: gather.LoadKube(kc, "", ""),
+		Timeout: 20 * time.Second})
 	js, err := report.JSON(r)
 	if err != nil {
 		t.Fatal(err)

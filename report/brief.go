@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // WriteTextBrief renders the report for a student whose machine is not
@@ -13,22 +12,13 @@ import (
 // not run all failed for the same few reasons the before block names, so
 // listing them again (each with its hints) would only hide the fix.
 func WriteTextBrief(w io.Writer, r *Report, before string, opt TextOptions) error {
-	r = sanitized(r)
-	L := LabelsFor(r.Lang)
-	paint := func(code, s string) string {
-		if !opt.Color {
-			return s
-		}
-		return code + s + ansiReset
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s — %s (%s %s)\n", paint(ansiBold, L.Title), clean(r.Lab.Title), clean(r.Lab.ID), clean(r.Lab.Version))
+	r, L, paint, b := beginText(r, opt)
 	if r.Target.Image != "" {
-		fmt.Fprintf(&b, "%s: %s\n", L.Image, clean(r.Target.Image))
+		fmt.Fprintf(b, "%s: %s\n", L.Image, clean(r.Target.Image))
 	}
 	b.WriteString("\n")
 	b.WriteString(before)
-	fmt.Fprintf(&b, "\n%s:\n", paint(ansiBold, L.Steps))
+	fmt.Fprintf(b, "\n%s:\n", paint(ansiBold, L.Steps))
 	for _, st := range StepLines(r) {
 		mark, color := marks[st.Status], colors[st.Status]
 		if st.NotChecked {
@@ -38,7 +28,7 @@ func WriteTextBrief(w io.Writer, r *Report, before string, opt TextOptions) erro
 		if st.Note != "" {
 			line += " (" + st.Note + ")"
 		}
-		fmt.Fprintf(&b, "  %s %s\n", paint(color, mark), line)
+		fmt.Fprintf(b, "  %s %s\n", paint(color, mark), line)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

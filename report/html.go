@@ -172,13 +172,8 @@ func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	d.ScoreNote = scoreNote(r, L)
 	if next := NextSteps(r); len(next) > 0 {
 		d.Next = &htmlNext{ID: next[0].ID, Message: next[0].Message, Hint: nextHint(next[0])}
-		if len(next) > 1 {
-			var ids []string
-			for _, c := range next[1:] {
-				ids = append(ids, c.ID)
-			}
-			d.Next.More = fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", "))
-		}
+		// Plain ids: html/template escapes them.
+		d.Next.More = andMore(L, next, func(id string) string { return id })
 	}
 	for _, c := range r.NotGradedChecks() {
 		ng := htmlNotGraded{ID: c.ID, Message: c.Message}

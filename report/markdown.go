@@ -35,25 +35,41 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 		title = r.Lab.ID
 	}
 	fmt.Fprintf(&b, "## %s %s: %s — %s/%s (%s)\n\n", mark, L.Title, mdText(title), num(r.Score), num(r.MaxScore), percentNote(r, L))
-	if next := NextSteps(r); len(next) > 0 {
-		first := next[0]
-		fmt.Fprintf(&b, "**%s:** %s — %s\n", L.NextSteps, mdCode(first.ID), mdText(first.Message))
-		if h := nextHint(first); h != "" {
-			fmt.Fprintf(&b, "\n→ %s\n", mdText(h))
-		}
-		if len(next) > 1 {
-			var ids []string
-			for _, c := range next[1:] {
-				ids = append(ids, mdCode(c.ID))
-			}
-			b.WriteString("\n" + fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", ")) + "\n")
-		}
-		b.WriteString("\n")
+	mdNextSteps(&b, r, L)
+	mdHeaderTable(&b, r, L, title, verdict)
+	for _, g := range groups(r, L.OtherChecks) {
+		mdStep(&b, g, L, opt)
 	}
+	fmt.Fprintf(&b, "\n<sub>%s %s %s · %s</sub>\n", L.GeneratedBy, mdText(r.Tool.Name), mdText(r.Tool.Version), mdText(r.Schema))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdNextSteps writes what to fix first, with its hint, and how many more
+// checks wait after it.
+func mdNextSteps(b *strings.Builder, r *Report, L Labels) {
+	next := NextSteps(r)
+	if len(next) == 0 {
+		return
+	}
+	first := next[0]
+	fmt.Fprintf(b, "**%s:** %s — %s\n", L.NextSteps, mdCode(first.ID), mdText(first.Message))
+	if h := nextHint(first); h != "" {
+		fmt.Fprintf(b, "\n→ %s\n", mdText(h))
+	}
+	if more := andMore(L, next, mdCode); more != "" {
+		b.WriteString("\n" + more + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// mdHeaderTable writes the two-column table of who, what, where and the
+// verdict; a row whose value is empty is left out.
+func mdHeaderTable(b *strings.Builder, r *Report, L Labels, title, verdict string) {
 	b.WriteString("| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "| **%s** | %s |\n", k, v)
+			fmt.Fprintf(b, "| **%s** | %s |\n", k, v)
 		}
 	}
 	row(L.Student, mdText(studentLine(r.Student)))
@@ -104,59 +120,59 @@ func WriteMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 	if r.Signature != nil {
 		row(L.Signature, "ed25519, "+L.SignedWith+" "+mdCode(r.Signature.KeyID))
 	}
-	for _, g := range groups(r, L.OtherChecks) {
-		t := g.Step.Title
-		if t == "" {
-			t = g.Step.ID
-		}
-		head := mdText(t)
-		if opt.LessonURL != nil {
-			if u := opt.LessonURL(g.Step.ID); safeURL(u) {
-				head = "[" + head + "](" + mdURL(u) + ")"
-			}
-		}
-		pts := num(g.Step.Points) + "/" + num(g.Step.MaxPoints)
-		if g.Step.NotGradedPoints > 0 {
-			pts += " (" + fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints)) + ")"
-		}
-		fmt.Fprintf(&b, "\n### %s — %s\n\n", head, pts)
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n|---|---|---|---|\n", L.Status, L.Check, L.Points, L.Message)
-		for _, c := range g.Checks {
-			req := ""
-			if c.Required {
-				req = " (" + L.Required + ")"
-			}
-			mark := statusEmoji[c.Status]
-			if c.NotGraded {
-				mark = notGradedEmoji
-			}
-			fmt.Fprintf(&b, "| %s %s | %s%s | %s | %s |\n", mark, mdText(statusName(L, c)), mdCode(c.ID), req, pointsLine(c), mdText(c.Message))
-		}
-		var hints []string
-		for _, c := range g.Checks {
-			if c.Hint != "" {
-				hints = append(hints, fmt.Sprintf("- %s: %s", mdCode(c.ID), mdText(c.Hint)))
-			}
-			for _, h := range extraHints(c) {
-				hints = append(hints, fmt.Sprintf("  - %s", mdText(h)))
-			}
-		}
-		if len(hints) > 0 {
-			fmt.Fprintf(&b, "\n**%s**\n\n%s\n", L.Hint, strings.Join(hints, "\n"))
-		}
-		var ev []string
-		for _, c := range g.Checks {
-			for _, e := range c.Evidence {
-				ev = append(ev, fmt.Sprintf("- %s %s: %s", mdCode(c.ID), mdText(e.Name), mdText(e.Value)))
-			}
-		}
-		if len(ev) > 0 {
-			fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%s\n\n</details>\n", L.Evidence, strings.Join(ev, "\n"))
+}
+
+// mdStep writes one step: its title (linked to its lesson), a table of its
+// checks, their hints and, folded, their evidence.
+func mdStep(b *strings.Builder, g stepGroup, L Labels, opt MarkdownOptions) {
+	t := g.Step.Title
+	if t == "" {
+		t = g.Step.ID
+	}
+	head := mdText(t)
+	if opt.LessonURL != nil {
+		if u := opt.LessonURL(g.Step.ID); safeURL(u) {
+			head = "[" + head + "](" + mdURL(u) + ")"
 		}
 	}
-	fmt.Fprintf(&b, "\n<sub>%s %s %s · %s</sub>\n", L.GeneratedBy, mdText(r.Tool.Name), mdText(r.Tool.Version), mdText(r.Schema))
-	_, err := io.WriteString(w, b.String())
-	return err
+	pts := num(g.Step.Points) + "/" + num(g.Step.MaxPoints)
+	if g.Step.NotGradedPoints > 0 {
+		pts += " (" + fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints)) + ")"
+	}
+	fmt.Fprintf(b, "\n### %s — %s\n\n", head, pts)
+	fmt.Fprintf(b, "| %s | %s | %s | %s |\n|---|---|---|---|\n", L.Status, L.Check, L.Points, L.Message)
+	for _, c := range g.Checks {
+		req := ""
+		if c.Required {
+			req = " (" + L.Required + ")"
+		}
+		mark := statusEmoji[c.Status]
+		if c.NotGraded {
+			mark = notGradedEmoji
+		}
+		fmt.Fprintf(b, "| %s %s | %s%s | %s | %s |\n", mark, mdText(statusName(L, c)), mdCode(c.ID), req, pointsLine(c), mdText(c.Message))
+	}
+	var hints []string
+	for _, c := range g.Checks {
+		if c.Hint != "" {
+			hints = append(hints, fmt.Sprintf("- %s: %s", mdCode(c.ID), mdText(c.Hint)))
+		}
+		for _, h := range extraHints(c) {
+			hints = append(hints, fmt.Sprintf("  - %s", mdText(h)))
+		}
+	}
+	if len(hints) > 0 {
+		fmt.Fprintf(b, "\n**%s**\n\n%s\n", L.Hint, strings.Join(hints, "\n"))
+	}
+	var ev []string
+	for _, c := range g.Checks {
+		for _, e := range c.Evidence {
+			ev = append(ev, fmt.Sprintf("- %s %s: %s", mdCode(c.ID), mdText(e.Name), mdText(e.Value)))
+		}
+	}
+	if len(ev) > 0 {
+		fmt.Fprintf(b, "\n<details><summary>%s</summary>\n\n%s\n\n</details>\n", L.Evidence, strings.Join(ev, "\n"))
+	}
 }
 
 // mdText escapes text for Markdown: control characters and newlines go,

@@ -1,5 +1,10 @@
 package report
 
+import (
+	"fmt"
+	"strings"
+)
+
 // NextSteps are the checks a student should fix next, most urgent first:
 // the required checks that failed or passed only in part, in step order,
 // then the others. A check that could not be graded, or was skipped because
@@ -20,6 +25,20 @@ func NextSteps(r *Report) []Result {
 		}
 	}
 	return append(req, rest...)
+}
+
+// andMore names the next steps after the first ("and 2 more: a, b"), each
+// id written by id (escaped for the format at hand); "" when there are
+// none.
+func andMore(L Labels, next []Result, id func(string) string) string {
+	if len(next) < 2 {
+		return ""
+	}
+	var ids []string
+	for _, c := range next[1:] {
+		ids = append(ids, id(c.ID))
+	}
+	return fmt.Sprintf(L.AndMore, len(next)-1, strings.Join(ids, ", "))
 }
 
 // nextHint is the hint to show beside a next step: the cause-specific one,

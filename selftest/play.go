@@ -357,7 +357,7 @@ func (p *player) settle(ctx context.Context, i, last int, owner map[string]int, 
 
 func (p *player) grade(ctx context.Context) *report.Report {
 	return pipeline.Grade(ctx, pipeline.Request{
-		Lab: p.lab, Lang: "en", Image: p.vars["IMAGE"],
+		Job:       pipeline.Job{Lab: p.lab, Lang: "en", Image: p.vars["IMAGE"]},
 		Kube:      gather.LoadKube(p.kubeconfig, "", p.opt.Namespace),
 		ImageOpts: gather.ImageOptions{Insecure: true, Keychain: anonymous{}},
 		// image.runs needs Docker: a self-test never runs containers.

@@ -67,7 +67,7 @@ func TestBeforeYouStartPage(t *testing.T) {
 	t.Setenv("KUBECONFIG", "")
 	kube := gather.LoadKube("", "", "budi")
 	image := "127.0.0.1:1/budi/hello-flask:latest"
-	req := pipeline.Request{Lab: l, Image: image, Kube: kube, ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: 30 * time.Second}
+	req := pipeline.Request{Job: pipeline.Job{Lab: l, Image: image}, Kube: kube, ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: 30 * time.Second}
 	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
 		r := req
 		r.Steps, r.Lang = steps, lang

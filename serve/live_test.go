@@ -37,7 +37,7 @@ func TestLivePageTurnsGreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := lab(t)
-	req := pipeline.Request{Lab: l, Lang: "en", Image: image, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
+	req := pipeline.Request{Job: pipeline.Job{Lab: l, Lang: "en", Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Timeout: time.Minute}
 	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
 		r := req

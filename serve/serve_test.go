@@ -124,7 +124,7 @@ func TestLessonInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := lab(t)
-	req := pipeline.Request{Lab: l, Image: image, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
+	req := pipeline.Request{Job: pipeline.Job{Lab: l, Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: time.Minute}
 	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
 		r := req

@@ -116,7 +116,7 @@ func (w *Watcher) grade(ctx context.Context, g *cacheGatherer) *report.Report {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	started := time.Now()
-	job := w.Req.Job()
+	job := w.Req.Resolved()
 	snap, dur := pipeline.Collect(ctx, job, g, nil)
 	return pipeline.Assemble(job, snap, dur, started, time.Now())
 }

@@ -52,7 +52,7 @@ func TestWatchExposeTurnsStepGreen(t *testing.T) {
 	out := &syncBuf{}
 	p := &watch.Printer{W: out}
 	w := &watch.Watcher{Req: pipeline.Request{
-		Lab: lab, Lang: "en", Image: image,
+		Job:       pipeline.Job{Lab: lab, Lang: "en", Image: image},
 		Kube:      gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()},
 		NoRun:     true,

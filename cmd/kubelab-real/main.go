@@ -13,10 +13,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -26,38 +27,15 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/internal/realnode"
+	"github.com/kubelab/kubelab/internal/subcmd"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "up":
-		err = up(os.Args[2:])
-	case "down":
-		err = down(os.Args[2:])
-	case "node":
-		err = node(os.Args[2:])
-	case "demo":
-		err = demo(os.Args[2:])
-	case "-h", "--help", "help":
-		usage()
-		return
-	default:
-		usage()
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "kubelab-real:", err)
-		os.Exit(1)
-	}
+	subcmd.Main("kubelab-real", usage, subcmd.Commands{"up": up, "down": down, "node": node, "demo": demo})
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage:
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
   kubelab-real up   [--dir .real] [--netns kubelab-real]   start a real node and leave it running
   kubelab-real down [--dir .real] [--netns kubelab-real]   stop it and remove everything it made
   kubelab-real demo [--kubelab bin/kubelab] [--out out/demo-real]
@@ -86,11 +64,9 @@ func flags(name string, args []string) (dir, netns string) {
 	return abs, *ns
 }
 
-func statePath(dir string) string { return filepath.Join(dir, "state.json") }
-
 func up(args []string) error {
 	dir, netns := flags("up", args)
-	if _, err := os.Stat(statePath(dir)); err == nil {
+	if subcmd.Running(dir) {
 		return fmt.Errorf("a node already runs in %s; run `make real-down` first", dir)
 	}
 	if m := realnode.Missing(); len(m) > 0 {
@@ -124,15 +100,13 @@ func up(args []string) error {
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.After(5 * time.Minute)
 	for {
-		if b, err := os.ReadFile(statePath(dir)); err == nil {
-			var st state
-			if json.Unmarshal(b, &st) == nil && st.Kubeconfig != "" {
-				fmt.Fprintf(os.Stderr, "real node up in %s: node minikube (%s), API server %s, registry %s (inside the namespace)\n",
-					time.Since(start).Round(100*time.Millisecond), realnode.NodeIP, st.Server, st.Registry)
-				fmt.Printf("export KUBECONFIG=%s\n", st.Kubeconfig)
-				fmt.Println(strings.Join(realnode.Prefix(netns), " "))
-				return nil
-			}
+		var st state
+		if subcmd.LoadState(dir, &st) == nil && st.Kubeconfig != "" {
+			fmt.Fprintf(os.Stderr, "real node up in %s: node minikube (%s), API server %s, registry %s (inside the namespace)\n",
+				time.Since(start).Round(100*time.Millisecond), realnode.NodeIP, st.Server, st.Registry)
+			fmt.Printf("export KUBECONFIG=%s\n", st.Kubeconfig)
+			fmt.Println(strings.Join(realnode.Prefix(netns), " "))
+			return nil
 		}
 		select {
 		case err := <-exited:
@@ -162,8 +136,7 @@ func node(args []string) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	st := state{PID: os.Getpid(), Dir: dir, Netns: netns, Kubeconfig: n.Kubeconfig, Server: n.Server, Registry: n.Registry}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(statePath(dir), b, 0o644); err != nil {
+	if err := subcmd.SaveState(dir, st); err != nil {
 		n.Stop()
 		return err
 	}
@@ -178,16 +151,17 @@ func node(args []string) error {
 func down(args []string) error {
 	dir, netns := flags("down", args)
 	start := time.Now()
-	if b, err := os.ReadFile(statePath(dir)); err == nil {
-		var st state
-		if err := json.Unmarshal(b, &st); err == nil && st.PID > 0 {
+	var st state
+	var unread *fs.PathError
+	if err := subcmd.LoadState(dir, &st); !errors.As(err, &unread) {
+		if err == nil && st.PID > 0 {
 			_ = syscall.Kill(st.PID, syscall.SIGTERM)
 			deadline := time.Now().Add(3 * time.Minute)
 			for time.Now().Before(deadline) && syscall.Kill(st.PID, 0) == nil {
 				time.Sleep(200 * time.Millisecond)
 			}
 		}
-		os.Remove(statePath(dir))
+		os.Remove(subcmd.StatePath(dir))
 	}
 	if left := realnode.Sweep(netns, dir); len(left) > 0 {
 		return fmt.Errorf("left behind:\n  %s", strings.Join(left, "\n  "))

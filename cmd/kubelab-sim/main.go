@@ -5,10 +5,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,38 +17,15 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/internal/simcluster"
+	"github.com/kubelab/kubelab/internal/subcmd"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "up":
-		err = up(os.Args[2:])
-	case "down":
-		err = down(os.Args[2:])
-	case "play":
-		err = play(os.Args[2:])
-	case "demo":
-		err = demo(os.Args[2:])
-	case "-h", "--help", "help":
-		usage()
-		return
-	default:
-		usage()
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "kubelab-sim:", err)
-		os.Exit(1)
-	}
+	subcmd.Main("kubelab-sim", usage, subcmd.Commands{"up": up, "down": down, "play": play, "demo": demo})
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage:
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
   kubelab-sim up   [--dir .sim]          start a simulated cluster and leave it running
   kubelab-sim down [--dir .sim]          stop it
   kubelab-sim play [--dir .sim] --scenario NAME --namespace NS --image REF
@@ -57,7 +35,7 @@ func usage() {
 scenarios:
 `)
 	for _, s := range simcluster.Scenarios {
-		fmt.Fprintf(os.Stderr, "  %-20s %s\n", s.Name, s.Doc)
+		fmt.Fprintf(w, "  %-20s %s\n", s.Name, s.Doc)
 	}
 }
 
@@ -68,14 +46,12 @@ type state struct {
 	PIDs       map[string]int `json:"pids"`
 }
 
-func statePath(dir string) string { return filepath.Join(dir, "state.json") }
-
 func up(args []string) error {
 	fs := flag.NewFlagSet("up", flag.ExitOnError)
 	dir := fs.String("dir", ".sim", "working directory of the cluster")
 	_ = fs.Parse(args)
 	abs, _ := filepath.Abs(*dir)
-	if _, err := os.Stat(statePath(abs)); err == nil {
+	if subcmd.Running(abs) {
 		return fmt.Errorf("a cluster already runs in %s; run `kubelab-sim down --dir %s` first", abs, *dir)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -86,8 +62,7 @@ func up(args []string) error {
 		return err
 	}
 	st := state{Dir: abs, Kubeconfig: c.Kubeconfig, Server: c.Server, PIDs: c.PIDs()}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(statePath(abs), b, 0o644); err != nil {
+	if err := subcmd.SaveState(abs, st); err != nil {
 		c.Stop()
 		return err
 	}
@@ -101,15 +76,11 @@ func down(args []string) error {
 	dir := fs.String("dir", ".sim", "working directory of the cluster")
 	_ = fs.Parse(args)
 	abs, _ := filepath.Abs(*dir)
-	b, err := os.ReadFile(statePath(abs))
-	if errors.Is(err, os.ErrNotExist) {
+	var st state
+	if err := subcmd.LoadState(abs, &st); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(os.Stderr, "no cluster runs in %s\n", abs)
 		return nil
 	} else if err != nil {
-		return err
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
 		return err
 	}
 	// Newest first, as Cluster.Stop does: kwok, scheduler, controller
@@ -127,18 +98,17 @@ func down(args []string) error {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
 	fmt.Fprintf(os.Stderr, "simulated cluster in %s stopped\n", abs)
-	return os.Remove(statePath(abs))
+	return os.Remove(subcmd.StatePath(abs))
 }
 
 // attach rebuilds a Cluster handle from a running cluster's state.
 func attach(dir string) (*simcluster.Cluster, error) {
 	abs, _ := filepath.Abs(dir)
-	b, err := os.ReadFile(statePath(abs))
-	if err != nil {
-		return nil, fmt.Errorf("no cluster in %s (run `kubelab-sim up` first): %w", abs, err)
-	}
 	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
+	var unread *fs.PathError
+	if err := subcmd.LoadState(abs, &st); errors.As(err, &unread) {
+		return nil, fmt.Errorf("no cluster in %s (run `kubelab-sim up` first): %w", abs, err)
+	} else if err != nil {
 		return nil, err
 	}
 	return simcluster.Attach(st.Dir, st.Kubeconfig, st.Server)

@@ -20,24 +20,20 @@ import (
 )
 
 type checkOptions struct {
-	g           *globalOptions
+	g *globalOptions
+	clusterFlags
 	Image       string
 	Namespace   string
-	Context     string
-	Kubeconfig  string
 	Deployment  string
 	Timeout     time.Duration
 	Output      string
 	OutputFile  string
 	Steps       []string
 	NoRun       bool
-	NoProxy     bool
 	StudentID   string
 	StudentName string
 	MinScore    float64
 	Evidence    bool
-	CacheDir    string
-	Insecure    bool
 	SignKey     string
 	LessonURL   string
 	Watch       bool
@@ -116,13 +112,12 @@ func (o *checkOptions) request(lab *labs.Lab) (pipeline.Request, error) {
 		steps[s] = true
 	}
 	return pipeline.Request{
-		Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
-		Student:   report.Student{ID: o.StudentID, Name: o.StudentName},
+		Job: pipeline.Job{Lab: lab, Lang: o.g.Lang, Image: o.Image, Deployment: o.Deployment,
+			Student: report.Student{ID: o.StudentID, Name: o.StudentName}, Steps: steps},
 		Kube:      gather.LoadKube(o.Kubeconfig, o.Context, o.Namespace),
-		ImageOpts: gather.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		ImageOpts: o.imageOptions(),
 		NoRun:     o.NoRun,
-		App:       gather.AppOptions{ServiceProxy: !o.NoProxy},
-		Steps:     steps,
+		App:       o.appOptions(),
 		Timeout:   o.Timeout,
 	}, nil
 }

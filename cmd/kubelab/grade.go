@@ -11,7 +11,8 @@ import (
 const exitInterrupted = 130
 
 type gradeOptions struct {
-	g               *globalOptions
+	g *globalOptions
+	clusterFlags
 	Memory          memoryLimitFlag
 	latePolicyGiven bool
 	Roster          string
@@ -23,14 +24,9 @@ type gradeOptions struct {
 	Resume          bool
 	RetryErrors     bool
 	Force           bool
-	Kubeconfig      string
-	Context         string
 	NamespacePrefix string
 	Shard           string
 	RunImages       bool
-	CacheDir        string
-	Insecure        bool
-	NoProxy         bool
 	Output          string
 	Strict          bool
 	RegistryQPS     float64
@@ -98,14 +94,10 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.BoolVar(&o.Resume, "resume", false, "grade only the students without a result in --out (after an interrupted run)")
 	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error or points not graded")
 	f.BoolVar(&o.Force, "force", false, "grade everyone again into an --out that already holds results")
-	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig of the shared cluster (default: $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&o.Context, "context", "", "context of the shared cluster (default: the current one)")
+	o.clusterFlags.add(f, sharedCluster)
 	f.StringVar(&o.NamespacePrefix, "namespace-prefix", "", "put this before the sanitised student id to make a student's default namespace")
 	f.StringVar(&o.Shard, "shard", "", "grade one slice of the roster, I/N with 0 <= I < N (stable by student id)")
 	f.BoolVar(&o.RunImages, "run-images", false, "run each distinct image in Docker for image.runs (off: the check is skipped)")
-	f.StringVar(&o.CacheDir, "cache-dir", defaultCacheDir(), "where image metadata is cached by digest")
-	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow a plain-HTTP registry (local test registries only)")
-	f.BoolVar(&o.NoProxy, "no-service-proxy", false, "never reach an app through the API server's service proxy")
 	f.StringVarP(&o.Output, "output", "o", "text", "summary printed at the end: text or json")
 	f.BoolVar(&o.Strict, "strict", false, "exit 3 when a student had a check that could not run (environment errors)")
 	f.Float64Var(&o.RegistryQPS, "registry-qps", 0, "at most this many registry requests per second for the whole run (0: no limit; a 429's Retry-After always pauses every request)")

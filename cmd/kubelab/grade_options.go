@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/labs"
 )
@@ -20,9 +19,9 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 		Lab: lab, Lang: o.g.Lang, Out: o.Out, Jobs: o.Jobs, Timeout: o.Timeout,
 		Kubeconfig: o.Kubeconfig, Context: o.Context,
 		Resume: o.Resume, RetryErrors: o.RetryErrors, Force: o.Force,
-		ImageOpts:    gather.ImageOptions{CacheDir: o.CacheDir, Insecure: o.Insecure},
+		ImageOpts:    o.imageOptions(),
 		RunImages:    o.RunImages,
-		App:          gather.AppOptions{ServiceProxy: !o.NoProxy},
+		App:          o.appOptions(),
 		MaxRetryWait: o.MaxRetryWait,
 		StudentHTML:  studentHTML,
 	}

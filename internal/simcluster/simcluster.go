@@ -99,25 +99,7 @@ type proc struct {
 // Start starts a cluster and waits until it is usable: API server healthy,
 // the node Ready, the default service account present.
 func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
-	if opt.NodeName == "" {
-		opt.NodeName = "minikube"
-	}
-	if opt.BinDir == "" {
-		if opt.BinDir, err = Binaries(); err != nil {
-			return nil, err
-		}
-	}
-	for _, b := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"} {
-		if _, err := os.Stat(filepath.Join(opt.BinDir, b)); err != nil {
-			return nil, fmt.Errorf("simcluster: binary %s missing in %s (run `make cluster-bins`)", b, opt.BinDir)
-		}
-	}
-	if opt.Dir == "" {
-		if opt.Dir, err = os.MkdirTemp("", "kubelab-sim-"); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
+	if err := opt.prepare(); err != nil {
 		return nil, err
 	}
 	blockFakeRanges()
@@ -156,6 +138,66 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		return nil, err
 	}
 
+	apiArgs, err := c.apiServerArgs(opt, etcdURL, apiPort, portRange)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.start(opt, "kube-apiserver", apiArgs...); err != nil {
+		return nil, err
+	}
+	admin := c.path("admin.kubeconfig")
+	if err := c.writeKubeconfig(admin, "kubelab-admin", []string{"system:masters"}); err != nil {
+		return nil, err
+	}
+	c.Kubeconfig = c.path("kubeconfig")
+	if err := c.writeKubeconfig(c.Kubeconfig, "minikube-user", []string{"system:masters"}); err != nil {
+		return nil, err
+	}
+	cs, err := c.Clientset()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.waitHealthy(ctx, cs); err != nil {
+		return nil, err
+	}
+
+	if err := c.startControllers(opt, admin); err != nil {
+		return nil, err
+	}
+	if err := c.startNode(ctx, opt, admin, cs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// prepare fills in the defaults (node name, binaries, working directory)
+// and checks that every binary is there.
+func (o *Options) prepare() (err error) {
+	if o.NodeName == "" {
+		o.NodeName = "minikube"
+	}
+	if o.BinDir == "" {
+		if o.BinDir, err = Binaries(); err != nil {
+			return err
+		}
+	}
+	for _, b := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"} {
+		if _, err := os.Stat(filepath.Join(o.BinDir, b)); err != nil {
+			return fmt.Errorf("simcluster: binary %s missing in %s (run `make cluster-bins`)", b, o.BinDir)
+		}
+	}
+	if o.Dir == "" {
+		if o.Dir, err = os.MkdirTemp("", "kubelab-sim-"); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(o.Dir, 0o700)
+}
+
+// apiServerArgs are kube-apiserver's flags: TLS and client certificates,
+// RBAC, the service ranges; a real node's address and kubelet client
+// certificate when there is one; the audit log when asked.
+func (c *Cluster) apiServerArgs(opt Options, etcdURL string, apiPort int, portRange string) ([]string, error) {
 	apiArgs := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
@@ -198,25 +240,12 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		apiArgs = append(apiArgs, "--audit-policy-file="+c.path("audit-policy.yaml"),
 			"--audit-log-path="+c.path("audit.log"), "--audit-log-mode=blocking")
 	}
-	if err := c.start(opt, "kube-apiserver", apiArgs...); err != nil {
-		return nil, err
-	}
-	admin := c.path("admin.kubeconfig")
-	if err := c.writeKubeconfig(admin, "kubelab-admin", []string{"system:masters"}); err != nil {
-		return nil, err
-	}
-	c.Kubeconfig = c.path("kubeconfig")
-	if err := c.writeKubeconfig(c.Kubeconfig, "minikube-user", []string{"system:masters"}); err != nil {
-		return nil, err
-	}
-	cs, err := c.Clientset()
-	if err != nil {
-		return nil, err
-	}
-	if err := c.waitHealthy(ctx, cs); err != nil {
-		return nil, err
-	}
+	return apiArgs, nil
+}
 
+// startControllers starts the controller manager and the scheduler, both
+// with the admin kubeconfig.
+func (c *Cluster) startControllers(opt Options, admin string) error {
 	if err := c.start(opt, "kube-controller-manager",
 		"--kubeconfig="+admin, "--bind-address=127.0.0.1", "--secure-port=0",
 		"--leader-elect=false", "--use-service-account-credentials=false",
@@ -229,25 +258,32 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		// take minutes to roll out (benchmarks, large tests).
 		"--kube-api-qps=200", "--kube-api-burst=400",
 	); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.start(opt, "kube-scheduler",
 		"--kubeconfig="+admin, "--bind-address=127.0.0.1", "--secure-port=0", "--leader-elect=false",
 	); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// startNode makes the cluster's node: the real node's hook (Options.Node),
+// or kwok with a simulated node and the kube-system pods minikube has; then
+// waits until the cluster is usable.
+func (c *Cluster) startNode(ctx context.Context, opt Options, admin string, cs *kubernetes.Clientset) error {
 	if opt.Node != nil {
 		if err := opt.Node(ctx, c); err != nil {
-			return nil, err
+			return err
 		}
 		if err := c.waitUsable(ctx, cs); err != nil {
-			return nil, err
+			return err
 		}
-		return c, nil
+		return nil
 	}
 	stages, err := c.writeStages()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.start(opt, "kwok",
 		"--kubeconfig="+admin,
@@ -257,20 +293,20 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		"--cidr="+PodCIDR,
 		"--config="+stages,
 	); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.createNode(ctx, cs); err != nil {
-		return nil, err
+		return err
 	}
 	if !opt.SkipSystemPods {
 		if err := c.createSystemPods(ctx, cs); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := c.waitUsable(ctx, cs); err != nil {
-		return nil, err
+		return err
 	}
-	return c, nil
+	return nil
 }
 
 func (c *Cluster) path(name string) string { return filepath.Join(c.Dir, name) }
