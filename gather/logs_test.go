@@ -62,7 +62,7 @@ func TestCrashLogsOnlyFromARealKubelet(t *testing.T) {
 // stream when the run it names is gone, is not the app's log.
 func TestKubeletLogErrorNotQuoted(t *testing.T) {
 	for text, want := range map[string]bool{
-		"unable to retrieve container logs for containerd://17538f046ece\n": true,
+		"unable to retrieve container logs for containerd://17538f046ece\n":                  true,
 		"Traceback (most recent call last):\nModuleNotFoundError: No module named 'flaks'\n": false,
 		"": false,
 	} {

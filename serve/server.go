@@ -430,39 +430,6 @@ func overall(rs []report.Result) string {
 	return "pass"
 }
 
-func (s *Server) download(format string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { s.serveReport(w, r, format) }
-}
-
-func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, format string) {
-	s.mu.Lock()
-	rep := s.last
-	s.mu.Unlock()
-	if rep == nil {
-		http.Error(w, "no report yet: press \"Check everything\" on the last page first", http.StatusNotFound)
-		return
-	}
-	var buf bytes.Buffer
-	var err error
-	switch format {
-	case "json":
-		err = report.WriteJSON(&buf, rep)
-		w.Header().Set("Content-Type", "application/json")
-	case "html":
-		err = writeHTMLReport(&buf, rep)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "kubelab-"+rep.Lab.ID+"-report."+format))
-	_, _ = w.Write(buf.Bytes())
-}
-
 // inlineCode escapes s and then shows `spans` as code: hints are written
 // with Markdown backticks. Escaping first keeps any text from the cluster
 // inert.
