@@ -256,6 +256,8 @@ func (v *validator) text(m *yaml.Node, prefix, key string, langs []string, requi
 	return t
 }
 
+// check validates one entry of a lab's checks list against the catalog and
+// returns its reference, or nil when it is not a mapping or has no id.
 func (v *validator) check(c *yaml.Node, f string, langs []string, cat Catalog) *CheckRef {
 	if c.Kind != yaml.MappingNode {
 		v.add(c.Line, f, "must be a mapping with id and points")
@@ -290,6 +292,23 @@ func (v *validator) check(c *yaml.Node, f string, langs []string, cat Catalog) *
 			v.add(n.Line, f+".required", "must be true or false")
 		}
 	}
+	v.checkPoints(c, f, ref)
+	if ref.Informational && ref.Required {
+		v.add(c.Line, f+".required", "an informational check cannot be required")
+	}
+	ref.Needs = v.strList(c, f, "needs")
+	if n := get(c, "params"); n != nil {
+		v.checkParams(n, f, ref, cat, paramNames, knownCheck)
+	}
+	if n := get(c, "hints"); n != nil {
+		v.checkHints(n, f, ref, langs)
+	}
+	return ref
+}
+
+// checkPoints sets ref.Points from the check's points, which an informational
+// check must leave out (or set to 0) and any other check must give as positive.
+func (v *validator) checkPoints(c *yaml.Node, f string, ref *CheckRef) {
 	pn := get(c, "points")
 	switch {
 	case pn == nil && !ref.Informational:
@@ -306,69 +325,70 @@ func (v *validator) check(c *yaml.Node, f string, langs []string, cat Catalog) *
 			ref.Points = p
 		}
 	}
-	if ref.Informational && ref.Required {
-		v.add(c.Line, f+".required", "an informational check cannot be required")
+}
+
+// checkParams copies the check's params into ref.Params, reporting any name
+// the catalog does not list for this check.
+func (v *validator) checkParams(n *yaml.Node, f string, ref *CheckRef, cat Catalog, paramNames []string, knownCheck bool) {
+	if n.Kind != yaml.MappingNode {
+		v.add(n.Line, f+".params", "must be a mapping of parameter names to values")
+	} else {
+		ref.Params = map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			// Parameters of an unknown check cannot be judged.
+			known := cat == nil || !knownCheck
+			for _, p := range paramNames {
+				known = known || p == k.Value
+			}
+			if !known {
+				msg := fmt.Sprintf("check %s has no parameter %q", ref.ID, k.Value)
+				if len(paramNames) > 0 {
+					msg += " (it takes: " + strings.Join(paramNames, ", ") + ")"
+				} else {
+					msg += " (it takes none)"
+				}
+				v.add(k.Line, f+".params."+k.Value, msg)
+				continue
+			}
+			var val any
+			if err := n.Content[i+1].Decode(&val); err != nil {
+				v.add(k.Line, f+".params."+k.Value, err.Error())
+				continue
+			}
+			ref.Params[k.Value] = val
+		}
 	}
-	ref.Needs = v.strList(c, f, "needs")
-	if n := get(c, "params"); n != nil {
-		if n.Kind != yaml.MappingNode {
-			v.add(n.Line, f+".params", "must be a mapping of parameter names to values")
-		} else {
-			ref.Params = map[string]any{}
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i]
-				// Parameters of an unknown check cannot be judged.
-				known := cat == nil || !knownCheck
-				for _, p := range paramNames {
-					known = known || p == k.Value
+}
+
+// checkHints reads the check's hints per language and reports a language of
+// the lab with none, or languages with different numbers of hints.
+func (v *validator) checkHints(n *yaml.Node, f string, ref *CheckRef, langs []string) {
+	if n.Kind != yaml.MappingNode {
+		v.add(n.Line, f+".hints", "must map each language to a list of hints, gentle first")
+	} else {
+		ref.Hints = map[string][]string{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			ref.Hints[k] = v.strList(n, f+".hints", k)
+			if len(ref.Hints[k]) == 0 && n.Content[i+1].Kind == yaml.ScalarNode {
+				ref.Hints[k] = []string{n.Content[i+1].Value}
+			}
+		}
+		for _, lang := range langs {
+			if len(ref.Hints[lang]) == 0 {
+				v.add(n.Line, f+".hints."+lang, "missing translation")
+			}
+		}
+		for _, lang := range sortedKeys(ref.Hints) {
+			for _, other := range langs {
+				if len(ref.Hints[other]) > 0 && len(ref.Hints[lang]) != len(ref.Hints[other]) {
+					v.add(n.Line, f+".hints", fmt.Sprintf("%s has %d hints but %s has %d; give each language the same hints", lang, len(ref.Hints[lang]), other, len(ref.Hints[other])))
+					break
 				}
-				if !known {
-					msg := fmt.Sprintf("check %s has no parameter %q", ref.ID, k.Value)
-					if len(paramNames) > 0 {
-						msg += " (it takes: " + strings.Join(paramNames, ", ") + ")"
-					} else {
-						msg += " (it takes none)"
-					}
-					v.add(k.Line, f+".params."+k.Value, msg)
-					continue
-				}
-				var val any
-				if err := n.Content[i+1].Decode(&val); err != nil {
-					v.add(k.Line, f+".params."+k.Value, err.Error())
-					continue
-				}
-				ref.Params[k.Value] = val
 			}
 		}
 	}
-	if n := get(c, "hints"); n != nil {
-		if n.Kind != yaml.MappingNode {
-			v.add(n.Line, f+".hints", "must map each language to a list of hints, gentle first")
-		} else {
-			ref.Hints = map[string][]string{}
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i].Value
-				ref.Hints[k] = v.strList(n, f+".hints", k)
-				if len(ref.Hints[k]) == 0 && n.Content[i+1].Kind == yaml.ScalarNode {
-					ref.Hints[k] = []string{n.Content[i+1].Value}
-				}
-			}
-			for _, lang := range langs {
-				if len(ref.Hints[lang]) == 0 {
-					v.add(n.Line, f+".hints."+lang, "missing translation")
-				}
-			}
-			for _, lang := range sortedKeys(ref.Hints) {
-				for _, other := range langs {
-					if len(ref.Hints[other]) > 0 && len(ref.Hints[lang]) != len(ref.Hints[other]) {
-						v.add(n.Line, f+".hints", fmt.Sprintf("%s has %d hints but %s has %d; give each language the same hints", lang, len(ref.Hints[lang]), other, len(ref.Hints[other])))
-						break
-					}
-				}
-			}
-		}
-	}
-	return ref
 }
 
 func get(m *yaml.Node, key string) *yaml.Node {
