@@ -64,49 +64,11 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 				if (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) && len(seen) < snapshot.MaxImagePaths && !snapshot.SystemDir(p) && !imgGone(gone, p) {
 					seen[p] = true
 				}
-				switch {
-				case base == ".wh..wh..opq":
-					hidden[strings.TrimSuffix(dir, "/")+"/"] = true
-					for _, w := range wanted {
-						if strings.HasPrefix(w, strings.TrimSuffix(dir, "/")+"/") {
-							hidden[w] = true
-						}
-					}
-					continue
-				case strings.HasPrefix(base, ".wh."):
-					gone := path.Join(dir, strings.TrimPrefix(base, ".wh."))
-					hidden[gone] = true
-					for _, w := range wanted {
-						if w == gone || strings.HasPrefix(w, gone+"/") {
-							hidden[w] = true
-						}
-					}
+				if imgWhiteout(dir, base, wanted, hidden) {
 					continue
 				}
-				for _, w := range wanted {
-					if resolved[w] {
-						continue
-					}
-					switch {
-					case w == p && h.Typeflag != tar.TypeDir:
-						f := &snapshot.ImageFile{Size: h.Size}
-						if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
-							b, err := io.ReadAll(io.LimitReader(tr, g.opt.MaxFileBytes))
-							if err != nil {
-								return err
-							}
-							f.Content = string(b)
-						}
-						found[w] = f
-						resolved[w] = true
-					case w == p:
-						// A directory where a file was wanted: not the file.
-						resolved[w] = true
-					case h.Typeflag != tar.TypeDir && strings.HasPrefix(w, p+"/"):
-						// A parent replaced by a file or symlink hides the
-						// lower layers' contents.
-						hidden[w] = true
-					}
+				if err := g.imgMatch(tr, h, p, wanted, resolved, found, hidden); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -124,6 +86,64 @@ func (g *imgGatherer) readFiles(ctx context.Context, repo name.Repository, layer
 		}
 	}
 	return found, nil
+}
+
+// imgWhiteout records in hidden what a whiteout entry (an opaque directory
+// marker or a .wh.<name> file) hides of the lower layers, and says whether
+// the entry was one: a whiteout is never itself a wanted file.
+func imgWhiteout(dir, base string, wanted []string, hidden map[string]bool) bool {
+	switch {
+	case base == ".wh..wh..opq":
+		hidden[strings.TrimSuffix(dir, "/")+"/"] = true
+		for _, w := range wanted {
+			if strings.HasPrefix(w, strings.TrimSuffix(dir, "/")+"/") {
+				hidden[w] = true
+			}
+		}
+		return true
+	case strings.HasPrefix(base, ".wh."):
+		gone := path.Join(dir, strings.TrimPrefix(base, ".wh."))
+		hidden[gone] = true
+		for _, w := range wanted {
+			if w == gone || strings.HasPrefix(w, gone+"/") {
+				hidden[w] = true
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// imgMatch settles the wanted paths still open that the tar entry h (at p)
+// decides: the file itself (read into found), a directory in its place, or a
+// parent replaced by a file, which hides the lower layers.
+func (g *imgGatherer) imgMatch(tr *tar.Reader, h *tar.Header, p string, wanted []string, resolved map[string]bool, found map[string]*snapshot.ImageFile, hidden map[string]bool) error {
+	for _, w := range wanted {
+		if resolved[w] {
+			continue
+		}
+		switch {
+		case w == p && h.Typeflag != tar.TypeDir:
+			f := &snapshot.ImageFile{Size: h.Size}
+			if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
+				b, err := io.ReadAll(io.LimitReader(tr, g.opt.MaxFileBytes))
+				if err != nil {
+					return err
+				}
+				f.Content = string(b)
+			}
+			found[w] = f
+			resolved[w] = true
+		case w == p:
+			// A directory where a file was wanted: not the file.
+			resolved[w] = true
+		case h.Typeflag != tar.TypeDir && strings.HasPrefix(w, p+"/"):
+			// A parent replaced by a file or symlink hides the
+			// lower layers' contents.
+			hidden[w] = true
+		}
+	}
+	return nil
 }
 
 // imgGone says whether p was deleted by an upper layer's whiteout (a path,
