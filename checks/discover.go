@@ -23,38 +23,7 @@ func Discover(ns *Namespace, image, deployment string) *Target {
 	if err == nil {
 		t.Image = full
 	}
-	var exact, sameRepo []*appsv1.Deployment
-	for i := range ns.Deployments {
-		d := &ns.Deployments[i]
-		if deployment != "" {
-			if d.Name == deployment {
-				exact = append(exact, d)
-			}
-			continue
-		}
-		for _, c := range d.Spec.Template.Spec.Containers {
-			cf, cr, err := NormalizeImage(c.Image)
-			if err != nil {
-				continue
-			}
-			if cf == full {
-				exact = append(exact, d)
-				break
-			}
-			if cr == repo {
-				sameRepo = append(sameRepo, d)
-				break
-			}
-		}
-	}
-	switch {
-	case len(exact) > 0:
-		t.Deployment = oldest(exact)
-	case len(sameRepo) > 0:
-		// Same repository, another tag: still the student's deployment
-		// (deployment.exists says which tag it runs).
-		t.Deployment = oldest(sameRepo)
-	}
+	t.Deployment = pickDeployment(ns, full, repo, deployment)
 	for i := range ns.Deployments {
 		d := &ns.Deployments[i]
 		if t.Deployment == nil || d.Name != t.Deployment.Name {
@@ -87,9 +56,54 @@ func Discover(ns *Namespace, image, deployment string) *Target {
 		}
 	}
 	sort.Slice(t.Pods, func(i, j int) bool { return t.Pods[i].Name < t.Pods[j].Name })
+	discoverService(ns, t)
+	discoverEvents(ns, t)
+	return t
+}
 
-	// The Service whose selector matches the deployment's pod template;
-	// prefer one named like the deployment, then a LoadBalancer.
+// pickDeployment is the deployment named deployment or, without a name, the
+// oldest running image full exactly, else the oldest running another tag of
+// repo; nil when none does.
+func pickDeployment(ns *Namespace, full, repo, deployment string) *appsv1.Deployment {
+	var exact, sameRepo []*appsv1.Deployment
+	for i := range ns.Deployments {
+		d := &ns.Deployments[i]
+		if deployment != "" {
+			if d.Name == deployment {
+				exact = append(exact, d)
+			}
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			cf, cr, err := NormalizeImage(c.Image)
+			if err != nil {
+				continue
+			}
+			if cf == full {
+				exact = append(exact, d)
+				break
+			}
+			if cr == repo {
+				sameRepo = append(sameRepo, d)
+				break
+			}
+		}
+	}
+	switch {
+	case len(exact) > 0:
+		return oldest(exact)
+	case len(sameRepo) > 0:
+		// Same repository, another tag: still the student's deployment
+		// (deployment.exists says which tag it runs).
+		return oldest(sameRepo)
+	}
+	return nil
+}
+
+// discoverService sets t.Service to the Service whose selector matches the
+// deployment's pod template, preferring one named like the deployment, then
+// a LoadBalancer, and t.EndpointSlices to that Service's slices.
+func discoverService(ns *Namespace, t *Target) {
 	podLabels := labels.Set(t.Deployment.Spec.Template.Labels)
 	var svcs []*corev1.Service
 	for i := range ns.Services {
@@ -110,7 +124,11 @@ func Discover(ns *Namespace, image, deployment string) *Target {
 			}
 		}
 	}
+}
 
+// discoverEvents sets t.Events to the events about the deployment, its
+// ReplicaSets and its pods (named after it).
+func discoverEvents(ns *Namespace, t *Target) {
 	for _, e := range ns.Events {
 		o := e.InvolvedObject
 		if (o.Kind == "Deployment" && o.Name == t.Deployment.Name) ||
@@ -119,7 +137,6 @@ func Discover(ns *Namespace, image, deployment string) *Target {
 			t.Events = append(t.Events, e)
 		}
 	}
-	return t
 }
 
 // OtherServices lists services in ns that do not select the target's pods,
