@@ -17,50 +17,7 @@ import (
 
 func writeSubmissionsSummary(w io.Writer, format string, res *handin.Result, out string) error {
 	if format == "json" {
-		type student struct {
-			ID        string        `json:"id"`
-			File      string        `json:"file"`
-			Score     float64       `json:"score"`
-			Claimed   float64       `json:"handed_in_score"`
-			MaxScore  float64       `json:"max_score"`
-			KeyID     string        `json:"key_id,omitempty"`
-			Flags     []handin.Flag `json:"flags"`
-			Unchecked []handin.Flag `json:"unchecked,omitempty"`
-			Held      []handin.Flag `json:"held,omitempty"`
-		}
-		type refusal struct {
-			File   string `json:"file"`
-			Reason string `json:"reason"`
-		}
-		type duplicate struct {
-			ID    string   `json:"id"`
-			Files []string `json:"files"`
-		}
-		v := struct {
-			Lab        report.Lab    `json:"lab"`
-			Summary    grade.Summary `json:"summary"`
-			Students   []student     `json:"students"`
-			Refused    []refusal     `json:"refused"`
-			Duplicates []duplicate   `json:"duplicates"`
-			KeysFile   string        `json:"keys_file"`
-			Out        string        `json:"out"`
-		}{Lab: res.Class.Lab, Summary: res.Class.Summary, Out: out, Students: []student{}, Refused: []refusal{}, Duplicates: []duplicate{}, KeysFile: res.KeysFile}
-		for _, d := range res.Duplicates {
-			v.Duplicates = append(v.Duplicates, duplicate{d.ID, d.Files})
-		}
-		for _, s := range res.Students {
-			flags := s.Flags
-			if flags == nil {
-				flags = []handin.Flag{}
-			}
-			v.Students = append(v.Students, student{ID: s.ID, File: s.File, Score: s.Score, Claimed: s.Claimed, MaxScore: s.MaxScore, KeyID: s.KeyID, Flags: flags, Unchecked: s.Unchecked, Held: s.Held})
-		}
-		for _, r := range res.Refused {
-			v.Refused = append(v.Refused, refusal{r.File, r.Reason})
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return writeSubmissionsJSON(w, res, out)
 	}
 	if err := grade.WriteSummary(w, "text", res.Class, out, nil); err != nil {
 		return err
@@ -90,6 +47,63 @@ func writeSubmissionsSummary(w io.Writer, format string, res *handin.Result, out
 			fmt.Fprintf(w, "  %s\n", printable(r.String()))
 		}
 	}
+	writeSubmissionsFlagged(w, res)
+	_, err := fmt.Fprintf(w, "key history (student id -> key, for the next lab too): %s\n", res.KeysFile)
+	return err
+}
+
+// writeSubmissionsJSON is the summary for -o json: the class summary
+// and every student, refusal and duplicate, with empty lists kept as [].
+func writeSubmissionsJSON(w io.Writer, res *handin.Result, out string) error {
+	type student struct {
+		ID        string        `json:"id"`
+		File      string        `json:"file"`
+		Score     float64       `json:"score"`
+		Claimed   float64       `json:"handed_in_score"`
+		MaxScore  float64       `json:"max_score"`
+		KeyID     string        `json:"key_id,omitempty"`
+		Flags     []handin.Flag `json:"flags"`
+		Unchecked []handin.Flag `json:"unchecked,omitempty"`
+		Held      []handin.Flag `json:"held,omitempty"`
+	}
+	type refusal struct {
+		File   string `json:"file"`
+		Reason string `json:"reason"`
+	}
+	type duplicate struct {
+		ID    string   `json:"id"`
+		Files []string `json:"files"`
+	}
+	v := struct {
+		Lab        report.Lab    `json:"lab"`
+		Summary    grade.Summary `json:"summary"`
+		Students   []student     `json:"students"`
+		Refused    []refusal     `json:"refused"`
+		Duplicates []duplicate   `json:"duplicates"`
+		KeysFile   string        `json:"keys_file"`
+		Out        string        `json:"out"`
+	}{Lab: res.Class.Lab, Summary: res.Class.Summary, Out: out, Students: []student{}, Refused: []refusal{}, Duplicates: []duplicate{}, KeysFile: res.KeysFile}
+	for _, d := range res.Duplicates {
+		v.Duplicates = append(v.Duplicates, duplicate{d.ID, d.Files})
+	}
+	for _, s := range res.Students {
+		flags := s.Flags
+		if flags == nil {
+			flags = []handin.Flag{}
+		}
+		v.Students = append(v.Students, student{ID: s.ID, File: s.File, Score: s.Score, Claimed: s.Claimed, MaxScore: s.MaxScore, KeyID: s.KeyID, Flags: flags, Unchecked: s.Unchecked, Held: s.Held})
+	}
+	for _, r := range res.Refused {
+		v.Refused = append(v.Refused, refusal{r.File, r.Reason})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeSubmissionsFlagged lists each student with flags or unchecked
+// evidence, with the grade and the score they handed in, or says none is.
+func writeSubmissionsFlagged(w io.Writer, res *handin.Result) {
 	flagged := 0
 	for _, s := range res.Students {
 		if len(s.Flags) == 0 && len(s.Unchecked) == 0 {
@@ -115,6 +129,4 @@ func writeSubmissionsSummary(w io.Writer, format string, res *handin.Result, out
 	if flagged == 0 {
 		fmt.Fprintln(w, "no submission is flagged")
 	}
-	_, err := fmt.Fprintf(w, "key history (student id -> key, for the next lab too): %s\n", res.KeysFile)
-	return err
 }
