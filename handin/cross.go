@@ -18,13 +18,34 @@ import (
 )
 
 // crossCheck compares the submissions with each other: the same cluster
-// (fingerprint, or a node with the same UID) or objects with the same UIDs
-// in two students' submissions flag both.
+// (fingerprint, or a node with the same UID), the same image digest or
+// objects with the same UIDs in two students' submissions flag both.
 func crossCheck(entries []*entry) {
-	clusters := map[string]map[string]bool{} // fingerprint or node uid -> students
-	images := map[string]map[string]bool{}   // image digest -> students
-	objects := map[types.UID]map[string]bool{}
-	what := map[types.UID]string{}
+	x := indexSubmissions(entries)
+	for _, e := range entries {
+		x.flagCluster(e)
+		x.flagImage(e)
+		x.flagObjects(e)
+	}
+}
+
+// crossIndex says which students handed in each cluster, image and object,
+// so that each submission can then be compared with all the others.
+type crossIndex struct {
+	clusters map[string]map[string]bool // fingerprint or node uid -> students
+	images   map[string]map[string]bool // image digest -> students
+	objects  map[types.UID]map[string]bool
+	what     map[types.UID]string
+}
+
+// indexSubmissions builds the crossIndex of every submission.
+func indexSubmissions(entries []*entry) *crossIndex {
+	x := &crossIndex{
+		clusters: map[string]map[string]bool{},
+		images:   map[string]map[string]bool{},
+		objects:  map[types.UID]map[string]bool{},
+		what:     map[types.UID]string{},
+	}
 	add := func(m map[string]map[string]bool, k, id string) {
 		if m[k] == nil {
 			m[k] = map[string]bool{}
@@ -34,93 +55,106 @@ func crossCheck(entries []*entry) {
 	for _, e := range entries {
 		id := e.s.Student.ID
 		if fp := e.s.Fingerprint.Cluster; fp != "" {
-			add(clusters, fp, id)
+			add(x.clusters, fp, id)
 		}
 		if d := imageDigest(e); d != "" {
-			add(images, d, id)
+			add(x.images, d, id)
 		}
 		if ci := e.s.Evidence.Cluster; ci != nil {
 			for _, n := range ci.Nodes {
 				if n.UID != "" {
-					add(clusters, "node "+string(n.UID), id)
+					add(x.clusters, "node "+string(n.UID), id)
 				}
 			}
 		}
 		for uid, desc := range objectsOf(e) {
-			if objects[uid] == nil {
-				objects[uid] = map[string]bool{}
+			if x.objects[uid] == nil {
+				x.objects[uid] = map[string]bool{}
 			}
-			objects[uid][id] = true
-			what[uid] = desc
+			x.objects[uid][id] = true
+			x.what[uid] = desc
 		}
 	}
-	for _, e := range entries {
-		id := e.s.Student.ID
-		// The cluster.
-		others := map[string]bool{}
-		for _, ids := range clusters {
-			if ids[id] {
-				for o := range ids {
-					if o != id {
-						others[o] = true
-					}
+	return x
+}
+
+// flagCluster sets SharedCluster: another student handed in the same
+// cluster fingerprint or a node with the same UID.
+func (x *crossIndex) flagCluster(e *entry) {
+	id := e.s.Student.ID
+	others := map[string]bool{}
+	for _, ids := range x.clusters {
+		if ids[id] {
+			for o := range ids {
+				if o != id {
+					others[o] = true
 				}
 			}
 		}
-		fp := e.s.Fingerprint.Cluster
-		switch {
-		case len(others) > 0:
-			e.flags[SharedCluster] = raised(checks.T("The same cluster (%s) is in the submission of %s.", short(fp), list(others)),
-				fact("cluster", fp), fact("also_handed_in_by", list(others)))
-		case fp == "":
-			e.flags[SharedCluster] = outcome{status: report.Skipped, msg: checks.T("The submission has no cluster fingerprint (the cluster could not be read).")}
-		default:
-			e.flags[SharedCluster] = notRaised(checks.T("No other submission has this cluster (%s).", short(fp)), fact("cluster", fp))
+	}
+	fp := e.s.Fingerprint.Cluster
+	switch {
+	case len(others) > 0:
+		e.flags[SharedCluster] = raised(checks.T("The same cluster (%s) is in the submission of %s.", short(fp), list(others)),
+			fact("cluster", fp), fact("also_handed_in_by", list(others)))
+	case fp == "":
+		e.flags[SharedCluster] = outcome{status: report.Skipped, msg: checks.T("The submission has no cluster fingerprint (the cluster could not be read).")}
+	default:
+		e.flags[SharedCluster] = notRaised(checks.T("No other submission has this cluster (%s).", short(fp)), fact("cluster", fp))
+	}
+}
+
+// flagImage sets SharedImage: another student handed in the same image
+// digest.
+func (x *crossIndex) flagImage(e *entry) {
+	id := e.s.Student.ID
+	switch d := imageDigest(e); {
+	case d == "":
+		e.flags[SharedImage] = outcome{status: report.Skipped, msg: checks.T("The submission names no image digest.")}
+	case len(x.images[d]) > 1:
+		withWhom := map[string]bool{}
+		for o := range x.images[d] {
+			if o != id {
+				withWhom[o] = true
+			}
 		}
-		// The image.
-		switch d := imageDigest(e); {
-		case d == "":
-			e.flags[SharedImage] = outcome{status: report.Skipped, msg: checks.T("The submission names no image digest.")}
-		case len(images[d]) > 1:
-			withWhom := map[string]bool{}
-			for o := range images[d] {
+		e.flags[SharedImage] = raised(checks.T("The same image (%s) was handed in by %s.", short(d), list(withWhom)),
+			fact("image_digest", d), fact("also_handed_in_by", list(withWhom)))
+	default:
+		e.flags[SharedImage] = notRaised(checks.T("No other submission has this image (%s).", short(d)), fact("image_digest", d))
+	}
+}
+
+// flagObjects sets SharedObjects: objects with the same UIDs are in another
+// student's submission (the first five named).
+func (x *crossIndex) flagObjects(e *entry) {
+	id := e.s.Student.ID
+	mine := objectsOf(e)
+	var shared []string
+	withWhom := map[string]bool{}
+	for uid := range mine {
+		if len(x.objects[uid]) > 1 {
+			shared = append(shared, fmt.Sprintf("%s (uid %s)", x.what[uid], uid))
+			for o := range x.objects[uid] {
 				if o != id {
 					withWhom[o] = true
 				}
 			}
-			e.flags[SharedImage] = raised(checks.T("The same image (%s) was handed in by %s.", short(d), list(withWhom)),
-				fact("image_digest", d), fact("also_handed_in_by", list(withWhom)))
-		default:
-			e.flags[SharedImage] = notRaised(checks.T("No other submission has this image (%s).", short(d)), fact("image_digest", d))
 		}
-		// The objects.
-		mine := objectsOf(e)
-		var shared []string
-		withWhom := map[string]bool{}
-		for uid := range mine {
-			if len(objects[uid]) > 1 {
-				shared = append(shared, fmt.Sprintf("%s (uid %s)", what[uid], uid))
-				for o := range objects[uid] {
-					if o != id {
-						withWhom[o] = true
-					}
-				}
-			}
+	}
+	sort.Strings(shared)
+	switch {
+	case len(shared) > 0:
+		n := len(shared)
+		if len(shared) > 5 {
+			shared = append(shared[:5], "…")
 		}
-		sort.Strings(shared)
-		switch {
-		case len(shared) > 0:
-			n := len(shared)
-			if len(shared) > 5 {
-				shared = append(shared[:5], "…")
-			}
-			e.flags[SharedObjects] = raised(checks.T("%d object(s) are also in the submission of %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
-				fact("shared_objects", fmt.Sprint(n)), fact("also_handed_in_by", list(withWhom)))
-		case len(mine) == 0:
-			e.flags[SharedObjects] = outcome{status: report.Skipped, msg: checks.T("The submission holds no object of the student's namespace.")}
-		default:
-			e.flags[SharedObjects] = notRaised(checks.T("None of the %d object(s) is in another submission.", len(mine)))
-		}
+		e.flags[SharedObjects] = raised(checks.T("%d object(s) are also in the submission of %s: %s.", n, list(withWhom), strings.Join(shared, ", ")),
+			fact("shared_objects", fmt.Sprint(n)), fact("also_handed_in_by", list(withWhom)))
+	case len(mine) == 0:
+		e.flags[SharedObjects] = outcome{status: report.Skipped, msg: checks.T("The submission holds no object of the student's namespace.")}
+	default:
+		e.flags[SharedObjects] = notRaised(checks.T("None of the %d object(s) is in another submission.", len(mine)))
 	}
 }
 
