@@ -193,52 +193,62 @@ func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 		d.Counts = append(d.Counts, htmlCount{Status: string(s), Text: L.StatusName[s] + " " + strconv.Itoa(r.Counts[s])})
 	}
 	for _, g := range groups(r, L.OtherChecks) {
-		st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
-		st.PointsOfMax = st.Points + "/" + st.MaxPoints
-		if g.Step.NotGradedPoints > 0 {
-			st.NotGraded = fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints))
+		st, err := stepData(g, &L, opt)
+		if err != nil {
+			return d, err
 		}
-		if st.Title == "" {
-			st.Title = g.Step.ID
-		}
-		if opt.LessonURL != nil {
-			st.Href = opt.LessonURL(g.Step.ID)
-		} else {
-			st.Href = "#step-" + g.Step.ID
-		}
-		if g.Step.MaxPoints > 0 {
-			st.Pct = round2(100 * g.Step.Points / g.Step.MaxPoints)
-		}
-		switch {
-		case g.Step.MaxPoints == 0 && g.Step.NotGradedPoints > 0:
-			// Nothing of the step was graded: neither earned nor lost.
-			st.Fill = "notgraded"
-		case g.Step.MaxPoints > 0 && st.Pct >= 100:
-			st.Fill = "full"
-		case st.Pct > 0:
-			st.Fill = "some"
-		default:
-			st.Fill = "none"
-		}
-		var checks strings.Builder
-		for _, c := range g.Checks {
-			class := string(c.Status)
-			if c.NotGraded {
-				class = "notgraded"
-			}
-			h, err := checkHTML(&htmlCheck{L: &L,
-				ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(L, c), Points: pointsLine(c), Required: c.Required,
-				NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
-			})
-			if err != nil {
-				return d, err
-			}
-			checks.WriteString(string(h))
-		}
-		st.Checks = template.HTML(checks.String())
 		d.Steps = append(d.Steps, st)
 	}
 	return d, nil
+}
+
+// stepData is one step's row of the page: its points, bar and link, and
+// its checks rendered as HTML.
+func stepData(g stepGroup, L *Labels, opt HTMLOptions) (htmlStep, error) {
+	st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
+	st.PointsOfMax = st.Points + "/" + st.MaxPoints
+	if g.Step.NotGradedPoints > 0 {
+		st.NotGraded = fmt.Sprintf(L.NotGradedPoints, num(g.Step.NotGradedPoints))
+	}
+	if st.Title == "" {
+		st.Title = g.Step.ID
+	}
+	if opt.LessonURL != nil {
+		st.Href = opt.LessonURL(g.Step.ID)
+	} else {
+		st.Href = "#step-" + g.Step.ID
+	}
+	if g.Step.MaxPoints > 0 {
+		st.Pct = round2(100 * g.Step.Points / g.Step.MaxPoints)
+	}
+	switch {
+	case g.Step.MaxPoints == 0 && g.Step.NotGradedPoints > 0:
+		// Nothing of the step was graded: neither earned nor lost.
+		st.Fill = "notgraded"
+	case g.Step.MaxPoints > 0 && st.Pct >= 100:
+		st.Fill = "full"
+	case st.Pct > 0:
+		st.Fill = "some"
+	default:
+		st.Fill = "none"
+	}
+	var checks strings.Builder
+	for _, c := range g.Checks {
+		class := string(c.Status)
+		if c.NotGraded {
+			class = "notgraded"
+		}
+		h, err := checkHTML(&htmlCheck{L: L,
+			ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(*L, c), Points: pointsLine(c), Required: c.Required,
+			NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
+		})
+		if err != nil {
+			return st, err
+		}
+		checks.WriteString(string(h))
+	}
+	st.Checks = template.HTML(checks.String())
+	return st, nil
 }
 
 // checkHTML is a check's <article>, rendered by the template's "check" in
