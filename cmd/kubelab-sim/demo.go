@@ -81,28 +81,9 @@ func demo(args []string) error {
 	} else {
 		fmt.Printf("no Docker engine (%v): image.runs will be skipped\n", derr)
 	}
-	refs := map[string]string{}
-	for _, s := range students {
-		ref := fmt.Sprintf("%s/student%s/hello-flask:latest", host, s.id)
-		if s.image == nil && derr == nil {
-			built, err := testimages.Publish(ctx, dockerHost, testimages.Lesson, host, "student"+s.id+"/hello-flask")
-			if err != nil {
-				return fmt.Errorf("building %s's image: %w", s.name, err)
-			}
-			refs[s.id] = built
-			fmt.Printf("built and pushed %s (runnable, with Docker)\n", built)
-			continue
-		}
-		refs[s.id] = ref
-		var opts []registrytest.ImageOption
-		if s.image != nil {
-			opts = append(opts, s.image)
-		}
-		r, _ := name.ParseReference(ref, name.Insecure)
-		if err := remote.Write(r, registrytest.LessonImage(opts...)); err != nil {
-			return fmt.Errorf("pushing %s: %w", ref, err)
-		}
-		fmt.Printf("pushed %s\n", ref)
+	refs, err := pushDemoImages(ctx, students, host, dockerHost, derr == nil)
+	if err != nil {
+		return err
 	}
 
 	env := append(os.Environ(), "KUBECONFIG="+c.Kubeconfig, "KUBELAB_ALLOW_NETS=127.0.0.0/8")
@@ -146,13 +127,50 @@ func demo(args []string) error {
 	}
 	abs, _ := filepath.Abs(*out)
 	step("done: reports are in %s", abs)
-	entries, _ := os.ReadDir(*out)
+	listReports(*out, abs)
+	return nil
+}
+
+// pushDemoImages puts each student's image on the registry at host and
+// returns its reference by student id. With a Docker engine the correct
+// student's image is built for real (runnable); the others, and all of them
+// without Docker, are the lesson's image with the student's mistake.
+func pushDemoImages(ctx context.Context, students []demoStudent, host, dockerHost string, docker bool) (map[string]string, error) {
+	refs := map[string]string{}
+	for _, s := range students {
+		ref := fmt.Sprintf("%s/student%s/hello-flask:latest", host, s.id)
+		if s.image == nil && docker {
+			built, err := testimages.Publish(ctx, dockerHost, testimages.Lesson, host, "student"+s.id+"/hello-flask")
+			if err != nil {
+				return nil, fmt.Errorf("building %s's image: %w", s.name, err)
+			}
+			refs[s.id] = built
+			fmt.Printf("built and pushed %s (runnable, with Docker)\n", built)
+			continue
+		}
+		refs[s.id] = ref
+		var opts []registrytest.ImageOption
+		if s.image != nil {
+			opts = append(opts, s.image)
+		}
+		r, _ := name.ParseReference(ref, name.Insecure)
+		if err := remote.Write(r, registrytest.LessonImage(opts...)); err != nil {
+			return nil, fmt.Errorf("pushing %s: %w", ref, err)
+		}
+		fmt.Printf("pushed %s\n", ref)
+	}
+	return refs, nil
+}
+
+// listReports prints the path of each report file in out (abs is out made
+// absolute), so the user can open them.
+func listReports(out, abs string) {
+	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
 		if !e.IsDir() {
 			fmt.Println("  " + filepath.Join(abs, e.Name()))
 		}
 	}
-	return nil
 }
 
 func exitCode(err error) int {
