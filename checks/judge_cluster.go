@@ -309,10 +309,36 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	if s.NS.EndpointSlicesErr != nil {
 		return envError(s.NS.EndpointSlicesErr)
 	}
+	// An endpoint is only as ready as its pod. The EndpointSlice
+	// controller, like the Deployment's, writes a sync after the pod
+	// changes, and it counts a pod Ready in the second between two
+	// crashes; the deployment's pods in the same snapshot are the fresher
+	// word (issue 28: the real node graded a crash loop pass here). A pod
+	// kubelab did not read (another workload the selector matches, or
+	// pods not gathered) keeps the slice's word.
+	pods := map[string]*corev1.Pod{}
+	if s.NS.PodsErr == nil {
+		for i := range t.Pods {
+			pods[t.Pods[i].Name] = &t.Pods[i]
+		}
+	}
+	now := SnapshotNow(s)
 	var ready, notReady int
+	var crashed *corev1.Pod
 	for _, es := range t.EndpointSlices {
 		for _, e := range es.Endpoints {
-			if e.Conditions.Ready == nil || *e.Conditions.Ready {
+			ok := e.Conditions.Ready == nil || *e.Conditions.Ready
+			if p := endpointPod(e.TargetRef, pods); ok && p != nil {
+				if recentCrash(p, now).x != nil {
+					ok = false
+					if crashed == nil {
+						crashed = p
+					}
+				} else if !podReady(p) {
+					ok = false
+				}
+			}
+			if ok {
 				ready += len(e.Addresses)
 			} else {
 				notReady += len(e.Addresses)
@@ -322,6 +348,11 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	ev := []report.Fact{fact("service", t.Service.Name), fact("endpointslices", len(t.EndpointSlices)), fact("ready endpoints", ready), fact("not ready endpoints", notReady)}
 	if ready > 0 {
 		return pass(T("Service %s has %d ready endpoint(s).", t.Service.Name, ready), ev...)
+	}
+	if crashed != nil {
+		return fail(T("Service %s has endpoints, but pod %s behind them keeps crashing: it answers only in the seconds between two crashes.", t.Service.Name, crashed.Name),
+			fixHint([]string{fmt.Sprintf("kubectl logs %s -n %s --previous", crashed.Name, t.Service.Namespace)},
+				T("It shows why the app stops; fix the pods first (pods.running says how).")), append(ev, fact("crashed, running again", crashed.Name))...)
 	}
 	if notReady > 0 {
 		return fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
@@ -337,6 +368,15 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 			fmt.Sprintf("kubectl expose deployment %s -n %s --type=LoadBalancer --port=5000", t.Deployment.Name, t.Service.Namespace),
 		}, T("kubectl expose deployment copies the deployment's own selector, so the new service reaches its pods. To see the mismatch first: `kubectl describe service %s -n %s` shows the selector; compare it with `kubectl get pods -n %s --show-labels`.",
 			t.Service.Name, t.Service.Namespace, t.Service.Namespace)), ev...)
+}
+
+// endpointPod is the target's pod an endpoint points at, nil when it
+// points at none of them.
+func endpointPod(ref *corev1.ObjectReference, pods map[string]*corev1.Pod) *corev1.Pod {
+	if ref == nil || ref.Kind != "Pod" {
+		return nil
+	}
+	return pods[ref.Name]
 }
 
 // notReadyPod names the first of the target's pods that is not Ready (the
