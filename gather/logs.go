@@ -134,8 +134,19 @@ func tailLog(ctx context.Context, cs kubernetes.Interface, ns, pod, container st
 // in the stream with status 200, instead of the container's log: the
 // container it names is gone (seen on the real node when a crash-looping
 // container crashed again between the pod list and the log read, and the
-// kubelet's garbage collector had removed the run before it). Quoting it as
-// the app's last line would be a lie.
+// kubelet's garbage collector had removed the run before it), or its log
+// file is (the sweep quoted "failed to try resolving symlinks in path
+// /var/log/pods/...: lstat ...: no such file or directory" once). Quoting
+// it as the app's last line would be a lie. The prefixes are the kubelet's
+// own wording: kuberuntime's GetContainerLogs ("unable to retrieve
+// container logs for"), and its logs.ReadLogs ("failed to try resolving
+// symlinks in path", "failed to open log file").
 func kubeletLogError(text string) bool {
-	return strings.HasPrefix(strings.TrimSpace(text), "unable to retrieve container logs for ")
+	t := strings.TrimSpace(text)
+	for _, p := range []string{"unable to retrieve container logs for ", "failed to try resolving symlinks in path ", "failed to open log file "} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -62,8 +62,10 @@ func TestCrashLogsOnlyFromARealKubelet(t *testing.T) {
 // stream when the run it names is gone, is not the app's log.
 func TestKubeletLogErrorNotQuoted(t *testing.T) {
 	for text, want := range map[string]bool{
-		"unable to retrieve container logs for containerd://17538f046ece\n":                  true,
-		"Traceback (most recent call last):\nModuleNotFoundError: No module named 'flaks'\n": false,
+		"unable to retrieve container logs for containerd://17538f046ece\n": true,
+		`failed to try resolving symlinks in path "/var/log/pods/crash-loop_hello-flask-6f7db8fb4d-29xh2_573a4a76/hello-flask-typo/3.log": lstat /var/log/pods/crash-loop_hello-flask-6f7db8fb4d-29xh2_573a4a76: no such file or directory`: true,
+		`failed to open log file "/var/log/pods/lab_x_1/app/0.log": open /var/log/pods/lab_x_1/app/0.log: no such file or directory`:                                                                                                        true,
+		"Traceback (most recent call last):\nModuleNotFoundError: No module named 'flaks'\n":                                                                                                                                                false,
 		"": false,
 	} {
 		if got := kubeletLogError(text); got != want {

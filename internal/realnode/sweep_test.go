@@ -131,6 +131,7 @@ type sweepScenario struct {
 func (sc *sweepScenario) wrongVerdict(r sweepReport, before, after truth, everReady bool) string {
 	pr, prMsg, _ := r.check("pods.running")
 	da, _, _ := r.check("deployment.available")
+	se, seMsg, _ := r.check("service.endpoints")
 	for _, c := range r.Checks {
 		// The environment is sound throughout: nothing is "not graded"
 		// (image.runs is left out on purpose: --no-run.)
@@ -144,6 +145,10 @@ func (sc *sweepScenario) wrongVerdict(r sweepReport, before, after truth, everRe
 		if before.crashed && (pr == "pass" || da == "pass") {
 			return fmt.Sprintf("pods.running %s, deployment.available %s for an app that has crashed: %s", pr, da, prMsg)
 		}
+		// Its Service answers only between crashes: no ready endpoint.
+		if before.crashed && se == "pass" {
+			return "service.endpoints pass for an app that has crashed: " + seMsg
+		}
 		if before.crashed && pr != "" && !strings.Contains(prMsg, "exit code 1") && !strings.Contains(prMsg, "has no pods yet") {
 			return "pods.running does not name the crash (exit code 1): " + prMsg
 		}
@@ -154,6 +159,9 @@ func (sc *sweepScenario) wrongVerdict(r sweepReport, before, after truth, everRe
 	case sc.pull:
 		if pr == "pass" || da == "pass" {
 			return fmt.Sprintf("pods.running %s, deployment.available %s for an image that cannot be pulled: %s", pr, da, prMsg)
+		}
+		if se == "pass" {
+			return "service.endpoints pass for an image that cannot be pulled: " + seMsg
 		}
 		if strings.Contains(prMsg, "crash") || strings.Contains(prMsg, "exit code") {
 			return "pods.running names a crash for a pull failure: " + prMsg
