@@ -158,7 +158,7 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 	}
 	msg := T("Pod %s: the app stopped with exit code %d (%s).", p.Name, x.ExitCode, x.Reason)
 	if line := crashLogLine(t, p.Name, cs.Name); line != "" {
-		msg = T("Pod %s: the app stopped with exit code %d (%s); its log ends with: %s", p.Name, x.ExitCode, x.Reason, line)
+		msg = T("Pod %s: the app stopped with exit code %d (%s); its log ends with: %s.", p.Name, x.ExitCode, x.Reason, line)
 	}
 	return x.Reason, msg,
 		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`. If it answers \"unable to retrieve container logs\", the container is between two runs: run it again a few seconds later.", t.Deployment.Name))
