@@ -133,9 +133,17 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 	// shows that run as state.terminated, and lastState names the run
 	// before, already removed: `--previous` then answers "unable to
 	// retrieve container logs" (seen on the real node, issue 28), and the
-	// plain `kubectl logs` is the one that reads the crash.
+	// plain `kubectl logs` is the one that reads the crash. The status can
+	// stay so for the whole back-off (minutes: the real node's CI run showed
+	// it for over 20 s), and the student may read the hint after the app
+	// crashed again, so the hint names both commands, the one for now first
+	// (kubelet_pods.go validateContainerLogStatus: without --previous the
+	// kubelet reads state.terminated's container, else lastState's).
 	logs := "kubectl logs " + p.Name + " --previous"
-	logHint := func(why L) L { return fixHint([]string{logs}, why) }
+	logHint := func(why L) L {
+		return i18n.Concat(fixHint([]string{logs}, why), i18n.Raw(" "),
+			T("If `--previous` answers \"unable to retrieve container logs\", the app has crashed again since: `kubectl logs %s` shows that run.", p.Name))
+	}
 	if cs.State.Terminated == x {
 		logs = "kubectl logs " + p.Name
 		logHint = func(why L) L {
@@ -161,7 +169,7 @@ func crashTrouble(s *Snapshot, t *Target, p *corev1.Pod, cs corev1.ContainerStat
 		msg = T("Pod %s: the app stopped with exit code %d (%s); its log ends with: %s.", p.Name, x.ExitCode, x.Reason, line)
 	}
 	return x.Reason, msg,
-		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`. If it answers \"unable to retrieve container logs\", the container is between two runs: run it again a few seconds later.", t.Deployment.Name))
+		logHint(T("It shows the Python error that stopped the app (a module missing from requirements.txt, a typo in app.py); fix it, build and push the image, then `kubectl rollout restart deployment/%s`.", t.Deployment.Name))
 }
 
 // nodeNotReady says whether the node called name is listed with a Ready

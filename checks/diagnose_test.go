@@ -331,7 +331,7 @@ func TestKubeletStates(t *testing.T) {
 		{"ImagePullBackOff other image", "budi/helo-flask:v1", time.Minute, []func(*corev1.Pod){waiting("ImagePullBackOff", "Back-off pulling image")},
 			[]string{"hint:`kubectl set image deployment/hello-flask hello-flask=budi/hello-flask:v1`."}, []string{"hint:bukan image yang kamu push"}},
 		{"CrashLoopBackOff Error", img, time.Hour, []func(*corev1.Pod){waiting("CrashLoopBackOff", "back-off 5m0s restarting failed container"), lastStop("Error", 1)},
-			[]string{"crash-looping (restarted 4 times)", "exit code 1", "hint:`kubectl logs " + name + " --previous`."}, []string{"crash-loop (restart 4 kali)", "kode keluar 1"}},
+			[]string{"crash-looping (restarted 4 times)", "exit code 1", "hint:`kubectl logs " + name + " --previous`.", "hint:If `--previous` answers \"unable to retrieve container logs\", the app has crashed again since: `kubectl logs " + name + "` shows that run."}, []string{"crash-loop (restart 4 kali)", "kode keluar 1", "hint:Kalau `--previous` menjawab"}},
 		{"terminated Error between restarts", img, time.Hour, []func(*corev1.Pod){func(p *corev1.Pod) {
 			p.Status.ContainerStatuses[0].Ready = false
 			p.Status.Conditions = p.Status.Conditions[:1]

@@ -435,15 +435,15 @@ func proveCrashHint(t *testing.T, ctx context.Context, n *Node, kubelab string, 
 		t.Logf("%s: pods.running quotes the log line: %s", sc.name, msg)
 	}
 	// The hint's log commands, in its order: `kubectl logs POD --previous`
-	// while the crashed run is the pod's lastState; `kubectl logs POD`
-	// first when the status names it as the current state, with
+	// while the crashed run is the pod's lastState, then `kubectl logs POD`
+	// for when the app has crashed again since; `kubectl logs POD` first
+	// when the status names the crashed run as the current state, then
 	// `--previous` for once the pod has started again. The student types
-	// the first; if the pod has moved on since, the one the hint names next;
-	// and, as the hint says, again a few seconds later when the kubelet
-	// answers "unable to retrieve container logs" (three rounds, 3 s apart).
+	// the first; if the pod has moved on since, the other. The pod may
+	// move on between the two, so up to three rounds, 3 s apart.
 	cmds := logsCommand.FindAllStringSubmatch(hint, -1)
-	if len(cmds) == 0 || strings.HasSuffix(cmds[0][1], " --previous") != (len(cmds) == 1) {
-		t.Errorf("%s: the crash's hint should be `kubectl logs POD --previous`, or `kubectl logs POD` then `kubectl logs POD --previous`: %q (%s)", sc.name, hint, msg)
+	if len(cmds) != 2 || strings.HasSuffix(cmds[0][1], " --previous") == strings.HasSuffix(cmds[1][1], " --previous") {
+		t.Errorf("%s: the crash's hint should name `kubectl logs POD --previous` and `kubectl logs POD`: %q (%s)", sc.name, hint, msg)
 		return
 	}
 	shown := false
