@@ -39,11 +39,7 @@ func TestLivePageTurnsGreen(t *testing.T) {
 	l := lab(t)
 	req := pipeline.Request{Job: pipeline.Job{Lab: l, Lang: "en", Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Timeout: time.Minute}
-	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
-		r := req
-		r.Steps, r.Lang = steps, lang
-		return pipeline.Grade(ctx, r)
-	})
+	s, err := serve.New(l, "en", pipelineGrade(req))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,16 @@ func start(t *testing.T, s *serve.Server) string {
 	return "http://" + l.Addr().String()
 }
 
+// pipelineGrade grades as kubelab serve does: the real grading of req, for
+// the steps and language the page asks.
+func pipelineGrade(req pipeline.Request) serve.GradeFunc {
+	return func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
+		r := req
+		r.Steps, r.Lang = steps, lang
+		return pipeline.Grade(ctx, r)
+	}
+}
+
 // TestCheckNeedsTokenAndOrigin: a check runs only on a same-origin POST with
 // the session token; a foreign Host header is refused.
 func TestCheckNeedsTokenAndOrigin(t *testing.T) {
@@ -126,11 +136,7 @@ func TestLessonInBrowser(t *testing.T) {
 	l := lab(t)
 	req := pipeline.Request{Job: pipeline.Job{Lab: l, Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: time.Minute}
-	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
-		r := req
-		r.Steps, r.Lang = steps, lang
-		return pipeline.Grade(ctx, r)
-	})
+	s, err := serve.New(l, "en", pipelineGrade(req))
 	if err != nil {
 		t.Fatal(err)
 	}
