@@ -11,9 +11,7 @@ import (
 
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/browser"
-	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
-	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
@@ -24,13 +22,7 @@ import (
 // expose step shows its failure and hint, then turns green after kubectl
 // expose without any click. Screenshots at 360 px (a phone) and 1440 px.
 func TestLivePageTurnsGreen(t *testing.T) {
-	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simclustertest.StartT(t, simcluster.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	reg := registrytest.New(t)
-	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
-	image := reg.Ref("budi/hello-flask:latest")
+	c, ctx, image := clusterWithImage(t)
 	const ns = "live"
 	st := &simcluster.Student{C: c, Namespace: ns, Image: image}
 	if err := st.Play(ctx, "no-service"); err != nil {
