@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixtures are real grading runs on the simulated cluster, normalised and
-// saved by the checks package's TestReportFixtures.
+// saved by the pipeline's TestReportFixtures.
 var fixtures = []string{"correct", "mistakes", "hostile"}
 
 func readFixture(t *testing.T, name string) *report.Report {
