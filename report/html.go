@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"html/template"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kubelab/kubelab/internal/htmlfrag"
 	"github.com/kubelab/kubelab/internal/i18n"
 )
 
@@ -257,7 +257,7 @@ func (d *htmlData) renderParts() error {
 		}{"notgraded", &d.Parts.NotGraded, key})
 	}
 	for _, p := range parts {
-		h, err := fragment(p.name, keyOf(p.key...), func() (any, error) { return d, nil })
+		h, err := fragment(p.name, htmlfrag.Key(p.key...), func() (any, error) { return d, nil })
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func stepHTML(g stepGroup, L *Labels, opt HTMLOptions) (template.HTML, error) {
 		}
 		key = append(key, checkKey(&checks[i]))
 	}
-	return fragment("step", keyOf(key...), func() (any, error) {
+	return fragment("step", htmlfrag.Key(key...), func() (any, error) {
 		var b strings.Builder
 		for i := range checks {
 			h, err := checkHTML(&checks[i])
@@ -337,48 +337,16 @@ func checkHTML(c *htmlCheck) (template.HTML, error) {
 	return fragment("check", checkKey(c), func() (any, error) { return c, nil })
 }
 
-// fragment is the template's part called name executed on data(), in the
-// context it has on the page (the text of an element), so the same bytes
-// as the page rendering it in place. A class's reports repeat most of
-// their parts word for word (the cluster's checks, the image's, every
-// pass of the same lab, the labels, the verdict of the same score), so a
-// fragment once rendered is kept, by key (a digest of everything it shows),
-// for the next report: html/template still wrote each byte, once.
+// fragment is the template's part called name executed on data(), or the
+// same part kept from an earlier page (internal/htmlfrag): a class's
+// reports repeat most of their parts word for word (the cluster's checks,
+// the image's, every pass of the same lab, the labels, the verdict of the
+// same score), so html/template writes each once.
 func fragment(name, key string, data func() (any, error)) (template.HTML, error) {
-	key = name + "\x00" + key
-	fragments.Lock()
-	h, ok := fragments.m[key]
-	fragments.Unlock()
-	if ok {
-		return h, nil
-	}
-	v, err := data()
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	if err := htmlTmpl.ExecuteTemplate(&b, name, v); err != nil {
-		return "", err
-	}
-	h = template.HTML(b.String())
-	fragments.Lock()
-	// Bounded: a class whose checks all differ (every message naming the
-	// student's pod) starts again rather than keep them all.
-	if len(fragments.m) >= fragmentsKept {
-		clear(fragments.m)
-	}
-	fragments.m[key] = h
-	fragments.Unlock()
-	return h, nil
+	return fragments.Render(htmlTmpl, name, key, data)
 }
 
-// fragmentsKept is how many rendered fragments are kept: a few MB.
-const fragmentsKept = 2048
-
-var fragments = struct {
-	sync.Mutex
-	m map[string]template.HTML
-}{m: map[string]template.HTML{}}
+var fragments htmlfrag.Cache
 
 // checkKey is the key of everything c shows.
 func checkKey(c *htmlCheck) string {
@@ -388,23 +356,5 @@ func checkKey(c *htmlCheck) string {
 	for _, e := range c.Evidence {
 		key = append(key, e.Name, e.Value)
 	}
-	return keyOf(key...)
-}
-
-// keyOf is a fragment's key: the SHA-256 of its parts, each with its
-// length before it, so that two different lists of parts never share a
-// key (a page showing another page's text would be a wrong report), and a
-// key is 32 bytes however long the messages.
-func keyOf(parts ...string) string {
-	size := 0
-	for _, p := range parts {
-		size += binary.MaxVarintLen64 + len(p)
-	}
-	b := make([]byte, 0, size)
-	for _, p := range parts {
-		b = binary.AppendUvarint(b, uint64(len(p)))
-		b = append(b, p...)
-	}
-	sum := sha256.Sum256(b)
-	return string(sum[:])
+	return htmlfrag.Key(key...)
 }

@@ -158,11 +158,7 @@ func goldenJSON(t testing.TB) [][]byte {
 	return out
 }
 
-func forgetFragments() {
-	fragments.Lock()
-	clear(fragments.m)
-	fragments.Unlock()
-}
+func forgetFragments() { fragments.Forget() }
 
 func ascending(n int) []int {
 	out := make([]int, n)
