@@ -572,7 +572,8 @@ func drillAPIServer(t *testing.T, ctx context.Context, n *Node, kubelab, image s
 	}
 	err := n.RestartComponent("kube-apiserver", func() {
 		next, _ = waitTable("the cluster unreachable, not graded", next, 20*time.Second, func(m map[string]string) bool {
-			return m["cluster.reachable"] == "error"
+			// An error is shown "not graded" in the table.
+			return m["cluster.reachable"] == "error" || m["cluster.reachable"] == "not graded"
 		})
 	})
 	if err != nil {
