@@ -745,7 +745,7 @@ func drillEviction(t *testing.T, ctx context.Context, n *Node, kubelab, image st
 					t.Errorf("eviction: s3 at +%s: %s not graded: %s", at, ch.ID, ch.Message)
 				}
 			}
-			if st == "pass" || !regexp.MustCompile(`still starting|still Pending|Running and Ready`).MatchString(msg) ||
+			if st == "pass" || !regexp.MustCompile(`still starting|still Pending|has no pods yet|Running and Ready`).MatchString(msg) ||
 				strings.Contains(msg, "crash") || strings.Contains(msg, "exit code") {
 				t.Errorf("eviction: s3 at +%s, its pod replaced: pods.running %s does not say the new pod is starting: %s", at, st, msg)
 			} else {
