@@ -471,6 +471,7 @@ func drillKubelet(t *testing.T, ctx context.Context, n *Node, kubelab, good, cra
 	var longest time.Duration
 	for _, ns := range []string{"drill", "crash"} {
 		var seq []string
+		other := 0
 		for _, g := range grades[ns] {
 			at := g.at.Round(100 * time.Millisecond)
 			seq = append(seq, fmt.Sprintf("+%s (%s) %s exit %d", at, g.took.Round(100*time.Millisecond), g.r.verdicts(), g.code))
@@ -501,9 +502,25 @@ func drillKubelet(t *testing.T, ctx context.Context, n *Node, kubelab, good, cra
 				}
 				continue
 			}
+			// The crash is never called running fine. Its cause is
+			// what the kubelet reports: right after the freeze the
+			// kubelet once reported ErrImagePull for a moment (its pull
+			// of the restart, cut by the freeze), so the cause is
+			// required of most grades and of the last.
 			st, msg := g.r.check("pods.running")
-			if st == "pass" || !strings.Contains(msg, "exit code 1") && !notReady {
+			if st == "pass" {
 				t.Errorf("kubelet: the crash at +%s: pods.running %s: %s", at, st, msg)
+			} else if !strings.Contains(msg, "exit code 1") && !notReady {
+				other++
+				t.Logf("kubelet: the crash at +%s: pods.running %s names another cause: %s", at, st, msg)
+			}
+		}
+		if n := len(grades[ns]); ns == "crash" && n > 0 {
+			if other*4 > n {
+				t.Errorf("kubelet: the crash's cause (exit code 1) missing from %d of %d grades", other, n)
+			}
+			if _, msg := grades[ns][n-1].r.check("pods.running"); !strings.Contains(msg, "exit code 1") {
+				t.Errorf("kubelet: the crash's last grade does not name it: %s", msg)
 			}
 		}
 		t.Logf("kubelet (frozen at +%s for 20 s, killed at +%s, started again at +%s): %s:\n  %s", frozenAt.Round(100*time.Millisecond),
@@ -635,7 +652,9 @@ func drillAPIServer(t *testing.T, ctx context.Context, n *Node, kubelab, image s
 		return
 	}
 	if ok {
-		_, _ = waitTable("everything passing after scaling back to 1", next, time.Minute, tablePasses)
+		// The pod back is enough (the way in to a new pod takes this
+		// node's kube-proxy up to half a minute: not what is proven).
+		_, _ = waitTable("pods.running passing after scaling back to 1", next, time.Minute, func(m map[string]string) bool { return m["pods.running"] == "pass" })
 	}
 	if cmd.ProcessState != nil {
 		t.Errorf("apiserver: kubelab check --watch ended by itself: %v", cmd.ProcessState)
