@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"html/template"
 	"io"
@@ -94,7 +95,12 @@ type htmlData struct {
 	CSS                template.CSS
 	JS                 template.JS
 	Counts             []htmlCount
-	Steps              []htmlStep
+	// Steps are the page's steps, the <section> of each rendered by the
+	// template's "step" (fragment), one after the other.
+	Steps template.HTML
+	// Parts are the rest of the page that many pages share word for word,
+	// each rendered by the template's part of that name (fragment).
+	Parts htmlParts
 	// The verdict: its words, its style (ok, no, wait), and the note on
 	// points not graded beside the score.
 	Verdict, VerdictClass, ScoreNote string
@@ -102,6 +108,12 @@ type htmlData struct {
 	// Next is what to do next (NextSteps), nil when nothing is to fix.
 	Next *htmlNext
 }
+
+// htmlParts are the page's parts rendered by fragment: the head up to the
+// stylesheet, the header with the verdict, the "what to do next" box, the
+// pass mark, counts, fingerprint and signature, the list of checks not
+// graded, the buttons before the steps, and the footer with the script.
+type htmlParts struct{ Top, Header, Next, Standing, NotGraded, Tools, Foot template.HTML }
 
 // htmlNext is the "what to do next" box: the first check to fix (its ID
 // and message), its hint, and the others counted.
@@ -192,19 +204,104 @@ func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	for _, s := range Statuses {
 		d.Counts = append(d.Counts, htmlCount{Status: string(s), Text: L.StatusName[s] + " " + strconv.Itoa(r.Counts[s])})
 	}
+	var steps strings.Builder
 	for _, g := range groups(r, L.OtherChecks) {
-		st, err := stepData(g, &L, opt)
+		h, err := stepHTML(g, &L, opt)
 		if err != nil {
 			return d, err
 		}
-		d.Steps = append(d.Steps, st)
+		steps.WriteString(string(h))
 	}
-	return d, nil
+	d.Steps = template.HTML(steps.String())
+	return d, d.renderParts()
 }
 
-// stepData is one step's row of the page: its points, bar and link, and
-// its checks rendered as HTML.
-func stepData(g stepGroup, L *Labels, opt HTMLOptions) (htmlStep, error) {
+// renderParts renders d's Parts. Each part's key is what it shows; the
+// stylesheet, the script and the policy are the binary's own constants,
+// the same on every page, so they are left out of the keys.
+func (d *htmlData) renderParts() error {
+	L := &d.L
+	standing := []string{L.PassMark, d.PassPercent, L.Status, L.ClusterFingerprint, d.Fingerprint,
+		L.Signature, strconv.FormatBool(d.Signed), L.SignedWith, d.KeyID, L.VerifyWith, L.NotSigned}
+	for _, c := range d.Counts {
+		standing = append(standing, c.Status, c.Text)
+	}
+	parts := []struct {
+		name string
+		dst  *template.HTML
+		key  []string // nil: the page has no such part
+	}{
+		{"top", &d.Parts.Top, []string{d.Lang, d.Generator}},
+		{"header", &d.Parts.Header, []string{L.Title, L.Score, d.LabTitle, d.LabIDVersion, d.VerdictClass,
+			strconv.FormatBool(d.Passed), strconv.FormatBool(d.Incomplete), d.ScoreOfMax, d.ScoreNote, d.Percent, d.Verdict}},
+		{"standing", &d.Parts.Standing, standing},
+		{"tools", &d.Parts.Tools, []string{L.ExpandAll, L.CollapseAll}},
+		{"foot", &d.Parts.Foot, []string{L.GeneratedBy, d.Generator, d.Schema}},
+	}
+	if n := d.Next; n != nil {
+		parts = append(parts, struct {
+			name string
+			dst  *template.HTML
+			key  []string
+		}{"next", &d.Parts.Next, []string{L.NextSteps, n.ID, n.Message, n.Hint, n.More}})
+	}
+	if len(d.NotGraded) > 0 {
+		key := []string{L.NotGradedList, L.NotGradedAdvice}
+		for _, ng := range d.NotGraded {
+			key = append(key, ng.ID, ng.Points, ng.Message)
+		}
+		parts = append(parts, struct {
+			name string
+			dst  *template.HTML
+			key  []string
+		}{"notgraded", &d.Parts.NotGraded, key})
+	}
+	for _, p := range parts {
+		h, err := fragment(p.name, keyOf(p.key...), func() (any, error) { return d, nil })
+		if err != nil {
+			return err
+		}
+		*p.dst = h
+	}
+	return nil
+}
+
+// stepHTML is one step's <section>: its points, bar and link, and its
+// checks' <article>s. Its key is the step's fields and its checks' keys,
+// so a step found already rendered renders none of its checks.
+func stepHTML(g stepGroup, L *Labels, opt HTMLOptions) (template.HTML, error) {
+	st := stepData(g, L, opt)
+	checks := make([]htmlCheck, len(g.Checks))
+	key := []string{st.ID, st.Title, st.Href, st.Points, st.MaxPoints, st.Fill, st.PointsOfMax, st.NotGraded,
+		strconv.FormatFloat(st.Pct, 'g', -1, 64)}
+	for i, c := range g.Checks {
+		class := string(c.Status)
+		if c.NotGraded {
+			class = "notgraded"
+		}
+		checks[i] = htmlCheck{L: L,
+			ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(*L, c), Points: pointsLine(c), Required: c.Required,
+			NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
+		}
+		key = append(key, checkKey(&checks[i]))
+	}
+	return fragment("step", keyOf(key...), func() (any, error) {
+		var b strings.Builder
+		for i := range checks {
+			h, err := checkHTML(&checks[i])
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(string(h))
+		}
+		st.Checks = template.HTML(b.String())
+		return &st, nil
+	})
+}
+
+// stepData is one step's row of the page but its checks: its points, bar
+// and link.
+func stepData(g stepGroup, L *Labels, opt HTMLOptions) htmlStep {
 	st := htmlStep{ID: g.Step.ID, Title: g.Step.Title, Points: num(g.Step.Points), MaxPoints: num(g.Step.MaxPoints)}
 	st.PointsOfMax = st.Points + "/" + st.MaxPoints
 	if g.Step.NotGradedPoints > 0 {
@@ -232,84 +329,82 @@ func stepData(g stepGroup, L *Labels, opt HTMLOptions) (htmlStep, error) {
 	default:
 		st.Fill = "none"
 	}
-	var checks strings.Builder
-	for _, c := range g.Checks {
-		class := string(c.Status)
-		if c.NotGraded {
-			class = "notgraded"
-		}
-		h, err := checkHTML(&htmlCheck{L: L,
-			ID: c.ID, Status: string(c.Status), Class: class, StatusName: statusName(*L, c), Points: pointsLine(c), Required: c.Required,
-			NotGraded: c.NotGraded, Message: c.Message, Hint: c.Hint, Hints: extraHints(c), Evidence: c.Evidence,
-		})
-		if err != nil {
-			return st, err
-		}
-		checks.WriteString(string(h))
-	}
-	st.Checks = template.HTML(checks.String())
-	return st, nil
+	return st
 }
 
-// checkHTML is a check's <article>, rendered by the template's "check" in
-// the context it has on the page (the text of a <section>), so the same
-// bytes as the page rendering it in place. A class's reports repeat most
-// of their checks word for word (the cluster's, the image's, every pass
-// of the same lab), so an article once rendered is kept, by everything it
-// shows, for the next report: html/template still wrote each byte, once.
+// checkHTML is a check's <article>, rendered by the template's "check".
 func checkHTML(c *htmlCheck) (template.HTML, error) {
-	key := checkKey(c)
-	checkCache.Lock()
-	h, ok := checkCache.m[key]
-	checkCache.Unlock()
+	return fragment("check", checkKey(c), func() (any, error) { return c, nil })
+}
+
+// fragment is the template's part called name executed on data(), in the
+// context it has on the page (the text of an element), so the same bytes
+// as the page rendering it in place. A class's reports repeat most of
+// their parts word for word (the cluster's checks, the image's, every
+// pass of the same lab, the labels, the verdict of the same score), so a
+// fragment once rendered is kept, by key (a digest of everything it shows),
+// for the next report: html/template still wrote each byte, once.
+func fragment(name, key string, data func() (any, error)) (template.HTML, error) {
+	key = name + "\x00" + key
+	fragments.Lock()
+	h, ok := fragments.m[key]
+	fragments.Unlock()
 	if ok {
 		return h, nil
 	}
+	v, err := data()
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	if err := htmlTmpl.ExecuteTemplate(&b, "check", c); err != nil {
+	if err := htmlTmpl.ExecuteTemplate(&b, name, v); err != nil {
 		return "", err
 	}
 	h = template.HTML(b.String())
-	checkCache.Lock()
+	fragments.Lock()
 	// Bounded: a class whose checks all differ (every message naming the
 	// student's pod) starts again rather than keep them all.
-	if len(checkCache.m) >= checkCacheSize {
-		clear(checkCache.m)
+	if len(fragments.m) >= fragmentsKept {
+		clear(fragments.m)
 	}
-	checkCache.m[key] = h
-	checkCache.Unlock()
+	fragments.m[key] = h
+	fragments.Unlock()
 	return h, nil
 }
 
-// checkCacheSize is how many rendered checks are kept: a few MB.
-const checkCacheSize = 2048
+// fragmentsKept is how many rendered fragments are kept: a few MB.
+const fragmentsKept = 2048
 
-var checkCache = struct {
+var fragments = struct {
 	sync.Mutex
 	m map[string]template.HTML
 }{m: map[string]template.HTML{}}
 
-// checkKey is everything c shows, each part with its length before it, so
-// two different checks never share a key.
+// checkKey is the key of everything c shows.
 func checkKey(c *htmlCheck) string {
-	var b strings.Builder
-	part := func(s string) {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
-	}
-	for _, s := range []string{c.L.Required, c.L.Hint, c.L.Hints, c.L.Evidence, c.ID, c.Status, c.StatusName, c.Points, c.Message, c.Hint, c.Class,
-		strconv.FormatBool(c.Required), strconv.FormatBool(c.NotGraded)} {
-		part(s)
-	}
-	part(strconv.Itoa(len(c.Hints)))
-	for _, h := range c.Hints {
-		part(h)
-	}
-	part(strconv.Itoa(len(c.Evidence)))
+	key := []string{c.L.Required, c.L.Hint, c.L.Hints, c.L.Evidence, c.ID, c.Status, c.StatusName, c.Points, c.Message, c.Hint, c.Class,
+		strconv.FormatBool(c.Required), strconv.FormatBool(c.NotGraded), strconv.Itoa(len(c.Hints))}
+	key = append(key, c.Hints...)
 	for _, e := range c.Evidence {
-		part(e.Name)
-		part(e.Value)
+		key = append(key, e.Name, e.Value)
 	}
-	return b.String()
+	return keyOf(key...)
+}
+
+// keyOf is a fragment's key: the SHA-256 of its parts, each with its
+// length before it, so that two different lists of parts never share a
+// key (a page showing another page's text would be a wrong report), and a
+// key is 32 bytes however long the messages.
+func keyOf(parts ...string) string {
+	size := 0
+	for _, p := range parts {
+		size += binary.MaxVarintLen64 + len(p)
+	}
+	b := make([]byte, 0, size)
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:])
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,14 +20,7 @@ import (
 // handler), a comment or code. The fuzzer's two strings go into every text
 // field of one of the golden reports, alternately.
 func FuzzHTMLInert(f *testing.F) {
-	var bases [][]byte
-	for _, name := range []string{"correct", "mistakes", "hostile"} {
-		data, err := os.ReadFile("testdata/" + name + ".json")
-		if err != nil {
-			f.Fatal(err)
-		}
-		bases = append(bases, data)
-	}
+	bases := goldenJSON(f)
 	for i := range bases {
 		f.Add(uint8(i), `x"><script>alert(1)</script>`, "javascript:alert(1)", uint8(0xff))
 		f.Add(uint8(i), "a&b 'c' +1 % # <!-- --> </style>", "ünïcödé — 日本 \x00 \xff", uint8(0x5a))

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Source is Python source, scanned once.
@@ -107,10 +108,34 @@ type Call struct {
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// compiled is pattern compiled, kept for the next call: a class grading
+// asks the same few questions of every student's app.py (the names come
+// from the lab and from the app's own variable), and compiling them again
+// each time was a tenth of judging. At most compiledKept are kept.
+func compiled(pattern string) *regexp.Regexp {
+	compiledRes.Lock()
+	defer compiledRes.Unlock()
+	if re, ok := compiledRes.m[pattern]; ok {
+		return re
+	}
+	re := regexp.MustCompile(pattern)
+	if len(compiledRes.m) < compiledKept {
+		compiledRes.m[pattern] = re
+	}
+	return re
+}
+
+const compiledKept = 1024
+
+var compiledRes = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
 // FindCall returns the first call recv.method(...) in the code (not in a
 // string or comment).
 func (s *Source) FindCall(recv, method string) (Call, bool) {
-	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(recv) + `\s*\.\s*` + regexp.QuoteMeta(method) + `\s*\(`)
+	re := compiled(`\b` + regexp.QuoteMeta(recv) + `\s*\.\s*` + regexp.QuoteMeta(method) + `\s*\(`)
 	if m := re.FindStringIndex(s.mask); m != nil {
 		end := closing(s.mask[m[1]:])
 		args := s.code[m[1] : m[1]+end]
@@ -177,7 +202,7 @@ func (s *Source) AssignedCall(callees ...string) (string, bool) {
 	for i, c := range callees {
 		alt[i] = strings.ReplaceAll(regexp.QuoteMeta(c), `\.`, `\s*\.\s*`)
 	}
-	re := regexp.MustCompile(`(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:` + strings.Join(alt, "|") + `)\s*\(`)
+	re := compiled(`(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:` + strings.Join(alt, "|") + `)\s*\(`)
 	if m := re.FindStringSubmatch(s.mask); m != nil {
 		return m[1], true
 	}
@@ -187,7 +212,7 @@ func (s *Source) AssignedCall(callees ...string) (string, bool) {
 // Assigned returns the expression of the last line "name = EXPR" in the
 // code (to the end of that line), if there is one.
 func (s *Source) Assigned(name string) (string, bool) {
-	re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(name) + `\s*=[^=]`)
+	re := compiled(`(?m)^\s*` + regexp.QuoteMeta(name) + `\s*=[^=]`)
 	ms := re.FindAllStringIndex(s.mask, -1)
 	if len(ms) == 0 {
 		return "", false

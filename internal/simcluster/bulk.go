@@ -98,7 +98,9 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 	}); err != nil {
 		return err
 	}
-	if err := waitFor(ctx, 2*time.Minute, func() (bool, error) {
+	// The service account controller makes each namespace's "default" one
+	// at a time: on a busy machine 10 000 took over 2 minutes.
+	if err := waitFor(ctx, 2*time.Minute+time.Duration(len(students))*30*time.Millisecond, func() (bool, error) {
 		l, err := cs.CoreV1().ServiceAccounts("").List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=default"})
 		if err != nil {
 			return false, nil
