@@ -253,6 +253,13 @@ func (c crash) reason() string {
 	return fmt.Sprintf("exit code %d", c.x.ExitCode)
 }
 
+// runningFine reports whether pod p is Ready now and did not just crash:
+// Ready alone is also true in the seconds between two crashes (issue 28),
+// when the Deployment's and the EndpointSlice's counts still include it.
+func runningFine(p *corev1.Pod, now time.Time) bool {
+	return podReady(p) && recentCrash(p, now).x == nil
+}
+
 // recentCrash finds a running container of p that restarted after a run that ended
 // in an error (a non-zero exit code, OOMKilled) within crashWindow of now.
 // Left out: a run that ended with reason Unknown (the kubelet lost it when

@@ -328,14 +328,10 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 	for _, es := range t.EndpointSlices {
 		for _, e := range es.Endpoints {
 			ok := e.Conditions.Ready == nil || *e.Conditions.Ready
-			if p := endpointPod(e.TargetRef, pods); ok && p != nil {
-				if recentCrash(p, now).x != nil {
-					ok = false
-					if crashed == nil {
-						crashed = p
-					}
-				} else if !podReady(p) {
-					ok = false
+			if p := endpointPod(e.TargetRef, pods); ok && p != nil && !runningFine(p, now) {
+				ok = false
+				if crashed == nil && recentCrash(p, now).x != nil {
+					crashed = p
 				}
 			}
 			if ok {

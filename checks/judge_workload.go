@@ -94,13 +94,11 @@ func judgeDeploymentAvailable(s *Snapshot, _ Params) Judgement {
 		var crashed *corev1.Pod
 		for _, p := range activePods(t.Pods) {
 			switch {
-			case !podReady(&p):
-			case recentCrash(&p, now).x != nil:
-				if crashed == nil {
-					crashed = &p
-				}
-			default:
+			case runningFine(&p, now):
 				readyNow++
+			case crashed == nil && podReady(&p):
+				// Ready, yet not running fine: it just crashed.
+				crashed = &p
 			}
 		}
 		if crashed != nil {
@@ -117,7 +115,7 @@ func judgeDeploymentAvailable(s *Snapshot, _ Params) Judgement {
 	// The first pod in trouble says why replicas are missing.
 	var hint L
 	for _, p := range activePods(t.Pods) {
-		if !podReady(&p) || recentCrash(&p, now).x != nil {
+		if !runningFine(&p, now) {
 			_, _, hint = podTrouble(s, t, &p)
 			break
 		}
@@ -172,12 +170,10 @@ func judgePodsRunning(s *Snapshot, _ Params) Judgement {
 	var firstMsg, firstHint L
 	for i := range pods {
 		p := &pods[i]
-		if _, down := nodeNotReady(s, p.Spec.NodeName); podReady(p) && !down {
-			if c := recentCrash(p, now); c.x == nil {
-				ok++
-				ev = append(ev, fact(p.Name, "Running, Ready"))
-				continue
-			}
+		if _, down := nodeNotReady(s, p.Spec.NodeName); runningFine(p, now) && !down {
+			ok++
+			ev = append(ev, fact(p.Name, "Running, Ready"))
+			continue
 		}
 		reason, msg, hint := podTrouble(s, t, p)
 		ev = append(ev, fact(p.Name, reason))

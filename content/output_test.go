@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubelab/kubelab/internal/goldentest"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -59,16 +60,11 @@ func TestLessonOutputs(t *testing.T) {
 		for _, n := range names {
 			used[n+"."+lang+".json"] = true
 		}
-		if got == string(b) {
-			continue
+		if got != string(b) {
+			// The lesson shows kubelab output that is not what the run
+			// in testdata/ prints.
+			goldentest.Check(t, path, []byte(got), *update, "go test ./content -update")
 		}
-		if *update {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		t.Errorf("%s shows kubelab output that is not what the run in testdata/ prints (go test ./content -update, then review the diff):\n%s", path, diffLines(string(b), got))
 	}
 	fixtures, _ := filepath.Glob("testdata/*.json")
 	if len(fixtures) == 0 {
@@ -132,27 +128,4 @@ func renderRegions(t *testing.T, md, lang string) (string, []string, []string) {
 		i = end
 	}
 	return strings.Join(out, "\n"), names, problems
-}
-
-func diffLines(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, c string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			c = g[i]
-		}
-		if a != c {
-			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  lesson: " + a + "\n  run:    " + c + "\n")
-			if n++; n == 15 {
-				b.WriteString("...\n")
-				break
-			}
-		}
-	}
-	return b.String()
 }

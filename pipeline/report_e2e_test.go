@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubelab/kubelab/gather"
+	"github.com/kubelab/kubelab/internal/goldentest"
 	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
 	"github.com/kubelab/kubelab/pipeline"
@@ -152,7 +153,7 @@ func TestReportFixtures(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(a.Bytes(), b.Bytes()) {
-					t.Errorf("%s rendered from the saved JSON differs from the report in memory:\n%s", f, lineDiff(a.String(), b.String()))
+					t.Errorf("%s rendered from the saved JSON differs from the report in memory:\n%s", f, goldentest.Diff(a.String(), b.String()))
 				}
 			}
 			got := normalise(t, r, reg.Host(), c.Server)
@@ -161,19 +162,7 @@ func TestReportFixtures(t *testing.T) {
 				got = asOnMinikube(t, got, ns)
 				path = filepath.Join(lessonTestdata, run.file)
 			}
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./checks -run TestReportFixtures -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("the real run no longer matches %s (run with -update and review the diff):\n%s", path, lineDiff(string(want), string(got)))
-			}
+			goldentest.Check(t, path, got, *update, "go test ./pipeline -run TestReportFixtures -update")
 		})
 	}
 }
@@ -364,28 +353,4 @@ func asOnMinikube(t *testing.T, normalised []byte, ns string) []byte {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// lineDiff shows the lines that differ, with their numbers.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, c string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			c = g[i]
-		}
-		if a != c {
-			fmt.Fprintf(&b, "line %d:\n  want %s\n  got  %s\n", i+1, a, c)
-			if n++; n == 20 {
-				b.WriteString("...\n")
-				break
-			}
-		}
-	}
-	return b.String()
 }

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubelab/kubelab/internal/goldentest"
 	"github.com/kubelab/kubelab/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixtures are real grading runs on the simulated cluster, normalised and
-// saved by the checks package's TestReportFixtures.
+// saved by the pipeline's TestReportFixtures.
 var fixtures = []string{"correct", "mistakes", "hostile"}
 
 func readFixture(t *testing.T, name string) *report.Report {
@@ -41,20 +42,7 @@ func TestGolden(t *testing.T) {
 				if err := report.Render(&buf, format, r, report.RenderOptions{Evidence: true, LessonURL: lessonURL}); err != nil {
 					t.Fatal(err)
 				}
-				golden := filepath.Join("testdata", name+"."+format+".golden")
-				if *update {
-					if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (go test ./report -update writes it)", err)
-				}
-				if !bytes.Equal(buf.Bytes(), want) {
-					t.Errorf("%s differs from %s (go test ./report -update, then review the diff):\n%s", format, golden, firstDiff(string(want), buf.String()))
-				}
+				goldentest.Check(t, filepath.Join("testdata", name+"."+format+".golden"), buf.Bytes(), *update, "go test ./report -update")
 			})
 		}
 	}
@@ -102,20 +90,3 @@ func TestGoldenShowsTheRun(t *testing.T) {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + a + "\n  got:  " + b
-		}
-	}
-	return "(no line differs)"
-}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubelab/kubelab/internal/goldentest"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -26,7 +27,7 @@ func TestJSONDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(first, saved) {
-			t.Errorf("%s: Read then JSON changed the bytes:\n%s", name, firstDiff(string(saved), string(first)))
+			t.Errorf("%s: Read then JSON changed the bytes:\n%s", name, goldentest.Diff(string(saved), string(first)))
 		}
 		for i := 0; i < 50; i++ {
 			again, _ := report.JSON(readFixture(t, name))
@@ -96,7 +97,7 @@ func TestRenderFromSavedJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), c.Bytes()) {
-			t.Errorf("%s: rendering the saved JSON differs:\n%s", f, firstDiff(a.String(), c.String()))
+			t.Errorf("%s: rendering the saved JSON differs:\n%s", f, goldentest.Diff(a.String(), c.String()))
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubelab/kubelab/internal/goldentest"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -52,7 +53,7 @@ func TestSignVerify(t *testing.T) {
 	canonical := s[:i] + "\n}\n"
 	unsigned, _ := report.JSON(readFixture(t, "correct"))
 	if canonical != string(unsigned) {
-		t.Fatalf("the file minus its signature member is not the unsigned report:\n%s", firstDiff(string(unsigned), canonical))
+		t.Fatalf("the file minus its signature member is not the unsigned report:\n%s", goldentest.Diff(string(unsigned), canonical))
 	}
 	var doc struct {
 		Signature report.Signature `json:"signature"`

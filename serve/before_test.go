@@ -16,28 +16,33 @@ import (
 	"github.com/kubelab/kubelab/serve"
 )
 
+// get returns the page at url.
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
-	}
-	return string(b)
+	return do(t, req)
 }
 
-// checkAll presses "Check everything" (or one step's button) as the page
-// does and returns the results fragment.
+// checkStep presses "Check everything" (step "all") or one step's button
+// as the page does and returns the results fragment.
 func checkStep(t *testing.T, s *serve.Server, base, step, lang string) string {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/api/check", strings.NewReader(`{"step":"`+step+`","lang":"`+lang+`"}`))
+	req, err := http.NewRequest("POST", base+"/api/check", strings.NewReader(`{"step":"`+step+`","lang":"`+lang+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", base)
 	req.Header.Set("X-Kubelab-Token", s.Token())
+	return do(t, req)
+}
+
+// do sends req and returns the body of its 200 OK answer.
+func do(t *testing.T, req *http.Request) string {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +50,7 @@ func checkStep(t *testing.T, s *serve.Server, base, step, lang string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("check %s: %s\n%s", step, resp.Status, b)
+		t.Fatalf("%s %s: %s\n%s", req.Method, req.URL, resp.Status, b)
 	}
 	return string(b)
 }
@@ -68,11 +73,7 @@ func TestBeforeYouStartPage(t *testing.T) {
 	kube := gather.LoadKube("", "", "budi")
 	image := "127.0.0.1:1/budi/hello-flask:latest"
 	req := pipeline.Request{Job: pipeline.Job{Lab: l, Image: image}, Kube: kube, ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: 30 * time.Second}
-	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
-		r := req
-		r.Steps, r.Lang = steps, lang
-		return pipeline.Grade(ctx, r)
-	})
+	s, err := serve.New(l, "en", pipelineGrade(req))
 	if err != nil {
 		t.Fatal(err)
 	}

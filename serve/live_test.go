@@ -11,9 +11,7 @@ import (
 
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/browser"
-	"github.com/kubelab/kubelab/internal/registrytest"
 	"github.com/kubelab/kubelab/internal/simcluster"
-	"github.com/kubelab/kubelab/internal/simcluster/simclustertest"
 	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 	"github.com/kubelab/kubelab/serve"
@@ -24,13 +22,7 @@ import (
 // expose step shows its failure and hint, then turns green after kubectl
 // expose without any click. Screenshots at 360 px (a phone) and 1440 px.
 func TestLivePageTurnsGreen(t *testing.T) {
-	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simclustertest.StartT(t, simcluster.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	reg := registrytest.New(t)
-	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
-	image := reg.Ref("budi/hello-flask:latest")
+	c, ctx, image := clusterWithImage(t)
 	const ns = "live"
 	st := &simcluster.Student{C: c, Namespace: ns, Image: image}
 	if err := st.Play(ctx, "no-service"); err != nil {
@@ -39,11 +31,7 @@ func TestLivePageTurnsGreen(t *testing.T) {
 	l := lab(t)
 	req := pipeline.Request{Job: pipeline.Job{Lab: l, Lang: "en", Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true, CacheDir: t.TempDir()}, NoRun: true, Timeout: time.Minute}
-	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
-		r := req
-		r.Steps, r.Lang = steps, lang
-		return pipeline.Grade(ctx, r)
-	})
+	s, err := serve.New(l, "en", pipelineGrade(req))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package serve_test
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -28,17 +26,7 @@ func TestScorePageNextSteps(t *testing.T) {
 			t.Fatal(err)
 		}
 		base := start(t, s)
-		req, _ := http.NewRequest("POST", base+"/api/check", strings.NewReader(`{"step":"all","lang":"`+tc.lang+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", base)
-		req.Header.Set("X-Kubelab-Token", s.Token())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		page := string(body)
+		page := checkStep(t, s, base, "all", tc.lang)
 		head, first, score := strings.Index(page, tc.head), strings.Index(page, "deployment.replicas"), strings.Index(page, `id="score"`)
 		if head < 0 || first < head || score < first || !strings.Contains(page, "<code>kubectl scale deployment web --replicas=3</code>") || !strings.Contains(page, tc.more) {
 			t.Errorf("%s: score page lacks the next step with its command:\n%s", tc.lang, page)

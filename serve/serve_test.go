@@ -43,6 +43,30 @@ func start(t *testing.T, s *serve.Server) string {
 	return "http://" + l.Addr().String()
 }
 
+// clusterWithImage starts a simulated cluster and a registry holding the
+// lesson's image, and returns the cluster, the test's context (4 minutes)
+// and the image's reference.
+func clusterWithImage(t *testing.T) (*simcluster.Cluster, context.Context, string) {
+	t.Helper()
+	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
+	c := simclustertest.StartT(t, simcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	reg := registrytest.New(t)
+	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
+	return c, ctx, reg.Ref("budi/hello-flask:latest")
+}
+
+// pipelineGrade grades as kubelab serve does: the real grading of req, for
+// the steps and language the page asks.
+func pipelineGrade(req pipeline.Request) serve.GradeFunc {
+	return func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
+		r := req
+		r.Steps, r.Lang = steps, lang
+		return pipeline.Grade(ctx, r)
+	}
+}
+
 // TestCheckNeedsTokenAndOrigin: a check runs only on a same-origin POST with
 // the session token; a foreign Host header is refused.
 func TestCheckNeedsTokenAndOrigin(t *testing.T) {
@@ -112,13 +136,7 @@ func TestCheckNeedsTokenAndOrigin(t *testing.T) {
 // before deploying (fail, with a hint), deploys with kubectl, presses again
 // (pass); switches language; checks everything and downloads the report.
 func TestLessonInBrowser(t *testing.T) {
-	t.Setenv("KUBELAB_ALLOW_NETS", "127.0.0.0/8")
-	c := simclustertest.StartT(t, simcluster.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	reg := registrytest.New(t)
-	registrytest.Push(t, reg, "budi/hello-flask:latest", registrytest.LessonImage())
-	image := reg.Ref("budi/hello-flask:latest")
+	c, ctx, image := clusterWithImage(t)
 	const ns = "budi"
 	if _, err := c.Kubectl(ctx, "create", "namespace", ns); err != nil {
 		t.Fatal(err)
@@ -126,11 +144,7 @@ func TestLessonInBrowser(t *testing.T) {
 	l := lab(t)
 	req := pipeline.Request{Job: pipeline.Job{Lab: l, Image: image}, Kube: gather.LoadKube(c.Kubeconfig, "", ns),
 		ImageOpts: gather.ImageOptions{Insecure: true}, NoRun: true, Timeout: time.Minute}
-	s, err := serve.New(l, "en", func(ctx context.Context, steps map[string]bool, lang string) *report.Report {
-		r := req
-		r.Steps, r.Lang = steps, lang
-		return pipeline.Grade(ctx, r)
-	})
+	s, err := serve.New(l, "en", pipelineGrade(req))
 	if err != nil {
 		t.Fatal(err)
 	}

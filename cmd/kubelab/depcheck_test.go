@@ -25,6 +25,7 @@ func TestNoTestCodeInTheProduct(t *testing.T) {
 			"github.com/stretchr/testify/...",
 			m + "internal/testenv",
 			m + "internal/depcheck",
+			m + "internal/goldentest",
 			m + "internal/simcluster/simclustertest",
 			m + "internal/registrytest",
 			m + "internal/testimages",

@@ -3,6 +3,9 @@ package layout
 import (
 	"bufio"
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +18,7 @@ const (
 	module    = "github.com/kubelab/kubelab"
 	cmdLimit  = 200 // lines in a non-test file under cmd/kubelab
 	fileLimit = 500 // lines in any non-test Go file (tools/ excluded)
+	funcLimit = 100 // lines in a function of a non-test Go file (bench/ and tools/ excluded)
 )
 
 // oversize lists the files still over their limit, each waiting for a split
@@ -43,9 +47,11 @@ func countLines(t *testing.T, path string) int {
 	return bytes.Count(data, []byte("\n"))
 }
 
-func TestFileSizeLimits(t *testing.T) {
-	root := repoRoot(t)
-	seen := map[string]bool{}
+// sourceFiles lists the repository's non-test Go files (tools/, testdata
+// and vendor excluded), relative to root with forward slashes.
+func sourceFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -59,14 +65,26 @@ func TestFileSizeLimits(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
-			return nil
+		if strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") {
+			files = append(files, rel)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestFileSizeLimits(t *testing.T) {
+	root := repoRoot(t)
+	seen := map[string]bool{}
+	for _, rel := range sourceFiles(t, root) {
 		limit := fileLimit
 		if strings.HasPrefix(rel, "cmd/kubelab/") {
 			limit = cmdLimit
 		}
-		n := countLines(t, p)
+		n := countLines(t, filepath.Join(root, rel))
 		switch {
 		case n > limit && !oversize[rel]:
 			t.Errorf("%s has %d lines, over the limit of %d: split it by responsibility (commands: move the work into a package)", rel, n, limit)
@@ -74,15 +92,44 @@ func TestFileSizeLimits(t *testing.T) {
 			t.Errorf("%s has %d lines, within the limit of %d: remove it from the oversize list", rel, n, limit)
 		}
 		seen[rel] = true
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for f := range oversize {
 		if !seen[f] {
 			t.Errorf("oversize list names %s, which no longer exists: remove it", f)
 		}
+	}
+}
+
+// TestFunctionLengthLimit keeps every function of the product (bench/
+// excluded: a benchmark's script reads best top to bottom) within funcLimit
+// lines, its doc comment not counted: past that, a reader loses the thread
+// (issue 25).
+func TestFunctionLengthLimit(t *testing.T) {
+	root := repoRoot(t)
+	fset := token.NewFileSet()
+	n := 0
+	for _, rel := range sourceFiles(t, root) {
+		if strings.HasPrefix(rel, "bench/") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(root, rel), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			n++
+			start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
+			if lines := end.Line - start.Line + 1; lines > funcLimit {
+				t.Errorf("%s:%d: %s has %d lines, over the limit of %d: split it where it reads better", rel, start.Line, fd.Name.Name, lines, funcLimit)
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d functions found: the check is not looking at the repository", n)
 	}
 }
 
@@ -96,7 +143,7 @@ var ranks = map[string]int{
 	"content": 0, "internal/atomicfile": 0, "internal/imagebuild": 0,
 	"internal/netguard": 0, "internal/pysource": 0, "internal/shellwords": 0,
 	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0, "internal/i18n": 0,
-	"internal/regularfile": 0, "internal/subcmd": 0,
+	"internal/regularfile": 0, "internal/subcmd": 0, "internal/goldentest": 0,
 	// 1: the result model.
 	"report": 1,
 	// 2: real environments (simcluster is product: the lab self-test starts

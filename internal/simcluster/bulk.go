@@ -59,37 +59,62 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 			return err
 		}
 	}
-	const workers = 16
-	each := func(f func(s *BulkStudent) error) error {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var first error
-		work := make(chan *BulkStudent)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for s := range work {
-					if err := f(s); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = fmt.Errorf("%s (%s): %w", s.Namespace, s.Scenario, err)
-						}
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		for i := range students {
-			work <- &students[i]
-		}
-		close(work)
-		wg.Wait()
-		return first
+	if err := createNamespaces(ctx, cs, students); err != nil {
+		return err
 	}
+	if err := forEach(students, func(s *BulkStudent) error { return createScenario(ctx, cs, s) }); err != nil {
+		return err
+	}
+	pods, err := waitPodsRunning(ctx, cs, students)
+	if err != nil {
+		return err
+	}
+	if err := forEach(students, func(s *BulkStudent) error { return c.writeKubeletStatus(ctx, cs, s, pods[s.Namespace]) }); err != nil {
+		return err
+	}
+	return waitSettled(ctx, cs, students)
+}
 
-	// 1. Namespaces, and their default service accounts (pods need one).
-	if err := each(func(s *BulkStudent) error {
+// failingScenarios are the scenarios whose pods a kubelet would report as
+// failing; kwok runs every pod, so Populate writes their status itself.
+var failingScenarios = map[string]bool{"image-pull-backoff": true, "crash-loop": true}
+
+// forEach calls f for every student on a few workers at once (the API
+// server takes many requests in parallel; one at a time, a class of a
+// thousand takes minutes). It returns the first error, naming its student.
+func forEach(students []BulkStudent, f func(s *BulkStudent) error) error {
+	const workers = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	work := make(chan *BulkStudent)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range work {
+				if err := f(s); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("%s (%s): %w", s.Namespace, s.Scenario, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range students {
+		work <- &students[i]
+	}
+	close(work)
+	wg.Wait()
+	return first
+}
+
+// createNamespaces creates the students' namespaces and waits for their
+// default service accounts: a pod cannot be created in a namespace before.
+func createNamespaces(ctx context.Context, cs kubernetes.Interface, students []BulkStudent) error {
+	if err := forEach(students, func(s *BulkStudent) error {
 		_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.Namespace}}, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			return nil
@@ -118,15 +143,12 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 	}); err != nil {
 		return fmt.Errorf("simcluster: default service accounts: %w", err)
 	}
+	return nil
+}
 
-	// 2. What each scenario creates.
-	if err := each(func(s *BulkStudent) error { return createScenario(ctx, cs, s) }); err != nil {
-		return err
-	}
-
-	// 3. Pods started by kwok; then what a kubelet would report for the
-	// failing scenarios.
-	failing := map[string]bool{"image-pull-backoff": true, "crash-loop": true}
+// waitPodsRunning waits until kwok runs a pod in every namespace whose
+// scenario has one, and returns the pods by namespace.
+func waitPodsRunning(ctx context.Context, cs kubernetes.Interface, students []BulkStudent) (map[string][]corev1.Pod, error) {
 	wantPods := map[string]bool{}
 	for _, s := range students {
 		if s.Scenario != "nothing" && s.Scenario != "zero-replicas" {
@@ -157,39 +179,44 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 		}
 		return true, nil
 	}); err != nil {
-		return fmt.Errorf("simcluster: the students' pods never all started: %w", err)
+		return nil, fmt.Errorf("simcluster: the students' pods never all started: %w", err)
 	}
-	if err := each(func(s *BulkStudent) error {
-		if !failing[s.Scenario] {
-			return nil
+	return pods, nil
+}
+
+// writeKubeletStatus writes, for a failing scenario, what a kubelet would
+// report for the student's pods (status and events), as Play does.
+func (c *Cluster) writeKubeletStatus(ctx context.Context, cs kubernetes.Interface, s *BulkStudent, pods []corev1.Pod) error {
+	if !failingScenarios[s.Scenario] {
+		return nil
+	}
+	for _, p := range pods {
+		patch, events := kubeletStatus(s, p)
+		b, _ := json.Marshal(patch)
+		if _, err := cs.CoreV1().Pods(s.Namespace).Patch(ctx, p.Name, types.MergePatchType, b, metav1.PatchOptions{}, "status"); err != nil {
+			return err
 		}
-		for _, p := range pods[s.Namespace] {
-			patch, events := kubeletStatus(s, p)
-			b, _ := json.Marshal(patch)
-			if _, err := cs.CoreV1().Pods(s.Namespace).Patch(ctx, p.Name, types.MergePatchType, b, metav1.PatchOptions{}, "status"); err != nil {
+		if isPending(patch) {
+			// As Play does: a pod whose image was never pulled has no
+			// Created or Started event on a real node, though kwok
+			// wrote them.
+			if err := dropStartEvents(ctx, cs, p); err != nil {
 				return err
 			}
-			if isPending(patch) {
-				// As Play does: a pod whose image was never pulled has no
-				// Created or Started event on a real node, though kwok
-				// wrote them.
-				if err := dropStartEvents(ctx, cs, p); err != nil {
-					return err
-				}
-			}
-			for i, e := range events {
-				if _, err := cs.CoreV1().Events(s.Namespace).Create(ctx, kubeletEvent(c.NodeName, s.Namespace, p, i, e), metav1.CreateOptions{}); err != nil {
-					return err
-				}
+		}
+		for i, e := range events {
+			if _, err := cs.CoreV1().Events(s.Namespace).Create(ctx, kubeletEvent(c.NodeName, s.Namespace, p, i, e), metav1.CreateOptions{}); err != nil {
+				return err
 			}
 		}
-		return nil
-	}); err != nil {
-		return err
 	}
+	return nil
+}
 
-	// 4. Settled: each deployment's status is the scenario's, and each
-	// service with ready pods behind it has endpoints.
+// waitSettled waits until each deployment's status is the scenario's, and
+// each service with ready pods behind it has endpoints: only then does a
+// grader see what it would see after Play.
+func waitSettled(ctx context.Context, cs kubernetes.Interface, students []BulkStudent) error {
 	return waitFor(ctx, 10*time.Minute, func() (bool, error) {
 		ds, err := cs.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -212,35 +239,36 @@ func (c *Cluster) Populate(ctx context.Context, students []BulkStudent) error {
 			}
 		}
 		for _, s := range students {
-			if s.Scenario == "nothing" {
-				continue
-			}
-			d, ok := deps[s.Namespace+"/"+s.App]
-			if !ok || d.Status.ObservedGeneration < d.Generation {
+			if s.Scenario != "nothing" && !settled(s, deps[s.Namespace+"/"+s.App], ready[s.Namespace+"/"+s.App]) {
 				return false, nil
-			}
-			want := int32(1)
-			switch {
-			case s.Scenario == "zero-replicas":
-				want = 0
-			case failing[s.Scenario]:
-				if d.Status.ReadyReplicas != 0 {
-					return false, nil
-				}
-				continue
-			}
-			if d.Status.AvailableReplicas != want || d.Status.UpdatedReplicas != want {
-				return false, nil
-			}
-			switch s.Scenario {
-			case "correct", "clusterip", "nodeport", "port-8080":
-				if !ready[s.Namespace+"/"+s.App] {
-					return false, nil
-				}
 			}
 		}
 		return true, nil
 	})
+}
+
+// settled reports whether student s's deployment d (zero if missing) has
+// reached its scenario's state; ready is whether its service has a ready
+// endpoint.
+func settled(s BulkStudent, d appsv1.Deployment, ready bool) bool {
+	if d.Name == "" || d.Status.ObservedGeneration < d.Generation {
+		return false
+	}
+	want := int32(1)
+	switch {
+	case s.Scenario == "zero-replicas":
+		want = 0
+	case failingScenarios[s.Scenario]:
+		return d.Status.ReadyReplicas == 0
+	}
+	if d.Status.AvailableReplicas != want || d.Status.UpdatedReplicas != want {
+		return false
+	}
+	switch s.Scenario {
+	case "correct", "clusterip", "nodeport", "port-8080":
+		return ready
+	}
+	return true
 }
 
 // createScenario creates what the scenario's kubectl commands create.
