@@ -2,6 +2,9 @@ package checks
 
 import (
 	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/report"
 )
@@ -46,7 +49,39 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 		return fail(T("The app answered HTTP %d at %s.", last.Status, last.URL),
 			T("`kubectl logs -n %s -l app --tail=50` shows the error the app printed; fix app.py, rebuild and push the image, then `kubectl rollout restart deployment -n %s`.", t.Service.Namespace, t.Service.Namespace), facts...)
 	}
+	if pod, since, ok := newlyReady(s, t); ok {
+		// Not the student's work: the way in has not caught up yet.
+		return fail(T("The app did not answer: %s. Pod %s became Ready only %s ago (a replacement or a new rollout): the Service sends it traffic a few seconds after that.", last.String(), pod, since),
+			T("Check again in a few seconds."), facts...)
+	}
 	return fail(T("The app did not answer: %s.", last.String()), appHint(s, t), facts...)
+}
+
+// routeLag is how long after a pod becomes Ready the way in may still
+// refuse it: kube-proxy writes a new endpoint into the node's rules a
+// moment after the EndpointSlice changes (on the real node, about 2 s
+// after an evicted pod's replacement was Ready: issue 28's fault drills).
+const routeLag = 15 * time.Second
+
+// newlyReady names a target pod that is Ready and became so less than
+// routeLag before the snapshot, and how long ago.
+func newlyReady(s *Snapshot, t *Target) (string, string, bool) {
+	now := SnapshotNow(s)
+	if now.IsZero() {
+		return "", "", false
+	}
+	for i := range t.Pods {
+		p := &t.Pods[i]
+		if !podReady(p) {
+			continue
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && !c.LastTransitionTime.IsZero() && now.Sub(c.LastTransitionTime.Time) < routeLag && !c.LastTransitionTime.After(now) {
+				return p.Name, ago(now, c.LastTransitionTime.Time), true
+			}
+		}
+	}
+	return "", "", false
 }
 
 func firstLine(s string) string {

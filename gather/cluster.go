@@ -46,6 +46,17 @@ func GatherCluster(ctx context.Context, cs kubernetes.Interface, server, context
 	return ci
 }
 
+// Reachable asks the API server for its version (one small request) and
+// says why it could not be reached, nil when it answered. kubelab check
+// --watch asks it every few seconds: its watches say nothing while the
+// server is gone (client-go retries a refused connection quietly).
+func Reachable(ctx context.Context, cs kubernetes.Interface, server string) *snapshot.GatherError {
+	if _, err := serverVersion(ctx, cs); err != nil {
+		return classify(err, "reach the API server at "+server)
+	}
+	return nil
+}
+
 // serverVersion is Discovery().ServerVersion() bounded by ctx: client-go's
 // own runs with context.TODO, so a server that accepts the connection and
 // never answers would hold the grader for the client's whole request timeout

@@ -7,7 +7,8 @@
 // Load on the API server is bounded whatever the number of checks: one
 // List+Watch per kind (deployments, pods, services, endpointslices, events,
 // replicasets in the namespace, nodes cluster-wide), plus the server version
-// and the kube-system pods read once at the start. Judging reads the
+// and the kube-system pods read once at the start, and GET /version every
+// HealthEvery (is the API server still there). Judging reads the
 // informers' caches, never the server. The registry is asked at most every
 // DigestEvery (a HEAD of the tag; the rest only when the digest changed) and
 // the image is run again only for a new digest.
@@ -47,7 +48,18 @@ type Watcher struct {
 	// (default 15 s); a kind that could not be listed becomes an
 	// environment error in the report, never a failed check.
 	SyncTimeout time.Duration
+	// HealthEvery is how often the API server is asked whether it still
+	// answers (GET /version, default 5 s). While it does not, the report
+	// says the cluster cannot be reached (not graded) instead of showing
+	// the caches' last state as if it were live: the watches themselves
+	// report nothing then (client-go retries a refused connection
+	// quietly), and an API server that is back is graded again at once.
+	HealthEvery time.Duration
 }
+
+// healthTimeout bounds one health probe: an API server that accepts the
+// connection and never answers is as gone as one that refuses it.
+const healthTimeout = 3 * time.Second
 
 // kinds are the watched kinds, in the order the caches are read.
 var kinds = []string{"deployments.apps", "pods", "services", "endpointslices.discovery.k8s.io", "events", "replicasets.apps", "nodes"}
@@ -64,6 +76,9 @@ func (w *Watcher) Run(ctx context.Context, emit func(*report.Report)) error {
 	}
 	if w.SyncTimeout <= 0 {
 		w.SyncTimeout = 15 * time.Second
+	}
+	if w.HealthEvery <= 0 {
+		w.HealthEvery = 5 * time.Second
 	}
 	req := w.Req
 	direct := req.Gatherer()
@@ -84,10 +99,17 @@ func (w *Watcher) Run(ctx context.Context, emit func(*report.Report)) error {
 	emit(w.grade(ctx, g))
 	tick := time.NewTicker(w.DigestEvery)
 	defer tick.Stop()
+	health := time.NewTicker(w.HealthEvery)
+	defer health.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-health.C:
+			// Graded again only when the API server went away or came back.
+			if !g.probe(ctx) {
+				continue
+			}
 		case <-tick.C:
 		case <-changed:
 			// Let the burst (a deployment brings a ReplicaSet, pods, events)
@@ -132,10 +154,14 @@ type cacheGatherer struct {
 	cs      kubernetes.Interface
 	factory informers.SharedInformerFactory
 	nodes   informers.SharedInformerFactory
-	base    *snapshot.ClusterInfo // version and kube-system pods, read once
 	clientE *snapshot.GatherError
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// base is the version and kube-system pods, read at the start and
+	// again when the API server answers after it could not be read.
+	base *snapshot.ClusterInfo
+	// down is why the API server did not answer the last health probe.
+	down     *snapshot.GatherError
 	errs     map[string]*snapshot.GatherError // kind -> last watch error
 	synced   map[string]cache.InformerSynced
 	img      *snapshot.ImageInfo
@@ -160,7 +186,10 @@ func (g *cacheGatherer) start(ctx context.Context, req pipeline.Request, poke fu
 		return err
 	}
 	g.cs = cs
-	g.base = gather.GatherCluster(ctx, cs, req.Kube.Server, req.Kube.Context)
+	base := gather.GatherCluster(ctx, cs, req.Kube.Server, req.Kube.Context)
+	g.mu.Lock()
+	g.base = base
+	g.mu.Unlock()
 	ns := req.Kube.Namespace
 	g.factory = informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(ns))
 	g.nodes = informers.NewSharedInformerFactory(cs, 0)
@@ -213,6 +242,31 @@ func watchError(err error, what string) *snapshot.GatherError {
 	return ge
 }
 
+// probe asks the API server whether it answers and says whether that
+// changed since the last probe. When it answers again after the version or
+// the kube-system pods could not be read, they are read again.
+func (g *cacheGatherer) probe(ctx context.Context) (changed bool) {
+	pctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	down := gather.Reachable(pctx, g.cs, g.kube.Server)
+	g.mu.Lock()
+	stale := down == nil && g.base != nil && g.base.Err != nil
+	g.mu.Unlock()
+	var base *snapshot.ClusterInfo
+	if stale {
+		base = gather.GatherCluster(pctx, g.cs, g.kube.Server, g.kube.Context)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	changed = (g.down == nil) != (down == nil)
+	g.down = down
+	if base != nil {
+		g.base = base
+		changed = true
+	}
+	return changed
+}
+
 // kindErr is the error to report for kind: none once its cache is filled.
 func (g *cacheGatherer) kindErr(kind string) *snapshot.GatherError {
 	if g.synced[kind]() {
@@ -232,7 +286,13 @@ func (g *cacheGatherer) Cluster(_ context.Context, ns string, needNS bool) (*sna
 	if g.cs == nil {
 		return &snapshot.ClusterInfo{Server: g.kube.Server, Context: g.kube.Context, Err: g.clientE}, nil, dur
 	}
+	g.mu.Lock()
 	ci := *g.base
+	if g.down != nil {
+		// The caches hold the last state seen; nothing says it is still so.
+		ci = snapshot.ClusterInfo{Server: ci.Server, Context: ci.Context, Err: g.down}
+	}
+	g.mu.Unlock()
 	if ci.Err != nil {
 		return &ci, nil, dur
 	}

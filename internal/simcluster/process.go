@@ -34,7 +34,13 @@ func (c *Cluster) BinDir() string { return c.bins }
 func (c *Cluster) Exited() error { return c.exited() }
 
 func (c *Cluster) startPath(opt Options, name, path string, args ...string) error {
-	logf, err := os.Create(c.path(name + ".log"))
+	return c.startLogged(opt, os.O_TRUNC, name, path, args...)
+}
+
+// startLogged starts a component; logMode is os.O_TRUNC for a first start,
+// os.O_APPEND for a restart (the log of the run before is evidence).
+func (c *Cluster) startLogged(opt Options, logMode int, name, path string, args ...string) error {
+	logf, err := os.OpenFile(c.path(name+".log"), os.O_CREATE|os.O_WRONLY|logMode, 0o644)
 	if err != nil {
 		return err
 	}
@@ -101,6 +107,43 @@ func (c *Cluster) StopComponent(name string) error {
 		}
 	}
 	return fmt.Errorf("simcluster: no running component %q", name)
+}
+
+// RestartComponent stops one component as StopComponent does, calls
+// whileDown (if not nil) while it is stopped, then starts it again with the
+// same command line, its log appended to (failure drills on a real node:
+// containerd or the API server restarted under running pods).
+func (c *Cluster) RestartComponent(name string, whileDown func()) error {
+	c.mu.Lock()
+	at := -1
+	for i, q := range c.procs {
+		if q.name == name {
+			at = i
+			break
+		}
+	}
+	c.mu.Unlock()
+	if at < 0 {
+		return fmt.Errorf("simcluster: no running component %q", name)
+	}
+	c.mu.Lock()
+	p := c.procs[at]
+	c.mu.Unlock()
+	stopProc(p)
+	if whileDown != nil {
+		whileDown()
+	}
+	if err := c.startLogged(Options{Detach: c.detach}, os.O_APPEND, name, p.cmd.Path, p.cmd.Args[1:]...); err != nil {
+		return err
+	}
+	// The new process takes the old one's place: Stop stops components
+	// newest first, so the order stays that of the first start.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	last := len(c.procs) - 1
+	c.procs[at] = c.procs[last]
+	c.procs = c.procs[:last]
+	return nil
 }
 
 func stopProc(p *proc) {
