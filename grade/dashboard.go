@@ -138,62 +138,18 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		Lang, CSP, Tool, LabTitle, LabID, LabVersion, Deadline string
 		L                                                      dashLabels
 		S                                                      Summary
-		Bars                                                   struct {
-			W, H float64
-			Rows []barRow
-		}
-		Hist struct {
-			W, H, X0, X1, Base float64
-			Bars               []histBar
-		}
-		Legend []struct{ Class, Name string }
-		Checks []string
-		Rows   iter.Seq[dashRow]
+		Bars                                                   dashBars
+		Hist                                                   dashHist
+		Legend                                                 []struct{ Class, Name string }
+		Checks                                                 []string
+		Rows                                                   iter.Seq[dashRow]
 		// Incomplete counts the students with checks not graded.
 		Incomplete int
 	}{Lang: lang, CSP: DashboardCSP, Tool: c.Tool.Version, LabTitle: c.Lab.Title, LabID: c.Lab.ID, LabVersion: c.Lab.Version,
 		Deadline: c.Summary.Deadline, L: L, S: c.Summary, Checks: ids}
 
-	// Pass rate per check: a horizontal bar per check, pass then partial.
-	const labelW, barW, rowH, barH, pad = 170.0, 300.0, 22.0, 14.0, 6.0
-	data.Bars.W = labelW + barW + 60
-	data.Bars.H = pad*2 + rowH*float64(len(c.Summary.Checks))
-	for i, cs := range c.Summary.Checks {
-		n := c.Summary.Students
-		pass, part := cs.Counts[report.Pass], cs.Counts[report.Partial]
-		y := pad + rowH*float64(i)
-		row := barRow{ID: cs.ID, Pass: pass, Partial: part, Total: n, LabelX: labelW - 6, X: labelW, Y: y + (rowH-barH)/2, H: barH,
-			Full: barW, TextY: y + rowH/2 + 4, PctX: labelW + barW + 6, Pct: "0"}
-		if n > 0 {
-			row.PassW = r1(barW * float64(pass) / float64(n))
-			row.PartialW = r1(barW * float64(part) / float64(n))
-			row.Pct = num(math.Round(100 * float64(pass) / float64(n)))
-		}
-		row.PartialX = r1(labelW + row.PassW)
-		data.Bars.Rows = append(data.Bars.Rows, row)
-	}
-
-	// The histogram: ten vertical bars.
-	const hx0, bw, gap, top, plotH = 24.0, 40.0, 8.0, 18.0, 150.0
-	data.Hist.W = hx0 + (bw+gap)*10 + 10
-	data.Hist.H = top + plotH + 24
-	data.Hist.X0, data.Hist.X1, data.Hist.Base = hx0-4, hx0+(bw+gap)*10, top+plotH
-	maxCount := 0
-	for _, b := range c.Summary.Histogram {
-		if b.Count > maxCount {
-			maxCount = b.Count
-		}
-	}
-	for i, b := range c.Summary.Histogram {
-		h := 0.0
-		if maxCount > 0 {
-			h = r1(plotH * float64(b.Count) / float64(maxCount))
-		}
-		x := hx0 + (bw+gap)*float64(i)
-		data.Hist.Bars = append(data.Hist.Bars, histBar{I: i, Count: b.Count, From: b.From, To: b.To,
-			Label: fmt.Sprintf("%s–%s", num(b.From), num(b.To)),
-			X:     x, Y: r1(top + plotH - h), W: bw, BH: h, CX: x + bw/2, CountY: r1(top + plotH - h - 4), LabelY: top + plotH + 16})
-	}
+	data.Bars = checkBars(c.Summary)
+	data.Hist = scoreHistogram(c.Summary)
 
 	RL := report.LabelsFor(lang)
 	names := RL.StatusName
@@ -235,6 +191,68 @@ func (c *Class) WriteDashboard(w io.Writer) error {
 		return rowErr
 	}
 	return out.Flush()
+}
+
+// dashBars is the chart of each check's pass rate.
+type dashBars struct {
+	W, H float64
+	Rows []barRow
+}
+
+// checkBars is the pass rate per check: a horizontal bar per check, pass
+// then partial.
+func checkBars(s Summary) dashBars {
+	var b dashBars
+	const labelW, barW, rowH, barH, pad = 170.0, 300.0, 22.0, 14.0, 6.0
+	b.W = labelW + barW + 60
+	b.H = pad*2 + rowH*float64(len(s.Checks))
+	for i, cs := range s.Checks {
+		n := s.Students
+		pass, part := cs.Counts[report.Pass], cs.Counts[report.Partial]
+		y := pad + rowH*float64(i)
+		row := barRow{ID: cs.ID, Pass: pass, Partial: part, Total: n, LabelX: labelW - 6, X: labelW, Y: y + (rowH-barH)/2, H: barH,
+			Full: barW, TextY: y + rowH/2 + 4, PctX: labelW + barW + 6, Pct: "0"}
+		if n > 0 {
+			row.PassW = r1(barW * float64(pass) / float64(n))
+			row.PartialW = r1(barW * float64(part) / float64(n))
+			row.Pct = num(math.Round(100 * float64(pass) / float64(n)))
+		}
+		row.PartialX = r1(labelW + row.PassW)
+		b.Rows = append(b.Rows, row)
+	}
+	return b
+}
+
+// dashHist is the histogram of scores.
+type dashHist struct {
+	W, H, X0, X1, Base float64
+	Bars               []histBar
+}
+
+// scoreHistogram is the scores' histogram: ten vertical bars.
+func scoreHistogram(s Summary) dashHist {
+	var h dashHist
+	const hx0, bw, gap, top, plotH = 24.0, 40.0, 8.0, 18.0, 150.0
+	h.W = hx0 + (bw+gap)*10 + 10
+	h.H = top + plotH + 24
+	h.X0, h.X1, h.Base = hx0-4, hx0+(bw+gap)*10, top+plotH
+	maxCount := 0
+	for _, b := range s.Histogram {
+		if b.Count > maxCount {
+			maxCount = b.Count
+		}
+	}
+	for i, b := range s.Histogram {
+		bh := 0.0
+		if maxCount > 0 {
+			bh = r1(plotH * float64(b.Count) / float64(maxCount))
+		}
+		x := hx0 + (bw+gap)*float64(i)
+		h.Bars = append(h.Bars, histBar{I: i, Count: b.Count, From: b.From, To: b.To,
+			Label: fmt.Sprintf("%s–%s", num(b.From), num(b.To)),
+			X:     x, Y: r1(top + plotH - bh), W: bw, BH: bh, CX: x + bw/2, CountY: r1(top + plotH - bh - 4), LabelY: top + plotH + 16})
+	}
+	return h
 }
 
 // heldFirst is the order of the dashboard's rows, as indexes into

@@ -143,7 +143,7 @@ var ranks = map[string]int{
 	"content": 0, "internal/atomicfile": 0, "internal/imagebuild": 0,
 	"internal/netguard": 0, "internal/pysource": 0, "internal/shellwords": 0,
 	"internal/testenv": 0, "internal/depcheck": 0, "internal/layout": 0, "internal/i18n": 0,
-	"internal/regularfile": 0, "internal/subcmd": 0, "internal/goldentest": 0,
+	"internal/regularfile": 0, "internal/subcmd": 0, "internal/goldentest": 0, "internal/htmlfrag": 0,
 	// 1: the result model.
 	"report": 1,
 	// 2: real environments (simcluster is product: the lab self-test starts
