@@ -216,6 +216,14 @@ func pageData(r *Report, opt HTMLOptions) (htmlData, error) {
 	return d, d.renderParts()
 }
 
+// pagePart is a part of the page: the template's part called name,
+// rendered into dst, kept by key (everything it shows).
+type pagePart struct {
+	name string
+	dst  *template.HTML
+	key  []string
+}
+
 // renderParts renders d's Parts. Each part's key is what it shows; the
 // stylesheet, the script and the policy are the binary's own constants,
 // the same on every page, so they are left out of the keys.
@@ -226,11 +234,7 @@ func (d *htmlData) renderParts() error {
 	for _, c := range d.Counts {
 		standing = append(standing, c.Status, c.Text)
 	}
-	parts := []struct {
-		name string
-		dst  *template.HTML
-		key  []string // nil: the page has no such part
-	}{
+	parts := []pagePart{
 		{"top", &d.Parts.Top, []string{d.Lang, d.Generator}},
 		{"header", &d.Parts.Header, []string{L.Title, L.Score, d.LabTitle, d.LabIDVersion, d.VerdictClass,
 			strconv.FormatBool(d.Passed), strconv.FormatBool(d.Incomplete), d.ScoreOfMax, d.ScoreNote, d.Percent, d.Verdict}},
@@ -239,22 +243,14 @@ func (d *htmlData) renderParts() error {
 		{"foot", &d.Parts.Foot, []string{L.GeneratedBy, d.Generator, d.Schema}},
 	}
 	if n := d.Next; n != nil {
-		parts = append(parts, struct {
-			name string
-			dst  *template.HTML
-			key  []string
-		}{"next", &d.Parts.Next, []string{L.NextSteps, n.ID, n.Message, n.Hint, n.More}})
+		parts = append(parts, pagePart{"next", &d.Parts.Next, []string{L.NextSteps, n.ID, n.Message, n.Hint, n.More}})
 	}
 	if len(d.NotGraded) > 0 {
 		key := []string{L.NotGradedList, L.NotGradedAdvice}
 		for _, ng := range d.NotGraded {
 			key = append(key, ng.ID, ng.Points, ng.Message)
 		}
-		parts = append(parts, struct {
-			name string
-			dst  *template.HTML
-			key  []string
-		}{"notgraded", &d.Parts.NotGraded, key})
+		parts = append(parts, pagePart{"notgraded", &d.Parts.NotGraded, key})
 	}
 	for _, p := range parts {
 		h, err := fragment(p.name, htmlfrag.Key(p.key...), func() (any, error) { return d, nil })
