@@ -25,6 +25,16 @@ var realScenarios = []string{
 	"clusterip", "nodeport", "port-8080", "selector-mismatch",
 }
 
+// lessonAppPy is the app.py the lesson's step 6 has the student write.
+func lessonAppPy(t *testing.T) string {
+	t.Helper()
+	app, err := os.ReadFile("../../content/kubernetes-basics/en/06-app-py.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return between(string(app), "```python\n", "```")
+}
+
 // lessonImage builds the lesson's image without Docker: the Debian Python
 // base plus /app/app.py and /app/requirements.txt, as the lesson's
 // Dockerfile makes it (WORKDIR /app, EXPOSE 5000, ENTRYPOINT python, CMD
@@ -75,11 +85,7 @@ func TestConformanceSimulatedVsReal(t *testing.T) {
 	defer cancel()
 	kubelab := buildKubelab(t)
 
-	app, err := os.ReadFile("../../content/kubernetes-basics/en/06-app-py.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	appPy := between(string(app), "```python\n", "```")
+	appPy := lessonAppPy(t)
 	good := n.Registry + "/budi/hello-flask:latest"
 	if err := Push(ctx, good, lessonImage(t, ctx, appPy)); err != nil {
 		t.Fatal(err)

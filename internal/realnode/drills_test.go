@@ -181,11 +181,7 @@ func TestFaultDrillsOnRealNode(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	kubelab := buildKubelab(t)
-	app, err := os.ReadFile("../../content/kubernetes-basics/en/06-app-py.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	appPy := between(string(app), "```python\n", "```")
+	appPy := lessonAppPy(t)
 	good := n.Registry + "/budi/hello-flask:latest"
 	crash := n.Registry + "/budi/hello-flask-typo:latest"
 	if err := Push(ctx, good, lessonImage(t, ctx, appPy)); err != nil {

@@ -195,11 +195,7 @@ func TestSweepOnRealNode(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	app, err := os.ReadFile("../../content/kubernetes-basics/en/06-app-py.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	appPy := between(string(app), "```python\n", "```")
+	appPy := lessonAppPy(t)
 	typo := strings.Replace(appPy, "from flask import", "from flaks import", 1)
 	good := n.Registry + "/budi/hello-flask:latest"
 	crash := n.Registry + "/budi/hello-flask-typo:latest"
