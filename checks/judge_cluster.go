@@ -350,6 +350,13 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 			fixHint([]string{fmt.Sprintf("kubectl logs %s -n %s --previous", crashed.Name, t.Service.Namespace)},
 				T("It shows why the app stops; fix the pods first (pods.running says how).")), append(ev, fact("crashed, running again", crashed.Name))...)
 	}
+	if pod, since, ok := newlyReady(s, t); ok && len(t.Service.Spec.Selector) > 0 &&
+		labels.SelectorFromSet(t.Service.Spec.Selector).Matches(labels.Set(podNamed(t, pod).Labels)) {
+		// Not the student's work: the EndpointSlice controller lists a pod
+		// a sync after it became Ready (issue 28's eviction drill).
+		return fail(T("Service %s has no ready endpoint yet: pod %s, which it selects, became Ready only %s ago, and the Service lists it a moment after that.", t.Service.Name, pod, since),
+			fixHint([]string{"kubectl get pods -n " + t.Service.Namespace}, T("Its AGE column shows how new the pod is; check again in a few seconds.")), ev...)
+	}
 	if notReady > 0 {
 		return fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
 			fixHint([]string{fmt.Sprintf("kubectl describe pod %s -n %s", notReadyPod(t), t.Service.Namespace)},
@@ -364,6 +371,16 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 			fmt.Sprintf("kubectl expose deployment %s -n %s --type=LoadBalancer --port=5000", t.Deployment.Name, t.Service.Namespace),
 		}, T("kubectl expose deployment copies the deployment's own selector, so the new service reaches its pods. To see the mismatch first: `kubectl describe service %s -n %s` shows the selector; compare it with `kubectl get pods -n %s --show-labels`.",
 			t.Service.Name, t.Service.Namespace, t.Service.Namespace)), ev...)
+}
+
+// podNamed is the target's pod called name (an empty pod when none is).
+func podNamed(t *Target, name string) *corev1.Pod {
+	for i := range t.Pods {
+		if t.Pods[i].Name == name {
+			return &t.Pods[i]
+		}
+	}
+	return &corev1.Pod{}
 }
 
 // endpointPod is the target's pod an endpoint points at, nil when it
