@@ -34,6 +34,17 @@ type Judgement struct {
 	// could not judge the work (see evaluateOne). The check is then not
 	// graded: it earns nothing and is left out of the maximum.
 	Env bool
+	// Settling marks a fail or partial that caught the cluster mid-change
+	// (a pod still starting, a pod Ready seconds ago not yet counted or
+	// routed): it ends by itself within seconds, so grading again may
+	// change it (report.Result.Settling).
+	Settling bool
+}
+
+// settling marks j as caught mid-change when mid is true.
+func settling(j Judgement, mid bool) Judgement {
+	j.Settling = mid && (j.Status == report.Fail || j.Status == report.Partial)
+	return j
 }
 
 // Param documents one parameter a check accepts in a lab spec.

@@ -22,6 +22,49 @@ import (
 // two.
 const slowStart = 3 * time.Minute
 
+// starting says pod p is on its way up with nothing wrong named yet: made
+// less than slowStart ago, waiting for a node with no Unschedulable word or
+// for the kubelet to create its containers, no run of them ended. What
+// fails because of it ends by itself within seconds (Judgement.Settling).
+// Without a clock it cannot tell, and says no.
+func starting(p *corev1.Pod, now time.Time) bool {
+	if p.Status.Phase != corev1.PodPending || now.IsZero() || p.CreationTimestamp.IsZero() || now.Sub(p.CreationTimestamp.Time) >= slowStart {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return false
+		}
+	}
+	for _, cs := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+		if cs.State.Terminated != nil && cs.State.Terminated.Reason != "Completed" || cs.RestartCount > 0 {
+			return false
+		}
+		if w := cs.State.Waiting; w != nil && w.Reason != "ContainerCreating" && w.Reason != "PodInitializing" {
+			return false
+		}
+	}
+	return true
+}
+
+// onTheWay says every one of pods that is not running fine is starting,
+// and one is: a pod being deleted (an evicted one, the old one of a
+// rollout) is on its way out and counts neither way.
+func onTheWay(pods []corev1.Pod, now time.Time) bool {
+	n := 0
+	for i := range pods {
+		p := &pods[i]
+		if terminalPod(p) || p.DeletionTimestamp != nil || runningFine(p, now) {
+			continue
+		}
+		if !starting(p, now) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
 // terminalPod: a Failed or Succeeded pod (evicted, node shut down) is
 // history; its ReplicaSet has made a replacement.
 func terminalPod(p *corev1.Pod) bool {

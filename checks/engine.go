@@ -134,6 +134,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 		r.NotGraded = true
 	}
 	r.Status = j.Status
+	r.Settling = j.Settling && (j.Status == report.Fail || j.Status == report.Partial)
 	r.Message = j.Message.In(lang)
 	r.Evidence = j.Evidence
 	switch j.Status {

@@ -51,6 +51,9 @@ type fixture struct {
 	WordsID []string `yaml:"words_id"`
 	// Evidence values that must appear among the evidence.
 	Evidence []string `yaml:"evidence"`
+	// Settling: the verdict caught the cluster mid-change
+	// (Judgement.Settling); every fixture without it must not be.
+	Settling bool `yaml:"settling"`
 	// Errors makes listing a kind of the namespace fail: deployments, pods,
 	// services, endpointslices, events, replicasets. The value is an error
 	// kind (forbidden) or a mapping {kind, what, detail, retry_after}.
@@ -350,6 +353,9 @@ func runFixture(t *testing.T, c *Check, fx *fixture, s *Snapshot) {
 	j := judgeSafely(c, s, withDefaults(c, params))
 	if j.Status != fx.Want {
 		t.Fatalf("status %s, want %s: %s (hint %q, evidence %v)", j.Status, fx.Want, j.Message.In("en"), j.Hint.In("en"), j.Evidence)
+	}
+	if j.Settling != fx.Settling {
+		t.Errorf("settling %v, want %v (a verdict that ends by itself within seconds is settling; any other is not): %s", j.Settling, fx.Settling, j.Message.In("en"))
 	}
 	if fx.Fraction != 0 && math.Abs(j.Fraction-fx.Fraction) > 0.01 {
 		t.Errorf("fraction %.2f, want %.2f", j.Fraction, fx.Fraction)

@@ -51,10 +51,11 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 	}
 	if pod, since, ok := newlyReady(s, t); ok {
 		// Not the student's work: the way in has not caught up yet.
-		return fail(T("The app did not answer: %s. Pod %s became Ready only %s ago (a replacement or a new rollout): the Service sends it traffic a few seconds after that.", last.String(), pod, since),
-			fixHint([]string{"kubectl get pods -n " + t.Service.Namespace}, T("Its AGE column shows how new the pod is; check again in a few seconds.")), facts...)
+		return settling(fail(T("The app did not answer: %s. Pod %s became Ready only %s ago (a replacement or a new rollout): the Service sends it traffic a few seconds after that.", last.String(), pod, since),
+			fixHint([]string{"kubectl get pods -n " + t.Service.Namespace}, T("Its AGE column shows how new the pod is; check again in a few seconds.")), facts...), true)
 	}
-	return fail(T("The app did not answer: %s.", last.String()), appHint(s, t), facts...)
+	return settling(fail(T("The app did not answer: %s.", last.String()), appHint(s, t), facts...),
+		s.NS != nil && s.NS.PodsErr == nil && onTheWay(t.Pods, SnapshotNow(s)))
 }
 
 // routeLag is how long after a pod becomes Ready the way in may still

@@ -354,13 +354,14 @@ func judgeEndpoints(s *Snapshot, _ Params) Judgement {
 		labels.SelectorFromSet(t.Service.Spec.Selector).Matches(labels.Set(podNamed(t, pod).Labels)) {
 		// Not the student's work: the EndpointSlice controller lists a pod
 		// a sync after it became Ready (issue 28's eviction drill).
-		return fail(T("Service %s has no ready endpoint yet: pod %s, which it selects, became Ready only %s ago, and the Service lists it a moment after that.", t.Service.Name, pod, since),
-			fixHint([]string{"kubectl get pods -n " + t.Service.Namespace}, T("Its AGE column shows how new the pod is; check again in a few seconds.")), ev...)
+		return settling(fail(T("Service %s has no ready endpoint yet: pod %s, which it selects, became Ready only %s ago, and the Service lists it a moment after that.", t.Service.Name, pod, since),
+			fixHint([]string{"kubectl get pods -n " + t.Service.Namespace}, T("Its AGE column shows how new the pod is; check again in a few seconds.")), ev...), true)
 	}
 	if notReady > 0 {
-		return fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
+		return settling(fail(T("Service %s has endpoints, but none is ready.", t.Service.Name),
 			fixHint([]string{fmt.Sprintf("kubectl describe pod %s -n %s", notReadyPod(t), t.Service.Namespace)},
-				T("The pods behind it are not Ready: the events at the end say why; fix the pods first.")), ev...)
+				T("The pods behind it are not Ready: the events at the end say why; fix the pods first.")), ev...),
+			s.NS.PodsErr == nil && onTheWay(t.Pods, now))
 	}
 	// Typed as written, the fix must give the lesson's service: a
 	// LoadBalancer on port 5000 selecting the deployment's own pods

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,6 +65,12 @@ type Options struct {
 	// MaxRetryWait is the longest Retry-After honoured (default 2 minutes).
 	RegistryInterval time.Duration
 	MaxRetryWait     time.Duration
+	// Settle is how long to wait for students whose result caught their
+	// cluster mid-change (a pod still starting, a replacement not yet
+	// routed: report.Result.Settling) to settle: they are graded again
+	// every few seconds, their namespace read afresh, until their result
+	// is settled or Settle has passed. 0 grades each student once.
+	Settle time.Duration
 	// RunImages runs each distinct image (image.runs); off by default.
 	RunImages bool
 	RunOpts   *gather.RunOptions
@@ -92,32 +97,6 @@ type Options struct {
 	grace time.Duration
 }
 
-// Shard is one slice of the roster: students whose id hashes to Index
-// modulo Count. A student's shard depends on the id alone.
-type Shard struct{ Index, Count int }
-
-// ParseShard reads "I/N" (0 <= I < N).
-func ParseShard(s string) (Shard, error) {
-	var sh Shard
-	if _, err := fmt.Sscanf(s, "%d/%d", &sh.Index, &sh.Count); err != nil || fmt.Sprintf("%d/%d", sh.Index, sh.Count) != strings.TrimSpace(s) {
-		return Shard{}, fmt.Errorf("shard %q: write it as I/N, e.g. 0/4 (I counts from 0)", s)
-	}
-	if sh.Count < 1 || sh.Index < 0 || sh.Index >= sh.Count {
-		return Shard{}, fmt.Errorf("shard %q: need 0 <= I < N", s)
-	}
-	return sh, nil
-}
-
-// Has reports whether the student with id belongs to the shard.
-func (s Shard) Has(id string) bool {
-	if s.Count <= 1 {
-		return true
-	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(strings.ToLower(id)))
-	return int(h.Sum32()%uint32(s.Count)) == s.Index
-}
-
 // Result is what a batch did.
 type Result struct {
 	// Graded now (error rows included), Skipped (resumed: already had a
@@ -129,6 +108,10 @@ type Result struct {
 	Interrupted bool
 	// Class is the aggregate (nil when interrupted).
 	Class *Class
+	// Settled counts the students graded again because their first
+	// result caught their cluster mid-change (Options.Settle); Unsettled
+	// those still mid-change when grading ended.
+	Settled, Unsettled int
 	// ImageGathers and RateLimitRetries count registry reads.
 	ImageGathers, RateLimitRetries int64
 	Took                           time.Duration
@@ -174,6 +157,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		// before all their objects had come: those students are graded
 		// again, each namespace read on its own.
 		werr = b.gradeAll(ctx, b.lateStudents(todo), false)
+	}
+	if werr == nil && ctx.Err() == nil {
+		werr = b.settle(ctx, todo)
 	}
 	b.closeStreams()
 	opt.Progress.Finish()
@@ -387,6 +373,9 @@ type batch struct {
 	groups map[string]*clusterGroup
 	// kept are the summaries (summaryReport) of the reports written now.
 	kept map[string]*report.Report
+	// fresh makes every student's namespace be read afresh, alone (set
+	// while students caught mid-change are graded again: settle).
+	fresh atomic.Bool
 }
 
 // ErrorReport is the result of a student whose grading failed as a whole:

@@ -52,8 +52,10 @@ type Summary struct {
 	Deadline string `json:"deadline,omitempty"`
 	// WithErrors counts students with a check that could not run;
 	// GradingFailed those whose every check is an error.
-	WithErrors    int     `json:"with_errors"`
-	GradingFailed int     `json:"grading_failed"`
+	WithErrors    int `json:"with_errors"`
+	GradingFailed int `json:"grading_failed"`
+	// Settling counts students still caught mid-change (StudentEntry.Settling).
+	Settling      int     `json:"settling,omitempty"`
 	MaxScore      float64 `json:"max_score"`
 	MeanScore     float64 `json:"mean_score"`
 	MeanPercent   float64 `json:"mean_percent"`
@@ -102,6 +104,10 @@ type StudentEntry struct {
 	Penalty  float64 `json:"penalty,omitempty"`
 	Errors   int     `json:"errors"`
 	ErrorRow bool    `json:"error_row"`
+	// Settling: a check caught the student's cluster mid-change and it had
+	// not settled when grading ended (report.Result.Settling): the grade is
+	// what was true then, and is not sent to an LMS as final.
+	Settling bool `json:"settling,omitempty"`
 	// Held names what holds the student's grade (a hand-in's flags the
 	// lecturer has not accepted: bad-signature, score-mismatch, other-key,
 	// duplicate): no grade goes into grades.csv or the LMS files while it
@@ -231,7 +237,7 @@ func NewClass(reports []*report.Report) (*Class, error) {
 		}
 		seen[r.Student.ID] = true
 		e := StudentEntry{ID: r.Student.ID, Name: r.Student.Name, Score: r.Score, RawScore: r.Score, MaxScore: r.MaxScore,
-			Percent: r.Percent(), Passed: r.Passed, Errors: r.Counts[report.Error], ErrorRow: IsErrorRow(r), Report: r}
+			Percent: r.Percent(), Passed: r.Passed, Errors: r.Counts[report.Error], ErrorRow: IsErrorRow(r), Settling: r.Settling(), Report: r}
 		if l, ok := LatenessOf(r); ok {
 			e.hasLateRe = true
 			e.Late, e.LateDays, e.Penalty = l.Late, l.Days, l.Penalty
@@ -288,6 +294,9 @@ func (c *Class) summarize() {
 		}
 		if e.ErrorRow {
 			s.GradingFailed++
+		}
+		if e.Settling {
+			s.Settling++
 		}
 		if e.MaxScore > s.MaxScore {
 			s.MaxScore = e.MaxScore

@@ -32,7 +32,8 @@ type ExportSummary struct {
 // posted_grade null, Moodle stores a NULL final grade), so a student who
 // has no grade to send must be left out of the file, never written with a
 // blank. A grade that is not yet the student's (an error row, held) or not
-// final (points not graded, unless provisional grades are asked for)
+// final (points not graded, or caught mid-change, unless provisional grades
+// are asked for)
 // stays out rather than standing in as final. Add new reasons here.
 func (e StudentEntry) LMSWithheld(provisional bool) string {
 	switch {
@@ -42,6 +43,8 @@ func (e StudentEntry) LMSWithheld(provisional bool) string {
 		return "held: " + strings.Join(e.Held, ", ") + " not accepted (see docs/handin.md; kubelab grade --accept)"
 	case !provisional && e.Report != nil && e.Report.Incomplete:
 		return "incomplete: some points were not graded; grade again where every check can run, or export with --provisional"
+	case !provisional && e.Settling:
+		return "caught mid-change: a pod was still starting when grading ended; grade again (kubelab grade --resume --retry-errors), or export with --provisional"
 	}
 	return ""
 }

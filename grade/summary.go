@@ -50,6 +50,9 @@ func WriteSummary(w io.Writer, format string, c *Class, out string, stats *RunSt
 	if s.WithErrors > 0 {
 		fmt.Fprintf(w, ", %d with errors (the environment's, not the student's: --resume --retry-errors grades them again)", s.WithErrors)
 	}
+	if s.Settling > 0 {
+		fmt.Fprintf(w, ", %d caught mid-change (a pod still starting when grading ended: --resume --retry-errors grades them again)", s.Settling)
+	}
 	if incomplete := c.incomplete(); incomplete > 0 {
 		fmt.Fprintf(w, ", %d incomplete (points not graded, left out of their maximum: grades.csv column incomplete)", incomplete)
 	}

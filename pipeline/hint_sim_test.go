@@ -58,8 +58,11 @@ func TestEndpointsHintTypedOnSim(t *testing.T) {
 		t.Fatalf("the service was not found: %+v", s.Target)
 	}
 	// The judge's "no endpoints" branch, as a service whose selector lost
-	// its pods would see it.
+	// its pods would see it. (With the selector still matching the pod,
+	// Ready only seconds ago, the judge rightly says the Service has not
+	// listed it yet.)
 	s.Target.EndpointSlices = nil
+	s.Target.Service.Spec.Selector = map[string]string{"app": "hello-flask-old"}
 	chk, _ := checks.Lookup("service.endpoints")
 	j := chk.Judge(s, checks.Params{})
 	if j.Status != report.Fail {

@@ -48,7 +48,14 @@ type Result struct {
 	// batch grading without --run-images), not because something failed.
 	// Its points are out of this grade's maximum and it does not make the
 	// grade incomplete: grading again would not change it.
-	Excluded   bool     `json:"excluded,omitempty"`
+	Excluded bool `json:"excluded,omitempty"`
+	// Settling: the check caught the cluster mid-change, in a state that
+	// ends by itself within seconds (a pod still starting, a pod Ready
+	// only seconds ago that the Deployment, the Service or the node's
+	// routes have not caught up with). The verdict is what was true then;
+	// grading again may change it. Class grading waits and grades such a
+	// student again (kubelab grade --settle).
+	Settling   bool     `json:"settling,omitempty"`
 	Points     float64  `json:"points"`
 	MaxPoints  float64  `json:"max_points"`
 	Required   bool     `json:"required,omitempty"`

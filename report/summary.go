@@ -127,7 +127,18 @@ func (r *Report) Undecided() bool {
 }
 
 // NeedsRegrade reports whether grading the student again may change the
-// result: a check could not run, or points were not graded.
-func (r *Report) NeedsRegrade() bool { return r.Counts[Error] > 0 || r.Incomplete }
+// result: a check could not run, points were not graded, or a check caught
+// the cluster mid-change (Settling).
+func (r *Report) NeedsRegrade() bool { return r.Counts[Error] > 0 || r.Incomplete || r.Settling() }
+
+// Settling reports whether a check of r caught the cluster mid-change.
+func (r *Report) Settling() bool {
+	for i := range r.Checks {
+		if r.Checks[i].Settling {
+			return true
+		}
+	}
+	return false
+}
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -27,6 +27,7 @@ type gradeOptions struct {
 	NamespacePrefix string
 	Shard           string
 	RunImages       bool
+	Settle          time.Duration
 	Output          string
 	Strict          bool
 	RegistryQPS     float64
@@ -92,7 +93,8 @@ a student had a check that could not run, 4 internal error, 130 interrupted.` + 
 	f.StringVar(&o.Deadline, "deadline", "", `flag work done after this time: RFC 3339 or "2006-01-02 15:04" (local time)`)
 	f.StringVar(&o.LatePolicy, "late-policy", "none", "what lateness costs: none (flag only), zero, or percent:N (N% off per started day)")
 	f.BoolVar(&o.Resume, "resume", false, "grade only the students without a result in --out (after an interrupted run)")
-	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error or points not graded")
+	f.BoolVar(&o.RetryErrors, "retry-errors", false, "with --resume, also grade again the students whose result has an error, points not graded, or caught their cluster mid-change")
+	f.DurationVar(&o.Settle, "settle", 30*time.Second, "how long to wait for students caught mid-change (a pod still starting, a new pod not yet routed) to settle: they are graded again every 5 s until then (0: grade each once)")
 	f.BoolVar(&o.Force, "force", false, "grade everyone again into an --out that already holds results")
 	o.clusterFlags.add(f, sharedCluster)
 	f.StringVar(&o.NamespacePrefix, "namespace-prefix", "", "put this before the sanitised student id to make a student's default namespace")

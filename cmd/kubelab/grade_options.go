@@ -21,6 +21,7 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 		Resume: o.Resume, RetryErrors: o.RetryErrors, Force: o.Force,
 		ImageOpts:    o.imageOptions(),
 		RunImages:    o.RunImages,
+		Settle:       o.Settle,
 		App:          o.appOptions(),
 		MaxRetryWait: o.MaxRetryWait,
 		StudentHTML:  studentHTML,
@@ -38,6 +39,9 @@ func (o *gradeOptions) options(lab *labs.Lab) (grade.Options, error) {
 	}
 	if o.Timeout <= 0 {
 		return opt, exitf(ExitUsage, "--timeout-per-student must be positive")
+	}
+	if o.Settle < 0 {
+		return opt, exitf(ExitUsage, "--settle must not be negative (0 grades each student once)")
 	}
 	if o.RetryErrors && !o.Resume {
 		return opt, exitf(ExitUsage, "--retry-errors goes with --resume")

@@ -91,6 +91,10 @@ func (o *gradeOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *l
 	}
 	fmt.Fprintf(stderr, "graded %d student(s) now and kept %d in %s (%d API request(s), %d image read(s), %d rate-limit retr(ies))\n",
 		res.Graded, res.Skipped, res.Took.Round(time.Millisecond), stats.APIRequests, res.ImageGathers, res.RateLimitRetries)
+	if res.Settled > 0 {
+		fmt.Fprintf(stderr, "%d student(s) caught their cluster mid-change and were graded again as it settled; %d still mid-change after --settle %s\n",
+			res.Settled, res.Unsettled, o.Settle)
+	}
 	if o.Strict && res.Class.Summary.WithErrors > 0 {
 		return silentExit(ExitEnv)
 	}

@@ -22,7 +22,7 @@ func runSubmissions(cmd *cobra.Command, o *gradeOptions, sf *submissionsFlags, l
 	if o.Roster != "" {
 		return exitf(ExitUsage, "--roster grades clusters, --submissions grades handed-in files: choose one")
 	}
-	for _, name := range []string{"resume", "retry-errors", "shard", "run-images", "namespace-prefix", "kubeconfig", "context"} {
+	for _, name := range []string{"resume", "retry-errors", "settle", "shard", "run-images", "namespace-prefix", "kubeconfig", "context"} {
 		if cmd.Flags().Changed(name) {
 			return exitf(ExitUsage, "--%s does not apply to --submissions", name)
 		}
