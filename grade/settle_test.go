@@ -3,13 +3,10 @@ package grade
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/gather"
 	"github.com/kubelab/kubelab/internal/registrytest"
@@ -38,8 +35,10 @@ func TestSettleGradesAgain(t *testing.T) {
 
 	ids := []string{"a-steady", "b-starts", "c-stuck"}
 	var roster []Student
+	sims := map[string]*simcluster.Student{}
 	for _, id := range ids {
 		st := &simcluster.Student{C: c, Namespace: SanitizeNamespace(id), Image: image}
+		sims[id] = st
 		if err := st.Play(ctx, "correct"); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +50,9 @@ func TestSettleGradesAgain(t *testing.T) {
 		roster = append(roster, Student{ID: id, Name: id, Image: image})
 	}
 	for _, id := range ids[1:] {
-		kubeletSays(ctx, t, c, SanitizeNamespace(id), creatingStatus)
+		if err := sims[id].Starting(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	var mu sync.Mutex
@@ -68,7 +69,9 @@ func TestSettleGradesAgain(t *testing.T) {
 		if s.ID == "b-starts" && n == 2 {
 			// Between the first grading and the second, the kubelet
 			// has started the container.
-			kubeletSays(ctx, t, c, SanitizeNamespace(s.ID), runningStatus)
+			if err := sims[s.ID].Started(ctx); err != nil {
+				t.Error(err)
+			}
 			waitReadyEndpoint(ctx, t, c, SanitizeNamespace(s.ID))
 		}
 	}
@@ -135,68 +138,6 @@ func TestSettleGradesAgain(t *testing.T) {
 		if e.LMSWithheld(true) != "" {
 			t.Errorf("%s: withheld from a provisional export: %q", e.ID, e.LMSWithheld(true))
 		}
-	}
-}
-
-// kubeletSays writes the status a kubelet would report to every pod of the
-// namespace's hello-flask deployment. kwok's nodes run no containers: the
-// simulator writes what a kubelet would (as simcluster's scenarios do).
-func kubeletSays(ctx context.Context, t *testing.T, c *simcluster.Cluster, ns string, status func(p corev1.Pod, now string) map[string]any) {
-	t.Helper()
-	out, err := c.Kubectl(ctx, "-n", ns, "get", "pods", "-l", "app=hello-flask", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l corev1.PodList
-	if err := json.Unmarshal([]byte(out), &l); err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Items) != 1 {
-		t.Fatalf("%s: %d pods, want 1", ns, len(l.Items))
-	}
-	now := time.Now().UTC().Format(time.RFC3339)
-	for _, p := range l.Items {
-		b, _ := json.Marshal(map[string]any{"status": status(p, now)})
-		if out, err := c.Kubectl(ctx, "-n", ns, "patch", "pod", p.Name, "--subresource=status", "--type=merge", "-p", string(b)); err != nil {
-			t.Fatalf("%s: %v\n%s", ns, err, out)
-		}
-	}
-}
-
-// creatingStatus: the kubelet is still creating the container (pulling the
-// image, making the sandbox). Initialized False keeps kwok's pod-ready stage
-// from "starting" it (simcluster's pullBackOffStatus does the same).
-func creatingStatus(p corev1.Pod, _ string) map[string]any {
-	return map[string]any{
-		"phase": "Pending",
-		"conditions": []map[string]any{
-			{"type": "PodReadyToStartContainers", "status": "False"},
-			{"type": "Initialized", "status": "False", "reason": "ContainerCreating"},
-			{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
-			{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
-			{"type": "PodScheduled", "status": "True"},
-		},
-		"containerStatuses": []map[string]any{{
-			"name": p.Spec.Containers[0].Name, "image": p.Spec.Containers[0].Image, "imageID": "", "ready": false, "restartCount": 0, "started": false,
-			"state": map[string]any{"waiting": map[string]any{"reason": "ContainerCreating"}},
-		}},
-	}
-}
-
-// runningStatus: the container has started, and with no readiness probe the
-// pod is Ready at once.
-func runningStatus(p corev1.Pod, now string) map[string]any {
-	conds := []map[string]any{}
-	for _, typ := range []string{"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"} {
-		conds = append(conds, map[string]any{"type": typ, "status": "True", "lastTransitionTime": now})
-	}
-	return map[string]any{
-		"phase":      "Running",
-		"conditions": conds,
-		"containerStatuses": []map[string]any{{
-			"name": p.Spec.Containers[0].Name, "image": p.Spec.Containers[0].Image, "imageID": "", "ready": true, "restartCount": 0, "started": true,
-			"state": map[string]any{"running": map[string]any{"startedAt": now}},
-		}},
 	}
 }
 

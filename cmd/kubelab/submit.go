@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,12 +17,14 @@ import (
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/handin"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 )
 
 type submitOptions struct {
 	checkOptions
-	Key string
+	Key    string
+	Settle time.Duration
 }
 
 func newSubmitCmd(g *globalOptions) *cobra.Command {
@@ -50,6 +53,10 @@ made on your first submit): your lecturer keeps each student's key id, and a
 new key is flagged. Do not push your image again after submitting: your
 lecturer checks that the registry still serves the digest you handed in.
 
+A check that catches your cluster mid-change (a pod still starting, a new pod
+not yet routed) is checked again every 5 s for up to --settle before the file
+is written.
+
 Exit codes: 0 written, 2 bad flags, 3 written, but some checks could not run
 (cluster unreachable, registry rate limit): fix that and submit again,
 4 internal error.`,
@@ -70,6 +77,7 @@ Exit codes: 0 written, 2 bad flags, 3 written, but some checks could not run
 	f.StringVar(&o.OutputFile, "output-file", "submission.json", "the submission file to write")
 	f.StringVar(&o.StudentID, "student-id", "", "your student id (required)")
 	f.StringVar(&o.StudentName, "name", "", "your name")
+	f.DurationVar(&o.Settle, "settle", 30*time.Second, "when a check catches your cluster mid-change (a pod still starting), check again every 5 s for this long before writing the file (0: write at once)")
 	f.StringVar(&o.Key, "key", "", "your ed25519 private key (PEM); default "+filepath.Join(defaultKeyDir(), "kubelab.key")+", made if missing")
 	return cmd
 }
@@ -80,6 +88,9 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 	if o.OutputFile == "" {
 		return exitf(ExitUsage, "--output-file must name a file")
+	}
+	if o.Settle < 0 {
+		return exitf(ExitUsage, "--settle must not be negative (0 writes at once)")
 	}
 	req, err := o.request(lab)
 	if err != nil {
@@ -98,7 +109,10 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	probes := o.startProbes(ctx, req)
-	sub, err := handin.Make(ctx, req, key)
+	sub, err := o.makeSettled(ctx, stderr, req, key)
+	if ctx.Err() != nil {
+		return silentExit(exitInterrupted)
+	}
 	if err != nil {
 		return exitf(ExitInternal, "%w", err)
 	}
@@ -133,10 +147,49 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 		fmt.Fprintf(stderr, "image digest %s: do not push %s again before it is graded\n", sub.Fingerprint.ImageDigest, o.Image)
 	}
 	fmt.Fprintf(stderr, "hand in %s as it is: any change to it shows.\n", o.OutputFile)
+	if r.Settling() {
+		fmt.Fprintf(stderr, "note: your cluster was still changing when this was written (%s); when `kubectl get pods` shows your pod Running and Ready, submit again.\n", settlingChecks(r))
+	}
 	if r.EnvErrors() > 0 {
 		return exitf(ExitEnv, "%d check(s) could not run (the environment's fault, not yours): fix that and submit again", r.EnvErrors())
 	}
 	return nil
+}
+
+// makeSettled makes the submission; while a check caught the cluster
+// mid-change (report.Result.Settling: a pod still starting, a new pod not
+// yet routed), it checks again every 5 s until --settle has passed, so a
+// student who submits right after kubectl create deployment hands in the
+// settled state, not a false fail.
+func (o *submitOptions) makeSettled(ctx context.Context, stderr io.Writer, req pipeline.Request, key ed25519.PrivateKey) (*handin.Submission, error) {
+	until := time.Now().Add(o.Settle)
+	for {
+		sub, err := handin.Make(ctx, req, key)
+		if err != nil || !sub.Report.Settling() {
+			return sub, err
+		}
+		wait := min(5*time.Second, time.Until(until))
+		if wait <= 0 {
+			return sub, nil
+		}
+		fmt.Fprintf(stderr, "your cluster is still changing (%s): checking again in %s\n", settlingChecks(sub.Report), wait.Round(time.Second))
+		select {
+		case <-ctx.Done():
+			return sub, nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// settlingChecks names the checks caught mid-change.
+func settlingChecks(r *report.Report) string {
+	var ids []string
+	for _, c := range r.Checks {
+		if c.Settling {
+			ids = append(ids, c.ID)
+		}
+	}
+	return "a pod starting or just started: " + strings.Join(ids, ", ")
 }
 
 // loadOrMakeKey reads --key, or the default key, which is made on first
