@@ -132,13 +132,18 @@ func (r *Report) Undecided() bool {
 func (r *Report) NeedsRegrade() bool { return r.Counts[Error] > 0 || r.Incomplete || r.Settling() }
 
 // Settling reports whether a check of r caught the cluster mid-change.
-func (r *Report) Settling() bool {
+func (r *Report) Settling() bool { return len(r.SettlingChecks()) > 0 }
+
+// SettlingChecks are the ids of the checks that caught the cluster
+// mid-change, in report order.
+func (r *Report) SettlingChecks() []string {
+	var ids []string
 	for i := range r.Checks {
 		if r.Checks[i].Settling {
-			return true
+			ids = append(ids, r.Checks[i].ID)
 		}
 	}
-	return false
+	return ids
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

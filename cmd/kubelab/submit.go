@@ -17,7 +17,6 @@ import (
 	"github.com/kubelab/kubelab/grade"
 	"github.com/kubelab/kubelab/handin"
 	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/pipeline"
 	"github.com/kubelab/kubelab/report"
 )
 
@@ -109,7 +108,9 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	probes := o.startProbes(ctx, req)
-	sub, err := o.makeSettled(ctx, stderr, req, key)
+	sub, err := handin.MakeSettled(ctx, req, key, o.Settle, func(checks []string, wait time.Duration) {
+		fmt.Fprintf(stderr, "your cluster is still changing (a pod starting or just started: %s): checking again in %s\n", strings.Join(checks, ", "), wait.Round(time.Second))
+	})
 	if ctx.Err() != nil {
 		return silentExit(exitInterrupted)
 	}
@@ -148,48 +149,12 @@ func (o *submitOptions) run(ctx context.Context, stdout, stderr io.Writer, lab *
 	}
 	fmt.Fprintf(stderr, "hand in %s as it is: any change to it shows.\n", o.OutputFile)
 	if r.Settling() {
-		fmt.Fprintf(stderr, "note: your cluster was still changing when this was written (%s); when `kubectl get pods` shows your pod Running and Ready, submit again.\n", settlingChecks(r))
+		fmt.Fprintf(stderr, "note: your cluster was still changing when this was written (a pod starting or just started: %s); when `kubectl get pods` shows your pod Running and Ready, submit again.\n", strings.Join(r.SettlingChecks(), ", "))
 	}
 	if r.EnvErrors() > 0 {
 		return exitf(ExitEnv, "%d check(s) could not run (the environment's fault, not yours): fix that and submit again", r.EnvErrors())
 	}
 	return nil
-}
-
-// makeSettled makes the submission; while a check caught the cluster
-// mid-change (report.Result.Settling: a pod still starting, a new pod not
-// yet routed), it checks again every 5 s until --settle has passed, so a
-// student who submits right after kubectl create deployment hands in the
-// settled state, not a false fail.
-func (o *submitOptions) makeSettled(ctx context.Context, stderr io.Writer, req pipeline.Request, key ed25519.PrivateKey) (*handin.Submission, error) {
-	until := time.Now().Add(o.Settle)
-	for {
-		sub, err := handin.Make(ctx, req, key)
-		if err != nil || !sub.Report.Settling() {
-			return sub, err
-		}
-		wait := min(5*time.Second, time.Until(until))
-		if wait <= 0 {
-			return sub, nil
-		}
-		fmt.Fprintf(stderr, "your cluster is still changing (%s): checking again in %s\n", settlingChecks(sub.Report), wait.Round(time.Second))
-		select {
-		case <-ctx.Done():
-			return sub, nil
-		case <-time.After(wait):
-		}
-	}
-}
-
-// settlingChecks names the checks caught mid-change.
-func settlingChecks(r *report.Report) string {
-	var ids []string
-	for _, c := range r.Checks {
-		if c.Settling {
-			ids = append(ids, c.ID)
-		}
-	}
-	return "a pod starting or just started: " + strings.Join(ids, ", ")
 }
 
 // loadOrMakeKey reads --key, or the default key, which is made on first
