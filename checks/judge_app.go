@@ -64,8 +64,8 @@ func judgeApp(s *Snapshot, p Params) Judgement {
 // after an evicted pod's replacement was Ready: issue 28's fault drills).
 const routeLag = 15 * time.Second
 
-// newlyReady names a target pod that is Ready and became so less than
-// routeLag before the snapshot, and how long ago.
+// newlyReady names a target pod that is Ready, not just crashed, and
+// became so less than routeLag before the snapshot, and how long ago.
 func newlyReady(s *Snapshot, t *Target) (string, string, bool) {
 	now := SnapshotNow(s)
 	if now.IsZero() {
@@ -73,7 +73,9 @@ func newlyReady(s *Snapshot, t *Target) (string, string, bool) {
 	}
 	for i := range t.Pods {
 		p := &t.Pods[i]
-		if !podReady(p) {
+		// A pod Ready in the seconds between two crashes is no
+		// replacement on its way: the crash is what it shows.
+		if !runningFine(p, now) {
 			continue
 		}
 		for _, c := range p.Status.Conditions {
