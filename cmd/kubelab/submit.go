@@ -58,7 +58,7 @@ is written.
 
 Exit codes: 0 written, 2 bad flags, 3 written, but some checks could not run
 (cluster unreachable, registry rate limit): fix that and submit again,
-4 internal error.`,
+4 internal error, 130 interrupted (Ctrl-C: nothing written).`,
 		Example: `  kubelab submit --image budi/hello-flask --student-id 2201234 --name "Budi Santoso"
   kubelab submit kubernetes-basics --image budi/hello-flask --student-id 2201234 --output-file 2201234.json`,
 		Args: cobra.MaximumNArgs(1),
