@@ -134,7 +134,7 @@ func evaluateOne(ref *labs.CheckRef, st *labs.Step, s *Snapshot, lang string, do
 		r.NotGraded = true
 	}
 	r.Status = j.Status
-	r.Settling = j.Settling && (j.Status == report.Fail || j.Status == report.Partial)
+	r.Settling = j.Settling // settling() sets it on a fail or partial only
 	r.Message = j.Message.In(lang)
 	r.Evidence = j.Evidence
 	switch j.Status {

@@ -3,16 +3,12 @@ package grade
 import (
 	"context"
 	"time"
+
+	"github.com/kubelab/kubelab/pipeline"
 )
 
-// settleStep is the wait between two gradings of a student caught
-// mid-change. On a real node an evicted pod's replacement was Ready about
-// 3 s after the eviction and routed about 2 s after that (issue 28's fault
-// drills, docs/real-node.md): one or two steps see it through.
-const settleStep = 5 * time.Second
-
 // settle grades again the students of todo whose result caught their
-// cluster mid-change (report.Report.Settling), every settleStep until
+// cluster mid-change (report.Report.Settling), every pipeline.SettleStep until
 // their results are settled or opt.Settle has passed; each time their
 // namespace is read afresh (classGatherer.Cluster), and the last result is
 // the one kept. A student whose work is wrong is not waited for: a crash,
@@ -28,7 +24,7 @@ func (b *batch) settle(ctx context.Context, todo []Student) error {
 	b.res.Settled = len(mid)
 	until := time.Now().Add(b.opt.Settle)
 	for len(mid) > 0 {
-		wait := min(settleStep, time.Until(until))
+		wait := min(pipeline.SettleStep, time.Until(until))
 		if wait <= 0 {
 			break
 		}

@@ -61,13 +61,9 @@ func build(req pipeline.Request, snap *snapshot.Snapshot, dur map[snapshot.Sourc
 	return s, nil
 }
 
-// settleStep is the wait between two checks of a cluster caught
-// mid-change (kubelab grade waits as long: grade.settleStep).
-const settleStep = 5 * time.Second
-
 // MakeSettled makes the submission as Make does; while a check caught the
 // cluster mid-change (report.Result.Settling: a pod still starting, a new
-// pod not yet routed) it makes it again every 5 s until settle has passed,
+// pod not yet routed) it makes it again every pipeline.SettleStep until settle has passed,
 // so a student who submits right after kubectl create deployment hands in
 // the settled state, not a false fail. waiting hears each wait (the checks
 // caught mid-change, and how long). The last submission is returned; when
@@ -79,7 +75,7 @@ func MakeSettled(ctx context.Context, req pipeline.Request, key ed25519.PrivateK
 		if err != nil || !sub.Report.Settling() {
 			return sub, err
 		}
-		wait := min(settleStep, time.Until(until))
+		wait := min(pipeline.SettleStep, time.Until(until))
 		if wait <= 0 {
 			return sub, nil
 		}

@@ -46,21 +46,36 @@ func (s *Student) kubeletSays(ctx context.Context, status func(p corev1.Pod, now
 	return nil
 }
 
-// creatingStatus: Initialized False keeps kwok's pod-ready stage from
-// "starting" the pod (pullBackOffStatus does the same).
+// creatingStatus: the sandbox not ready yet, the container being created.
 func creatingStatus(p corev1.Pod, _ string) map[string]any {
+	return waitingStatus(p, p.Spec.Containers[0].Image, "ContainerCreating", "", false)
+}
+
+// waitingStatus is a kubelet's status of a pod whose one container waits
+// for reason (with message, if any); sandbox says whether the pod's sandbox
+// is up (PodReadyToStartContainers). Initialized False keeps kwok's
+// pod-ready stage from "starting" the pod again (a real kubelet says True).
+func waitingStatus(p corev1.Pod, image, reason, message string, sandbox bool) map[string]any {
+	waiting := map[string]any{"reason": reason}
+	if message != "" {
+		waiting["message"] = message
+	}
+	ready := "False"
+	if sandbox {
+		ready = "True"
+	}
 	return map[string]any{
 		"phase": "Pending",
 		"conditions": []map[string]any{
-			{"type": "PodReadyToStartContainers", "status": "False"},
-			{"type": "Initialized", "status": "False", "reason": "ContainerCreating"},
+			{"type": "PodReadyToStartContainers", "status": ready},
+			{"type": "Initialized", "status": "False", "reason": reason},
 			{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
 			{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
 			{"type": "PodScheduled", "status": "True"},
 		},
 		"containerStatuses": []map[string]any{{
-			"name": containerName(p), "image": p.Spec.Containers[0].Image, "imageID": "", "ready": false, "restartCount": 0, "started": false,
-			"state": map[string]any{"waiting": map[string]any{"reason": "ContainerCreating"}},
+			"name": containerName(p), "image": image, "imageID": "", "ready": false, "restartCount": 0, "started": false,
+			"state": map[string]any{"waiting": waiting},
 		}},
 	}
 }

@@ -178,30 +178,15 @@ func playPullBackOff(ctx context.Context, s *Student) error {
 func pullBackOffStatus(s *Student, p corev1.Pod) (map[string]any, []event) {
 	bad := retag(s.Image, "no-such-tag")
 	msg := fmt.Sprintf("Back-off pulling image %q", bad)
-	return map[string]any{"status": map[string]any{
-			"phase": "Pending",
-			"conditions": []map[string]any{
-				{"type": "PodReadyToStartContainers", "status": "True"},
-				// Initialized False keeps kwok's pod-ready stage from
-				// "starting" the pod again (a real kubelet says True).
-				{"type": "Initialized", "status": "False", "reason": "ImagePullBackOff"},
-				{"type": "Ready", "status": "False", "reason": "ContainersNotReady"},
-				{"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady"},
-				{"type": "PodScheduled", "status": "True"},
-			},
-			"containerStatuses": []map[string]any{{
-				"name": containerName(p), "image": bad, "imageID": "", "ready": false, "restartCount": 0, "started": false,
-				"state": map[string]any{"waiting": map[string]any{"reason": "ImagePullBackOff", "message": msg}},
-			}},
-		}}, []event{
-			// The events of a real kubelet (internal/realnode/testdata/
-			// real-image-pull-backoff.json), in its order.
-			{"Normal", "Pulling", fmt.Sprintf("Pulling image %q", bad)},
-			{"Warning", "Failed", fmt.Sprintf("Failed to pull image %q: rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", bad, bad, bad, bad)},
-			{"Warning", "Failed", "Error: ErrImagePull"},
-			{"Normal", "BackOff", msg},
-			{"Warning", "Failed", "Error: ImagePullBackOff"},
-		}
+	return map[string]any{"status": waitingStatus(p, bad, "ImagePullBackOff", msg, true)}, []event{
+		// The events of a real kubelet (internal/realnode/testdata/
+		// real-image-pull-backoff.json), in its order.
+		{"Normal", "Pulling", fmt.Sprintf("Pulling image %q", bad)},
+		{"Warning", "Failed", fmt.Sprintf("Failed to pull image %q: rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", bad, bad, bad, bad)},
+		{"Warning", "Failed", "Error: ErrImagePull"},
+		{"Normal", "BackOff", msg},
+		{"Warning", "Failed", "Error: ImagePullBackOff"},
+	}
 }
 
 func playCrashLoop(ctx context.Context, s *Student) error {
